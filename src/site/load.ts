@@ -1,0 +1,44 @@
+// Reading site.toml: bytes -> TOML -> schema check with defaults -> cross-key rules -> Site.
+import { createHash } from 'node:crypto';
+import { parse as parseToml } from '@iarna/toml';
+import { locateKeys, type Positions } from './locate';
+import { SiteError, type SiteProblem } from './errors';
+import { buildSite, checkAgainstSchema } from './validate';
+import type { Site } from './types';
+
+export interface LoadedSite {
+  site: Site;
+  /** the schema-checked tables with defaults, for `get` */
+  values: Record<string, unknown>;
+}
+
+function fail(file: string, line: number, col: number, problem: string, expected: string): never {
+  throw new SiteError([{ file, position: { line, col }, key: '', problem, expected }]);
+}
+
+/** Parses and validates site.toml text; `file` names it in messages. Throws SiteError. */
+export function parseSite(text: Buffer | string, file: string): LoadedSite {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+  if (bytes.includes(0)) fail(file, 1, 1, 'the file contains NUL bytes', 'expected a UTF-8 text file in TOML');
+  const source = bytes.toString('utf8');
+  if (Buffer.compare(Buffer.from(source, 'utf8'), bytes) !== 0) fail(file, 1, 1, 'the file is not valid UTF-8', 'expected a UTF-8 text file in TOML');
+  if (source.trim() === '') fail(file, 1, 1, 'the file is empty', 'expected at least [server] and [network] (see examples/wiki-sample.toml)');
+
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = parseToml(source) as Record<string, unknown>;
+  } catch (e) {
+    const err = e as { line?: number; col?: number; message: string };
+    const first = err.message.split('\n')[0].replace(/ at row \d+, col \d+, pos \d+:?$/, '');
+    fail(file, (err.line ?? 0) + 1, (err.col ?? 0) + 1, `TOML syntax error: ${first}`, 'expected valid TOML (https://toml.io)');
+  }
+
+  const positions: Positions = locateKeys(source);
+  const problems: SiteProblem[] = [];
+  const ctx = { file, positions, problems };
+  const values = checkAgainstSchema(ctx, parsed);
+  if (problems.length) throw new SiteError(problems);
+  const site = buildSite(ctx, values, { file, sha256: createHash('sha256').update(bytes).digest('hex') });
+  if (problems.length) throw new SiteError(problems.sort((a, b) => a.position.line - b.position.line));
+  return { site, values };
+}

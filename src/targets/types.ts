@@ -1,0 +1,77 @@
+// What a target produces. A target is a pure function: it reads the validated
+// Site and the Platform, and returns what should exist on disk. It never
+// touches the machine; src/system/ does that.
+import type { Site } from '../site/types';
+
+/** Where things live on the system being configured (Gentoo, or a staged root). */
+export interface Platform {
+  gentoo: boolean;
+}
+
+/** A file the target owns whole. */
+export interface WholeFile {
+  kind: 'file';
+  /** absolute path on the configured system (--root is added by src/system) */
+  path: string;
+  content: string;
+  mode: number;
+  owner?: string; // default root
+  group?: string; // default root
+  /** a real program that must accept the file, run by `check` and before `apply` writes */
+  checker?: Checker;
+}
+
+/** A marked block inside a file another package owns (/etc/hosts). */
+export interface BlockEdit {
+  kind: 'block';
+  path: string;
+  /** the block's lines, without the markers */
+  content: string;
+  /** comment leader for the marker lines, e.g. "#" */
+  comment: string;
+  /** mode for the file when it does not exist yet */
+  mode: number;
+}
+
+/** A file copied from the system (bootloaders), looked up under --root first. */
+export interface CopiedFile {
+  kind: 'copy';
+  path: string;
+  /** candidate sources in order of preference */
+  from: string[];
+  mode: number;
+  owner?: string;
+  group?: string;
+  /** what to install when no candidate exists, e.g. "emerge --ask sys-boot/syslinux" */
+  missingHint: string;
+}
+
+/** A directory that must exist (keepdir-like). */
+export interface Directory {
+  kind: 'dir';
+  path: string;
+  mode: number;
+  owner?: string;
+  group?: string;
+}
+
+export type PlannedItem = WholeFile | BlockEdit | CopiedFile | Directory;
+
+export interface Checker {
+  /** program name, looked up on PATH and in /usr/sbin, /sbin */
+  program: string;
+  /** arguments; the literal "{}" is replaced by the path of the file to check */
+  args: string[];
+  /** what it is, for messages: "dhcpd -t" */
+  label: string;
+}
+
+export interface Target {
+  /** the name used by --only and render, e.g. "dhcpd", "lts.conf" */
+  name: string;
+  summary: string;
+  /** the items this site needs from this target; [] when the site does not use it */
+  plan(site: Site, platform: Platform): PlannedItem[];
+  /** things the admin must do by hand, printed by apply (dhcp.mode = "none") */
+  notes?(site: Site, platform: Platform): string[];
+}
