@@ -21,16 +21,22 @@ export interface WholeFile {
   checker?: Checker;
 }
 
-/** A marked block inside a file another package owns (/etc/hosts). */
-export interface BlockEdit {
-  kind: 'block';
+/**
+ * A change inside a file another package owns (/etc/hosts, a display manager's
+ * config): a pure function from the current text to the new one, and the part
+ * of the file it owns, so that a hand edit of that part is detected.
+ * Build one with markedBlock() from ./edits, or write your own.
+ */
+export interface FileEdit {
+  kind: 'edit';
   path: string;
-  /** the block's lines, without the markers */
-  content: string;
-  /** comment leader for the marker lines, e.g. "#" */
-  comment: string;
+  /** the new text, from the current one (null: the file does not exist yet) */
+  edit(current: string | null): string;
+  /** the text of the part this edit owns in a file (null: not there) */
+  owned(current: string | null): string | null;
   /** mode for the file when it does not exist yet */
   mode: number;
+  checker?: Checker;
 }
 
 /** A file copied from the system (bootloaders), looked up under --root first. */
@@ -55,7 +61,19 @@ export interface Directory {
   group?: string;
 }
 
-export type PlannedItem = WholeFile | BlockEdit | CopiedFile | Directory;
+/**
+ * A tree handed to an unprivileged user (the TFTP root): everything under it
+ * owned by owner:group, files world-readable, directories traversable; symlinks
+ * are never followed and nothing outside the tree is changed.
+ */
+export interface TreeOwnership {
+  kind: 'tree';
+  path: string;
+  owner: string;
+  group: string;
+}
+
+export type PlannedItem = WholeFile | FileEdit | CopiedFile | Directory | TreeOwnership;
 
 export interface Checker {
   /** program name, looked up on PATH and in /usr/sbin, /sbin */

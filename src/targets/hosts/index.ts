@@ -1,6 +1,7 @@
 // /etc/hosts: a marked block naming the server and every thin client with a fixed address.
 import type { Target } from '../types';
 import { render } from '../template';
+import { markedBlock } from '../edits';
 import template from './hosts.hbs';
 
 export const hosts: Target = {
@@ -13,6 +14,6 @@ export const hosts: Target = {
       domain: site.network.domain,
       hosts: site.hosts.filter((h) => h.address),
     });
-    return [{ kind: 'block', path: '/etc/hosts', content, comment: '#', mode: 0o644 }];
+    return [markedBlock({ path: '/etc/hosts', content, comment: '#', mode: 0o644 })];
   },
 };
