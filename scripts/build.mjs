@@ -1,7 +1,7 @@
 // Bundles the CLI into one dependency-free file, dist/ltspcfg-ts.js, which the
 // release tarball and the ebuild ship. Templates are inlined as text.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url)));
 
@@ -36,3 +36,4 @@ await build({
   plugins: [shelljsStatic],
   logLevel: 'warning',
 });
+chmodSync('dist/ltspcfg-ts.js', 0o755);

@@ -1,0 +1,127 @@
+// apply (and the second half of the default action): show the plan, then write it.
+import { createInterface } from 'node:readline/promises';
+import { targets as allTargets, findTarget } from '../targets';
+import type { Target } from '../targets/types';
+import { inspect, type FileStatus } from '../system/inspect';
+import { planApply, executeApply, type ApplyReport } from '../system/apply';
+import { BACKUP_DIR } from '../system/state';
+import { unifiedDiff } from '../system/diff';
+import { nearest } from '../site/validate';
+import { loadSite, UsageError, type Context } from './context';
+import type { Out } from './output';
+
+export interface ApplyFlags {
+  diff?: boolean;
+  only?: string;
+  force?: boolean;
+  check?: boolean;
+}
+
+export function selectTargets(only: string | undefined): Target[] {
+  if (!only) return allTargets;
+  return only.split(',').map((name) => {
+    const t = findTarget(name.trim());
+    if (!t) {
+      const guess = nearest(name, allTargets.map((x) => x.name));
+      throw new UsageError(`--only: unknown target "${name}"; ${guess ? `did you mean "${guess}"? ` : ''}targets: ${allTargets.map((x) => x.name).join(', ')}`);
+    }
+    return t;
+  });
+}
+
+const VERB: Record<string, string> = { missing: 'create', stale: 'update', drifted: 'replace', unmanaged: 'replace' };
+
+function describeChange(f: FileStatus): string {
+  if (f.kind === 'edit') return f.state === 'missing' ? 'add the ltsp-ts block' : 'update the ltsp-ts block';
+  if (f.kind === 'dir') return 'create directory';
+  if (f.kind === 'copy') return `copy from ${f.source}`;
+  if (f.state === 'drifted' || f.state === 'unmanaged') return 'replacing a hand edit, --force';
+  return f.state === 'missing' ? 'new file' : 'site.toml changed';
+}
+
+function printPlan(out: Out, report: ApplyReport, flags: ApplyFlags): void {
+  for (const f of report.changes) {
+    out.line(`  ${out.paint('green', (VERB[f.state] ?? 'write').padEnd(8))}${f.path}  ${out.paint('dim', `(${f.target}: ${describeChange(f)})`)}`);
+    if (flags.diff && f.desired && f.kind !== 'copy') out.line(indent(unifiedDiff(f.path, f.current, f.desired)));
+  }
+  for (const f of report.refused) {
+    const why = f.state === 'drifted' ? 'edited by hand since ltspcfg-ts wrote it' : 'exists and was not written by ltspcfg-ts';
+    out.line(`  ${out.paint('red', 'refuse'.padEnd(8))}${f.path}  (${f.target}: ${why}; left alone, --force replaces it and keeps the old one in ${BACKUP_DIR})`);
+    if (f.desired && f.kind !== 'copy') out.line(indent(unifiedDiff(f.path, f.current, f.desired)));
+  }
+  for (const f of report.unavailable) {
+    out.line(`  ${out.paint('yellow', 'missing'.padEnd(8))}${f.path}  (${f.target}: no source on this system; ${f.hint})`);
+  }
+  if (report.unchanged) out.line(`  ${'keep'.padEnd(8)}${report.unchanged} item(s) already up to date`);
+  for (const c of report.checks) {
+    if (c.outcome.result === 'skipped') out.line(`  ${out.paint('yellow', 'note'.padEnd(8))}${c.file.path}: not checked, ${c.outcome.why}`);
+  }
+  for (const w of report.warnings) out.line(`  ${out.paint('yellow', 'note'.padEnd(8))}${w}`);
+}
+
+function indent(text: string): string {
+  return text.replace(/\n$/, '').split('\n').map((l) => `      ${l}`).join('\n');
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question(question);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** Returns the exit code. */
+export async function runApply(ctx: Context, out: Out, flags: ApplyFlags): Promise<number> {
+  const chosen = selectTargets(flags.only);
+  const { site } = loadSite(ctx);
+  const inspection = inspect(site, ctx.platform, chosen, ctx.sys);
+  const report = planApply(inspection, ctx.sys, { force: !!flags.force, check: flags.check !== false });
+
+  const where = ctx.sys.root === '/' ? '' : ` under ${ctx.sys.root}`;
+  out.line(out.paint('bold', `Plan for ${ctx.configPath}${where}:`));
+  printPlan(out, report, flags);
+  for (const n of inspection.notes) out.line(`  ${out.paint('yellow', 'todo'.padEnd(8))}${n.target}: ${n.text}`);
+
+  if (report.blockers.length) {
+    for (const b of report.blockers) out.error(`ltspcfg-ts: ${b}`);
+    out.error('ltspcfg-ts: nothing was written');
+    return 1;
+  }
+  if (report.refused.length) {
+    out.error(`ltspcfg-ts: ${report.refused.length} file(s) changed by hand; nothing was written (review the diff, then run again with --force to replace them)`);
+    return 1;
+  }
+  const problems = report.unavailable.length ? 1 : 0;
+  const hasTree = inspection.files.some((f) => f.kind === 'tree');
+  if (report.changes.length === 0 && !hasTree) {
+    out.line('Nothing to do: every file is up to date.');
+    return problems;
+  }
+  if (report.changes.length === 0 && hasTree && ctx.opts.dryRun) {
+    out.line('Nothing to write.');
+    return problems;
+  }
+  if (ctx.opts.dryRun) {
+    out.line(`Dry run: ${report.changes.length} change(s) not written.`);
+    return problems;
+  }
+  if (!ctx.opts.yes) {
+    if (!(out.tty && process.stdin.isTTY)) {
+      out.line(`${report.changes.length} change(s) planned; not written without a terminal to confirm: pass --yes to write them.`);
+      return problems;
+    }
+    if (report.changes.length && !(await confirm(`Write ${report.changes.length} change(s)? [y/N] `))) {
+      out.line('Nothing written.');
+      return problems;
+    }
+  }
+  const treeChanges = 0;
+  executeApply(report, inspection, ctx.sys, site.source.sha256);
+  if (report.changes.length) out.line(out.paint('green', `Wrote ${report.changes.length} change(s).`));
+  else out.line('Nothing to do: every file is up to date.');
+  if (treeChanges) out.line(`Fixed the owner or mode of ${treeChanges} item(s) in the TFTP tree.`);
+  return problems;
+}

@@ -1,0 +1,50 @@
+// What every command starts from: the options, the configured system and the site.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseSite, type LoadedSite } from '../site/load';
+import { SiteError } from '../site/errors';
+import { SystemRoot } from '../system/fsroot';
+import { detectPlatform } from '../system/platform';
+import type { Platform } from '../targets/types';
+
+export const DEFAULT_CONFIG = '/etc/ltsp/site.toml';
+
+export interface GlobalOptions {
+  gentoo?: boolean;
+  config?: string;
+  root?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  color?: boolean;
+}
+
+/** Bad usage: exit code 2. */
+export class UsageError extends Error {}
+
+export interface Context {
+  opts: GlobalOptions;
+  sys: SystemRoot;
+  platform: Platform;
+  configPath: string;
+}
+
+export function makeContext(opts: GlobalOptions): Context {
+  const root = resolve(opts.root ?? '/');
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`--root ${opts.root}: no such directory; expected an existing directory to stage the system in`);
+  const sys = new SystemRoot(root);
+  // an explicit --config is a path on this machine; the default lives on the configured system
+  const configPath = opts.config ?? sys.path(DEFAULT_CONFIG);
+  return { opts, sys, platform: detectPlatform(sys, !!opts.gentoo), configPath };
+}
+
+export function loadSite(ctx: Context): LoadedSite {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(ctx.configPath);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    throw new SiteError([{ file: ctx.configPath, position: { line: 0, col: 0 }, key: '', problem: `cannot read the site file: ${why}`, expected: `expected a readable site.toml (--config FILE, default ${DEFAULT_CONFIG})` }]);
+  }
+  return parseSite(bytes, ctx.configPath);
+}

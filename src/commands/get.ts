@@ -1,0 +1,55 @@
+// get KEY: one value of site.toml, defaults applied, for shell scripts.
+import { siteSchema, type TableSpec } from '../site/schema';
+import { nearest } from '../site/validate';
+import type { LoadedSite } from '../site/load';
+import { UsageError } from './context';
+
+/** Keys whose default depends on another key: answered from the validated site. */
+const DERIVED: Record<string, (l: LoadedSite) => unknown> = {
+  'tftp.address': (l) => l.site.tftp.address,
+  'network.log_servers': (l) => l.site.network.logServers,
+};
+
+function format(value: unknown): string {
+  if (Array.isArray(value)) return value.map(format).join(' ');
+  return String(value);
+}
+
+/** Every key path of the schema, for completion and the man page ("group[].host[].mac"). */
+export function schemaKeys(spec: TableSpec = siteSchema, prefix = ''): string[] {
+  const join = (k: string) => (prefix ? `${prefix}.${k}` : k);
+  return [
+    ...Object.keys(spec.keys).map(join),
+    ...Object.entries(spec.tables ?? {}).flatMap(([k, t]) => schemaKeys(t, join(k))),
+    ...Object.entries(spec.arrays ?? {}).flatMap(([k, t]) => schemaKeys(t, `${join(k)}[]`)),
+  ];
+}
+
+export function runGet(loaded: LoadedSite, key: string): string {
+  if (DERIVED[key]) return format(DERIVED[key](loaded));
+  let node: unknown = loaded.values;
+  for (const part of key.split('.')) {
+    const m = /^([A-Za-z0-9_-]+)(?:\[(\d+)\])?$/.exec(part);
+    if (!m || typeof node !== 'object' || node === null || Array.isArray(node)) throw unknown(key);
+    node = (node as Record<string, unknown>)[m[1]];
+    if (m[2] !== undefined) {
+      if (!Array.isArray(node)) throw unknown(key);
+      node = node[Number(m[2]) - 1];
+    }
+    if (node === undefined) {
+      // a known optional key that is unset prints nothing; an unknown key is an error
+      if (schemaKeys().includes(key.replace(/\[\d+\]/g, '[]'))) return '';
+      if (/^lts\./.test(key)) return '';
+      throw unknown(key);
+    }
+  }
+  if (typeof node === 'object' && node !== null && !Array.isArray(node)) throw new UsageError(`get: ${key} is a table; expected one of its keys: ${Object.keys(node).map((k) => `${key}.${k}`).join(', ')}`);
+  if (Array.isArray(node) && node.some((v) => typeof v === 'object')) throw new UsageError(`get: ${key} is an array of tables; expected ${key}[N].KEY (N from 1)`);
+  return format(node);
+}
+
+function unknown(key: string): UsageError {
+  const keys = schemaKeys();
+  const guess = nearest(key, keys);
+  return new UsageError(`get: unknown key "${key}"; ${guess ? `did you mean "${guess}"?` : 'see ltspcfg-ts(8) for the keys'}`);
+}

@@ -1,0 +1,62 @@
+// The machine being configured, seen through --root (like Portage's ROOT):
+// every path the targets name is resolved under it.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export class SystemRoot {
+  /** @param root absolute directory, "/" for the live system */
+  constructor(readonly root: string) {}
+
+  path(p: string): string {
+    return this.root === '/' ? p : join(this.root, p);
+  }
+
+  exists(p: string): boolean {
+    return existsSync(this.path(p));
+  }
+
+  /** the file's bytes, or null when it does not exist */
+  read(p: string): Buffer | null {
+    try {
+      return readFileSync(this.path(p));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  readText(p: string): string | null {
+    const b = this.read(p);
+    return b === null ? null : b.toString('utf8');
+  }
+
+  isDirectory(p: string): boolean {
+    try {
+      return statSync(this.path(p)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Looks a user or group up in ROOT/etc/passwd or /etc/group, then on the host. */
+  lookupId(kind: 'user' | 'group', name: string): number | null {
+    if (name === 'root') return 0;
+    const file = kind === 'user' ? '/etc/passwd' : '/etc/group';
+    for (const text of [this.readText(file), this.root === '/' ? null : readHost(file)]) {
+      if (!text) continue;
+      for (const line of text.split('\n')) {
+        const f = line.split(':');
+        if (f[0] === name && f.length >= 3 && /^\d+$/.test(f[2])) return Number(f[2]);
+      }
+    }
+    return null;
+  }
+}
+
+function readHost(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,115 @@
+// Compares what the targets plan with what is on disk and in the state file.
+// Pure reading: nothing here writes.
+import { readFileSync } from 'node:fs';
+import type { Site } from '../site/types';
+import type { Checker, Platform, PlannedItem, Target } from '../targets/types';
+import type { SystemRoot } from './fsroot';
+import { readState, sha256, type State } from './state';
+
+/**
+ * missing: not on disk yet; current: as planned; stale: written by ltspcfg-ts
+ * from an older site.toml; drifted: changed by hand since ltspcfg-ts wrote it;
+ * unmanaged: exists, differs, and was never written by ltspcfg-ts;
+ * unavailable: a file to copy that the system lacks.
+ */
+export type FileState = 'missing' | 'current' | 'stale' | 'drifted' | 'unmanaged' | 'unavailable';
+
+export interface FileStatus {
+  target: string;
+  path: string;
+  kind: PlannedItem['kind'];
+  state: FileState;
+  /** bytes now on disk (null: none) and bytes planned; for dirs and trees both null */
+  current: Buffer | null;
+  desired: Buffer | null;
+  /** sha256 to record after writing: the file, or the block an edit owns */
+  recordSha?: string;
+  mode?: number;
+  owner?: string;
+  group?: string;
+  checker?: Checker;
+  /** copy: the source chosen; unavailable: what to install */
+  source?: string;
+  hint?: string;
+  item: PlannedItem;
+}
+
+export interface Inspection {
+  files: FileStatus[];
+  notes: { target: string; text: string }[];
+  state: State;
+}
+
+function firstExisting(sys: SystemRoot, candidates: string[]): { path: string; bytes: Buffer } | null {
+  for (const c of candidates) {
+    // the configured system first, then the host running ltspcfg-ts (for staged roots)
+    for (const p of sys.root === '/' ? [c] : [sys.path(c), c]) {
+      try {
+        return { path: p, bytes: readFileSync(p) };
+      } catch {
+        // try the next one
+      }
+    }
+  }
+  return null;
+}
+
+function classify(current: Buffer | null, desired: Buffer, currentOwnedSha: string | null, recorded: string | undefined): FileState {
+  if (current === null) return 'missing';
+  if (current.equals(desired)) return 'current';
+  if (recorded === undefined) return currentOwnedSha === null ? 'missing' : 'unmanaged';
+  return currentOwnedSha === recorded ? 'stale' : 'drifted';
+}
+
+export function inspect(site: Site, platform: Platform, targets: Target[], sys: SystemRoot): Inspection {
+  const state = readState(sys);
+  const files: FileStatus[] = [];
+  const notes: Inspection['notes'] = [];
+  for (const target of targets) {
+    for (const text of target.notes?.(site, platform) ?? []) notes.push({ target: target.name, text });
+    for (const item of target.plan(site, platform)) {
+      const recorded = state.files[item.path]?.sha256;
+      const base = { target: target.name, path: item.path, kind: item.kind, item };
+      switch (item.kind) {
+        case 'file': {
+          const current = sys.read(item.path);
+          const desired = Buffer.from(item.content);
+          const state = classify(current, desired, current && sha256(current), recorded);
+          files.push({ ...base, state, current, desired, recordSha: sha256(desired), mode: item.mode, owner: item.owner, group: item.group, checker: item.checker });
+          break;
+        }
+        case 'edit': {
+          const current = sys.read(item.path);
+          const text = current?.toString('utf8') ?? null;
+          const desired = Buffer.from(item.edit(text));
+          const ownedNow = item.owned(text);
+          const ownedAfter = item.owned(desired.toString('utf8')) ?? '';
+          let fileState: FileState = classify(current, desired, ownedNow === null ? null : sha256(ownedNow), recorded);
+          // a file another package owns may change outside our part: that is no drift
+          if (fileState === 'unmanaged' && ownedNow === null) fileState = 'missing';
+          if (fileState === 'drifted' && ownedNow === null) fileState = 'missing';
+          files.push({ ...base, state: fileState, current, desired, recordSha: sha256(ownedAfter), mode: item.mode, checker: item.checker });
+          break;
+        }
+        case 'copy': {
+          const source = firstExisting(sys, item.from);
+          if (!source) {
+            files.push({ ...base, state: 'unavailable', current: sys.read(item.path), desired: null, hint: item.missingHint, mode: item.mode });
+            break;
+          }
+          const current = sys.read(item.path);
+          const state = classify(current, source.bytes, current && sha256(current), recorded);
+          files.push({ ...base, state, current, desired: source.bytes, recordSha: sha256(source.bytes), source: source.path, mode: item.mode, owner: item.owner, group: item.group });
+          break;
+        }
+        case 'dir':
+          files.push({ ...base, state: sys.isDirectory(item.path) ? 'current' : 'missing', current: null, desired: null, mode: item.mode, owner: item.owner, group: item.group });
+          break;
+        case 'tree':
+          files.push({ ...base, state: sys.isDirectory(item.path) ? 'current' : 'missing', current: null, desired: null, owner: item.owner, group: item.group });
+          break;
+      }
+    }
+  }
+  return { files, notes, state };
+}

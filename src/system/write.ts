@@ -1,0 +1,119 @@
+// The only place that changes files. Two phases, so that an error leaves the
+// system as it was: first every new file, every backup and the state are written
+// to temporary files beside their destinations (fsync'd, with their final mode
+// and owner); only when all of them exist are they renamed into place.
+import {
+  chmodSync, chownSync, closeSync, fchmodSync, fchownSync, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync,
+} from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+
+export interface Write {
+  /** absolute path on this machine (already under --root) */
+  path: string;
+  data: Buffer;
+  mode: number;
+  uid?: number;
+  gid?: number;
+}
+
+export class WriteError extends Error {
+  constructor(readonly path: string, readonly cause: Error) {
+    super(`${path}: ${describe(cause)}`);
+  }
+}
+
+function describe(e: Error): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EROFS': return 'the file system is read-only';
+    case 'EACCES':
+    case 'EPERM': return 'permission denied';
+    case 'ENOSPC': return 'no space left on the device';
+    case 'ENOTDIR': return 'a parent is not a directory';
+    default: return e.message;
+  }
+}
+
+/** Creates missing parent directories; returns those it made, deepest last. */
+function makeParents(dir: string, made: string[]): void {
+  const missing: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      if (!statSync(d).isDirectory()) throw Object.assign(new Error(`${d} is not a directory`), { code: 'ENOTDIR' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      missing.unshift(d);
+      if (dirname(d) === d) break;
+    }
+  }
+  for (const d of missing) {
+    mkdirSync(d, { mode: 0o755 });
+    made.push(d);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Makes a directory (mode, owner) that must exist; true when it was created. */
+export function ensureDirectory(path: string, mode: number, uid?: number, gid?: number): boolean {
+  try {
+    if (statSync(path).isDirectory()) return false;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new WriteError(path, e as Error);
+  }
+  try {
+    mkdirSync(path, { recursive: true, mode });
+    // mkdir's mode is filtered by the umask
+    chmodSync(path, mode);
+    if (uid !== undefined && gid !== undefined) chownSync(path, uid, gid);
+  } catch (e) {
+    throw new WriteError(path, e as Error);
+  }
+  return true;
+}
+
+/** Writes all files atomically, or none of them. */
+export function writeAll(writes: Write[]): void {
+  const temps: { tmp: string; path: string }[] = [];
+  const madeDirs: string[] = [];
+  try {
+    for (const w of writes) {
+      const dir = dirname(w.path);
+      try {
+        makeParents(dir, madeDirs);
+        const tmp = join(dir, `.${basename(w.path)}.ltspcfg-${process.pid}.tmp`);
+        const fd = openSync(tmp, 'wx', w.mode);
+        temps.push({ tmp, path: w.path });
+        try {
+          let off = 0;
+          while (off < w.data.length) off += writeSync(fd, w.data, off);
+          fchmodSync(fd, w.mode);
+          if (w.uid !== undefined && w.gid !== undefined) fchownSync(fd, w.uid, w.gid);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      } catch (e) {
+        throw new WriteError(w.path, e as Error);
+      }
+    }
+  } catch (e) {
+    for (const t of temps) try { unlinkSync(t.tmp); } catch { /* already gone */ }
+    for (const d of madeDirs.reverse()) try { rmdirSync(d); } catch { /* not empty or gone */ }
+    throw e;
+  }
+  const dirs = new Set<string>();
+  for (const t of temps) {
+    renameSync(t.tmp, t.path);
+    dirs.add(dirname(t.path));
+  }
+  for (const d of dirs) fsyncDir(d);
+}
