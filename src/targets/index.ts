@@ -3,8 +3,11 @@
 import type { Target } from './types';
 import { ltsConf } from './lts-conf';
 import { hosts } from './hosts';
+import { tftpTree } from './tftp-tree';
+import { pxelinux } from './pxelinux';
+import { xinetd } from './xinetd';
 
-export const targets: Target[] = [ltsConf, hosts];
+export const targets: Target[] = [ltsConf, hosts, tftpTree, pxelinux, xinetd];
 
 export function findTarget(name: string): Target | undefined {
   return targets.find((t) => t.name === name);
