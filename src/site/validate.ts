@@ -23,8 +23,14 @@ function report(ctx: Ctx, key: string, problem: string, expected: string, at = k
 // Characters that would end a value early or open a block in some target's syntax.
 const UNSAFE = /["'`{}[\];\\$#<>|\x00-\x1f\x7f]/;
 
-const describeChar = (c: string): string =>
-  c === '\n' ? 'a newline' : c === '\x00' ? 'a NUL byte' : c < ' ' || c === '\x7f' ? `control character 0x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `"${c}"`;
+const CHAR_NAMES: Record<string, string> = {
+  '"': 'a double quote', "'": 'a single quote', '`': 'a backquote', '{': 'a brace', '}': 'a brace', '[': 'a bracket', ']': 'a bracket',
+  ';': 'a semicolon', '\\': 'a backslash', $: 'a dollar sign', '#': 'a hash sign', '<': 'an angle bracket', '>': 'an angle bracket',
+  '|': 'a pipe', '\n': 'a newline', '\x00': 'a NUL byte',
+};
+
+/** Names a character in words, so that the message itself stays on one line and unambiguous. */
+const describeChar = (c: string): string => CHAR_NAMES[c] ?? `control character 0x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
 
 const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
@@ -389,7 +395,7 @@ export function buildSite(ctx: Ctx, t: Table, source: Site['source']): Site {
   }
   const inside = (a: string, b: string) => a === b || a.startsWith(b + '/');
   if (inside(nfsRoot, tftpRoot) || inside(tftpRoot, nfsRoot))
-    report(ctx, 'nfs.root', `${nfsRoot} and tftp.root ${tftpRoot} overlap; the TFTP tree is given to ${tftp.user as string}`, 'expected the NFS root and the TFTP root apart');
+    report(ctx, 'nfs.root', `${nfsRoot} overlaps tftp.root ${tftpRoot}, whose whole tree is given to ${tftp.user as string}`, 'expected the NFS root and the TFTP root apart');
 
   if ((dhcp.default_lease_time as number) > (dhcp.max_lease_time as number))
     report(ctx, 'dhcp.default_lease_time', `${dhcp.default_lease_time} is longer than dhcp.max_lease_time ${dhcp.max_lease_time}`, 'expected default_lease_time <= max_lease_time');
