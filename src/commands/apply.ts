@@ -34,6 +34,7 @@ const VERB: Record<string, string> = { missing: 'create', stale: 'update', drift
 function describeChange(f: FileStatus): string {
   if (f.kind === 'edit') return f.state === 'missing' ? 'add the ltsp-ts block' : 'update the ltsp-ts block';
   if (f.kind === 'dir') return 'create directory';
+  if (f.kind === 'tree') return `create, then hand the tree to ${f.owner}:${f.group}`;
   if (f.kind === 'copy') return `copy from ${f.source}`;
   if (f.state === 'drifted' || f.state === 'unmanaged') return 'replacing a hand edit, --force';
   return f.state === 'missing' ? 'new file' : 'site.toml changed';
@@ -118,8 +119,7 @@ export async function runApply(ctx: Context, out: Out, flags: ApplyFlags): Promi
       return problems;
     }
   }
-  const treeChanges = 0;
-  executeApply(report, inspection, ctx.sys, site.source.sha256);
+  const treeChanges = executeApply(report, inspection, ctx.sys, site.source.sha256);
   if (report.changes.length) out.line(out.paint('green', `Wrote ${report.changes.length} change(s).`));
   else out.line('Nothing to do: every file is up to date.');
   if (treeChanges) out.line(`Fixed the owner or mode of ${treeChanges} item(s) in the TFTP tree.`);

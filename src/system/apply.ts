@@ -5,6 +5,7 @@ import type { SystemRoot } from './fsroot';
 import { runChecker, type CheckOutcome } from './checkers';
 import { BACKUP_DIR, STATE_FILE, serializeState, type State } from './state';
 import { ensureDirectory, writeAll, type Write } from './write';
+import { fixTree } from './tree';
 
 export interface ApplyOptions {
   force: boolean;
@@ -46,13 +47,19 @@ export function planApply(inspection: Inspection, sys: SystemRoot, opts: ApplyOp
       if (outcome.result === 'refused') report.blockers.push(`${f.path}: ${outcome.label} refused the generated file:\n${outcome.output}`);
     }
   }
+  // one line per unknown user or group, however many files ask for it
+  const unknown = new Map<string, string[]>();
   for (const f of report.changes) {
     for (const [kind, name] of [['user', f.owner], ['group', f.group]] as const) {
       if (!name || sys.lookupId(kind, name) !== null) continue;
-      const msg = `${f.path}: ${kind} "${name}" does not exist on this system`;
-      if (sys.root === '/') report.blockers.push(`${msg}; create it or change site.toml`);
-      else report.warnings.push(`${msg}; the staged file keeps root's ownership`);
+      const key = `${kind} "${name}"`;
+      unknown.set(key, [...(unknown.get(key) ?? []), f.path]);
     }
+  }
+  for (const [what, paths] of unknown) {
+    const msg = `${what} does not exist on this system (wanted by ${paths[0]}${paths.length > 1 ? ` and ${paths.length - 1} more` : ''})`;
+    if (sys.root === '/') report.blockers.push(`${msg}; create it or change site.toml`);
+    else report.warnings.push(`${msg}; staged files keep root's ownership`);
   }
   return report;
 }
@@ -64,8 +71,9 @@ function ids(sys: SystemRoot, f: FileStatus): { uid?: number; gid?: number } {
   return uid === null || gid === null ? {} : { uid, gid };
 }
 
-/** Carries out a plan with no blockers and no refusals. Returns the new state. */
-export function executeApply(report: ApplyReport, inspection: Inspection, sys: SystemRoot, siteSha: string, treeFix?: (f: FileStatus, uid: number, gid: number) => void): State {
+/** Carries out a plan with no blockers and no refusals. Returns how many tree entries changed owner or mode. */
+export function executeApply(report: ApplyReport, inspection: Inspection, sys: SystemRoot, siteSha: string): number {
+  let treeChanges = 0;
   const state: State = { version: 1, files: { ...inspection.state.files } };
   const writes: Write[] = [];
   for (const f of report.changes) {
@@ -90,13 +98,13 @@ export function executeApply(report: ApplyReport, inspection: Inspection, sys: S
       ensureDirectory(sys.path(f.path), f.mode ?? 0o755, uid, gid);
     }
   }
-  if (treeFix) {
-    for (const f of inspection.files) {
-      if (f.kind !== 'tree') continue;
-      const uid = sys.lookupId('user', f.owner!);
-      const gid = sys.lookupId('group', f.group!);
-      if (uid !== null && gid !== null) treeFix(f, uid, gid);
-    }
+  for (const f of inspection.files) {
+    if (f.kind !== 'tree') continue;
+    const uid = sys.lookupId('user', f.owner!);
+    const gid = sys.lookupId('group', f.group!);
+    if (uid === null || gid === null || process.getuid?.() !== 0) continue;
+    ensureDirectory(sys.path(f.path), 0o755, uid, gid);
+    treeChanges += fixTree(sys.path(f.path), uid, gid).changed;
   }
-  return state;
+  return treeChanges;
 }
