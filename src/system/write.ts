@@ -3,7 +3,7 @@
 // to temporary files beside their destinations (fsync'd, with their final mode
 // and owner); only when all of them exist are they renamed into place.
 import {
-  chmodSync, chownSync, closeSync, fchmodSync, fchownSync, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync,
+  accessSync, chmodSync, chownSync, closeSync, constants, fchmodSync, fchownSync, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
@@ -80,8 +80,32 @@ export function ensureDirectory(path: string, mode: number, uid?: number, gid?: 
   return true;
 }
 
-/** Writes all files atomically, or none of them. */
+/** The nearest directory that exists at or above dir. */
+function existingAncestor(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      statSync(d);
+      return d;
+    } catch {
+      if (dirname(d) === d) return d;
+    }
+  }
+}
+
+/**
+ * Writes all files atomically, or none of them. Directories are checked for
+ * write access first (access(2) reports a read-only mount even to root), so a
+ * doomed run does not even leave a temporary file's trace in a directory mtime.
+ */
 export function writeAll(writes: Write[]): void {
+  for (const w of writes) {
+    const dir = existingAncestor(dirname(w.path));
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch (e) {
+      throw new WriteError(w.path, e as Error);
+    }
+  }
   const temps: { tmp: string; path: string }[] = [];
   const madeDirs: string[] = [];
   try {
