@@ -1,0 +1,89 @@
+// The command line: help, version, exit codes, get, render, colour.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO, ltspcfg, scratch } from '../support/cli';
+
+const WIKI = join(REPO, 'examples/wiki-sample.toml');
+const COMMANDS = ['status', 'apply', 'render', 'check', 'get', 'targets'];
+
+test('--version prints package.json version', () => {
+  const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+  const r = ltspcfg(['--version']);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout.trim(), version);
+});
+
+test('--help works on the program and on every command, with the global options', () => {
+  const main = ltspcfg(['--help']);
+  assert.equal(main.code, 0);
+  for (const c of COMMANDS) assert.match(main.stdout, new RegExp(`^  ${c}\\b`, 'm'));
+  for (const c of COMMANDS) {
+    const r = ltspcfg([c, '--help']);
+    assert.equal(r.code, 0, `${c} --help`);
+    for (const o of ['--gentoo', '--config', '--root', '--help']) assert.ok(r.stdout.includes(o), `${c} --help lists ${o}`);
+  }
+});
+
+test('bad usage exits 2', () => {
+  assert.equal(ltspcfg(['frobnicate']).code, 2);
+  assert.equal(ltspcfg(['apply', '--bogus']).code, 2);
+  assert.equal(ltspcfg(['get']).code, 2);
+  const only = ltspcfg(['--config', WIKI, '--root', scratch(), 'apply', '--only', 'lts.cnf']);
+  assert.equal(only.code, 2);
+  assert.match(only.stderr, /unknown target "lts\.cnf"; did you mean "lts\.conf"\?/);
+});
+
+test('get prints one value with defaults applied, and refuses unknown keys', () => {
+  const get = (k: string) => ltspcfg(['--config', WIKI, 'get', k]);
+  assert.equal(get('tftp.root').stdout, '/tftpboot\n');
+  assert.equal(get('dhcp.port').stdout, '1067\n');
+  assert.equal(get('dhcp.boot_unknown_clients').stdout, 'false\n');
+  assert.equal(get('tftp.address').stdout, '192.168.0.254\n', 'derived default: the server address');
+  assert.equal(get('tftp.blocksize').stdout, '1468\n', 'schema default');
+  assert.equal(get('network.routers').stdout, '192.168.0.1\n');
+  assert.equal(get('group[2].host[2].mac').stdout, '00:60:08:5c:cb:be\n');
+  assert.equal(get('boot.serial_console').stdout, '\n', 'an unset optional key prints nothing');
+  const typo = get('tftp.rot');
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /unknown key "tftp\.rot"; did you mean "tftp\.root"\?/);
+  assert.equal(get('tftp').code, 2, 'a table is not a value');
+});
+
+test('render prints exactly what apply writes', () => {
+  const root = scratch();
+  const r = ltspcfg(['--config', WIKI, '--root', root, 'render', 'lts.conf']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(ltspcfg(['--config', WIKI, '--root', root, 'apply', '--yes', '--only', 'lts.conf']).code, 0);
+  assert.equal(readFileSync(join(root, 'opt/ltsp/i386/etc/lts.conf'), 'utf8'), r.stdout);
+  const unknown = ltspcfg(['--config', WIKI, 'render', 'dhcp']);
+  assert.equal(unknown.code, 2);
+});
+
+test('an ampersand in a value is written as is, not HTML-escaped', () => {
+  const root = scratch();
+  const site = join(root, 'site.toml');
+  writeFileSync(site, readFileSync(WIKI, 'utf8').replace('SCREEN_01       = "startx"', 'SCREEN_01       = "startx"\nLABEL           = "Lab & Library"'));
+  const r = ltspcfg(['--config', site, 'render', 'lts.conf']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^LABEL = Lab & Library$/m);
+  assert.doesNotMatch(r.stdout, /&amp;/);
+  // and through a Handlebars template
+  writeFileSync(site, readFileSync(WIKI, 'utf8').replace('menu_label     = "LTSP 4.2 thin client"', 'menu_label     = "Lab & Library"'));
+  const menu = ltspcfg(['--config', site, 'render', 'pxelinux', '--path', '/tftpboot/pxelinux.cfg/default']);
+  assert.equal(menu.code, 0, menu.stderr);
+  assert.match(menu.stdout, /^MENU TITLE Lab & Library$/m);
+  assert.doesNotMatch(menu.stdout, /&amp;/);
+});
+
+test('no colour without a terminal or with NO_COLOR', () => {
+  const r = ltspcfg(['--config', WIKI, '--root', scratch(), 'status']);
+  assert.doesNotMatch(r.stdout, /\x1b\[/);
+});
+
+test('targets lists every target with a summary', () => {
+  const r = ltspcfg(['targets']);
+  assert.equal(r.code, 0);
+  for (const t of ['lts.conf', 'hosts']) assert.match(r.stdout, new RegExp(`^${t.replace('.', '\\.')}\\t\\S`, 'm'));
+});
