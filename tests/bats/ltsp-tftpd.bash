@@ -1,0 +1,98 @@
+# Helpers for the ltsp-tftpd tests: a network namespace of the test's own, a
+# copy of the service under a unique name, a site.toml and an ltspcfg-ts
+# wrapper. Loaded by tests/bats/ltsp-tftpd*.bats and tests/lab/tftp*.bats.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# $1: namespace/service name; $2: server address; sets up T (temp dir) and the service copy
+tftpd_setup() {
+	NAME=$1
+	ADDR=$2
+	T=$(mktemp -d "/tmp/${NAME}.XXXXXX")
+	mkdir -p "$T/init.d" "$T/conf.d" "$T/bin" "$T/tftpboot" "$T/outside"
+	cp "$REPO/init.d/ltsp-tftpd" "$T/init.d/$NAME"
+	cat >"$T/conf.d/$NAME" <<-EOF
+		LTSP_SITE="$T/site.toml"
+		LTSPCFG="$T/bin/ltspcfg-ts"
+		TFTPD_RESPAWN_DELAY=1
+	EOF
+	cat >"$T/bin/ltspcfg-ts" <<-EOF
+		#!/bin/sh
+		exec node "$REPO/dist/ltspcfg-ts.js" "\$@"
+	EOF
+	chmod +x "$T/bin/ltspcfg-ts"
+	[ -f "$REPO/dist/ltspcfg-ts.js" ] || (cd "$REPO" && npm run -s build)
+	# OpenRC on Debian needs a softlevel before openrc-run works (DESIGN.md section 9)
+	mkdir -p /run/openrc
+	[ -e /run/openrc/softlevel ] || echo default >/run/openrc/softlevel
+	export NAME ADDR T
+}
+
+# $1: tftp.root (default $T/tftpboot); $2: more [tftp] lines
+write_site() {
+	{
+		cat <<-EOF
+			[server]
+			address = "$ADDR"
+			interface = "${NAME}d"
+			[network]
+			subnet = "${ADDR%.*}.0/24"
+			[tftp]
+			root = "${1:-$T/tftpboot}"
+			group = "nogroup"
+		EOF
+		printf '%s\n' "${2:-}"
+	} >"$T/site.toml"
+}
+
+# a namespace with one interface holding $ADDR (a veth pair: no dummy module here)
+netns_up() {
+	ip netns add "$NAME"
+	ip -n "$NAME" link set lo up
+	ip -n "$NAME" link add "${NAME}d" type veth peer name "${NAME}p"
+	ip -n "$NAME" link set "${NAME}p" up
+	ip -n "$NAME" addr add "$ADDR/24" dev "${NAME}d"
+	ip -n "$NAME" link set "${NAME}d" up
+}
+
+# runs the service copy inside the namespace
+svc() {
+	ip netns exec "$NAME" openrc-run "$T/init.d/$NAME" "$@"
+}
+
+# the pids listening on UDP port $1 (default 69) in the namespace, one a line
+listeners() {
+	ip netns exec "$NAME" ss -H -l -u -n -p "sport = :${1:-69}" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u
+}
+
+# waits up to $1 tenths of a second until `listeners $3` prints something other than $2
+wait_listener() {
+	local i
+	for i in $(seq 1 "$1"); do
+		local now
+		now=$(listeners "${3:-69}")
+		if [ -n "$now" ] && [ "$now" != "${2:-}" ]; then
+			echo "$now"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# fetches tftp://$ADDR/$1 into $2 with curl inside the namespace; more curl options after
+fetch() {
+	local path=$1 out=$2
+	shift 2
+	ip netns exec "$NAME" curl -sS --max-time 10 "$@" -o "$out" "tftp://$ADDR/$path"
+}
+
+tftpd_teardown() {
+	[ -n "${T:-}" ] || return 0
+	svc stop >/dev/null 2>&1 || true
+	svc zap >/dev/null 2>&1 || true
+	local p
+	for p in $(listeners 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+	ip netns del "$NAME" 2>/dev/null || true
+	rm -rf "$T"
+}

@@ -1,0 +1,201 @@
+#!/usr/bin/env bats
+# ltsp-tftpd under Debian's openrc-run, run from a temp copy in a network
+# namespace of its own (198.51.100.0/24). Needs root.
+
+load ltsp-tftpd
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespace, chown)"
+	tftpd_setup "ltstf$$" 198.51.100.1
+	netns_up
+	export T NAME ADDR
+}
+
+teardown_file() {
+	tftpd_teardown
+}
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	rm -rf "$T/tftpboot" "$T/outside" "$T/got"
+	mkdir -p "$T/tftpboot/lts" "$T/outside"
+	write_site
+}
+
+teardown() {
+	svc stop >/dev/null 2>&1 || true
+	svc zap >/dev/null 2>&1 || true
+}
+
+@test "shellcheck: the service and its conf.d are clean POSIX sh" {
+	shellcheck -s sh "$REPO/init.d/ltsp-tftpd" "$REPO/conf.d/ltsp-tftpd"
+}
+
+@test "a root-owned 0600 file is refused before the fix and served after start" {
+	printf 'kernel bytes\n' >"$T/tftpboot/lts/vmlinuz"
+	chmod 0600 "$T/tftpboot/lts/vmlinuz"
+	chmod 0700 "$T/tftpboot/lts"
+
+	# in.tftpd alone, with the service's arguments but no fix: the file is refused
+	ip netns exec "$NAME" /usr/sbin/in.tftpd -L -s "$T/tftpboot" -u nobody -a "$ADDR:69" &
+	local bare=$!
+	wait_listener 50
+	run fetch lts/vmlinuz "$T/got"
+	[ "$status" -ne 0 ]
+	[ ! -s "$T/got" ]
+	# tftp-hpa's client shows the server's answer (curl only reports an error code)
+	run ip netns exec "$NAME" tftp "$ADDR" -m binary -c get lts/vmlinuz "$T/got"
+	kill "$bare"
+	wait "$bare" || true
+	echo "$output"
+	[[ "$output" == *"Permission denied"* ]]
+
+	run svc start
+	echo "$output"
+	[ "$status" -eq 0 ]
+	wait_listener 50
+	fetch lts/vmlinuz "$T/got"
+	[ "$(cat "$T/got")" = "kernel bytes" ]
+	[ "$(stat -c '%U:%G %a' "$T/tftpboot/lts/vmlinuz")" = "nobody:nogroup 644" ]
+	[ "$(stat -c '%U:%G %a' "$T/tftpboot/lts")" = "nobody:nogroup 755" ]
+}
+
+@test "a symlink in the root to a file outside leaves that file's owner and mode alone" {
+	printf 'secret\n' >"$T/outside/secret"
+	chmod 0600 "$T/outside/secret"
+	ln -s "$T/outside/secret" "$T/tftpboot/secret-link"
+	ln -s "$T/outside" "$T/tftpboot/outside-link"
+
+	run svc start
+	[ "$status" -eq 0 ]
+	[ "$(stat -c '%U:%G %a' "$T/outside/secret")" = "root:root 600" ]
+	[ "$(stat -c '%U:%G' "$T/outside")" = "root:root" ]
+	# the link itself belongs to the tree; the chrooted server cannot follow it out
+	[ "$(stat -c '%U:%G' "$T/tftpboot/secret-link")" = "nobody:nogroup" ]
+	wait_listener 50
+	run fetch secret-link "$T/got"
+	[ "$status" -ne 0 ]
+	[ ! -s "$T/got" ]
+}
+
+@test "a root of / or /etc refuses to start" {
+	for root in / /etc; do
+		write_site "$root"
+		run svc start
+		echo "$output"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"system directory"* ]]
+	done
+	[ -z "$(listeners)" ]
+	[ "$(stat -c '%U' /etc)" = root ]
+}
+
+@test "a root that resolves to /etc through a symlinked parent refuses to start" {
+	ln -s / "$T/up"
+	write_site "$T/up/etc"
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$T/up/etc is a system directory (/etc)"* ]]
+	[ "$(stat -c '%U' /etc/passwd)" = root ]
+	rm "$T/up"
+}
+
+@test "a root that is a symlink, relative or missing refuses to start" {
+	ln -s "$T/tftpboot" "$T/link"
+	write_site "$T/link"
+	run svc start
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"is a symbolic link; set tftp.root to the directory itself ($T/tftpboot)"* ]]
+	rm "$T/link"
+
+	write_site "$T/missing"
+	run svc start
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$T/missing does not exist"* ]]
+}
+
+@test "refuses to start while another server holds the port, naming it" {
+	ip netns exec "$NAME" /usr/sbin/in.tftpd -L -s "$T/tftpboot" -u nobody -a "0.0.0.0:69" &
+	local other=$!
+	wait_listener 50
+	run svc start
+	kill "$other"
+	wait "$other" || true
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"UDP port 69 on $ADDR is already taken"* ]]
+	[[ "$output" == *'"in.tftpd",pid='"$other"* ]]
+}
+
+@test "status, stop and restart" {
+	run svc status
+	[ "$status" -ne 0 ]
+
+	svc start
+	local first
+	first=$(wait_listener 50)
+	run svc status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *started* ]]
+
+	svc restart
+	local second
+	second=$(wait_listener 50 "$first")
+	[ -n "$second" ] && [ "$second" != "$first" ]
+	run svc status
+	[ "$status" -eq 0 ]
+
+	svc stop
+	run svc status
+	[ "$status" -eq 3 ]
+	[ -z "$(listeners)" ]
+	! kill -0 "$second" 2>/dev/null
+}
+
+@test "checkconfig reports the site and refuses a broken site.toml" {
+	run svc checkconfig
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"TFTP root $T/tftpboot for nobody:nogroup on $ADDR:69"* ]]
+
+	write_site "" 'port = "sixty-nine"'
+	run svc checkconfig
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"tftp.port"* ]]
+	[[ "$output" == *"Cannot read $T/site.toml"* ]]
+}
+
+@test "options from site.toml reach in.tftpd: port, block size, data ports, verbosity" {
+	write_site "" 'port = 6969
+blocksize = 1024
+data_ports = [40000, 40010]
+verbose = true'
+	svc start
+	local pid
+	pid=$(wait_listener 50 "" 6969)
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -F -- "-L -s $T/tftpboot -u nobody -a $ADDR:6969 -B 1024 -R 40000:40010 -v"
+}
+
+@test "kill -9 of in.tftpd: supervise-daemon starts it again" {
+	svc start
+	local first second
+	first=$(wait_listener 50)
+	kill -9 "$first"
+	second=$(wait_listener 100 "$first")
+	[ -n "$second" ] && [ "$second" != "$first" ]
+	printf 'after respawn\n' >"$T/tftpboot/check"
+	chmod 0644 "$T/tftpboot/check"
+	fetch check "$T/got"
+	[ "$(cat "$T/got")" = "after respawn" ]
+	run svc status
+	[ "$status" -eq 0 ]
+}
+
+@test "tftp.launcher = xinetd: the service refuses to start and says why" {
+	write_site "" 'launcher = "xinetd"'
+	run svc start
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"xinetd starts in.tftpd (/etc/xinetd.d/ltsp-tftp)"* ]]
+}
