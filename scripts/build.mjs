@@ -22,6 +22,53 @@ const shelljsStatic = {
   },
 };
 
+// commander loads child_process (and with it net, stream, dgram) at start-up for
+// executable subcommands, which ltspcfg-ts does not have: load it on first use.
+const commanderLazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const src = readFileSync(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!src.includes(eager)) throw new Error('commander: child_process import not found; update scripts/build.mjs');
+      const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: src.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
+// Handlebars and shelljs are two thirds of the bundle but only rendering and
+// checking need them. Each is bundled on its own and inlined as a string that
+// is compiled on first require(): V8 then skips over it at start-up instead of
+// parsing it, which keeps `ltspcfg-ts get` close to a bare `node` start.
+const DEFERRED = ['handlebars', 'shelljs'];
+const deferredModules = {
+  name: 'deferred-modules',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${DEFERRED.join('|')})$`) }, (args) =>
+      args.importer.includes('node_modules') ? undefined : { path: args.path, namespace: 'deferred' });
+    b.onLoad({ filter: /.*/, namespace: 'deferred' }, async (args) => {
+      const inner = await build({
+        entryPoints: [args.path],
+        bundle: true,
+        write: false,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        minify: true,
+        legalComments: 'none',
+        plugins: [shelljsStatic],
+        logLevel: 'warning',
+      });
+      const code = `(function (require) { var module = { exports: {} }, exports = module.exports;\n${inner.outputFiles[0].text}\nreturn module.exports; })`;
+      return {
+        contents: `module.exports = require('node:vm').runInThisContext(${JSON.stringify(code)}, { filename: 'ltspcfg-ts/${args.path}.js' })(require);`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 await build({
   entryPoints: ['src/main.ts'],
   outfile: 'dist/ltspcfg-ts.js',
@@ -33,7 +80,10 @@ await build({
   loader: { '.hbs': 'text' },
   define: { LTSPCFG_VERSION: JSON.stringify(version) },
   legalComments: 'none',
-  plugins: [shelljsStatic],
+  plugins: [deferredModules, commanderLazyChildProcess],
+  // a smaller file parses faster: start-up is most of a `get`
+  minify: true,
+  keepNames: false,
   logLevel: 'warning',
 });
 chmodSync('dist/ltspcfg-ts.js', 0o755);

@@ -1,6 +1,6 @@
 // Reading site.toml: bytes -> TOML -> schema check with defaults -> cross-key rules -> Site.
-import { createHash } from 'node:crypto';
-import { parse as parseToml } from '@iarna/toml';
+// the string parser alone: the package's index also loads its stream parser (and node:stream)
+import parseToml = require('@iarna/toml/parse-string');
 import { locateKeys, type Positions } from './locate';
 import { SiteError, type SiteProblem } from './errors';
 import { buildSite, checkAgainstSchema } from './validate';
@@ -38,7 +38,17 @@ export function parseSite(text: Buffer | string, file: string): LoadedSite {
   const ctx = { file, positions, problems };
   const values = checkAgainstSchema(ctx, parsed);
   if (problems.length) throw new SiteError(problems);
-  const site = buildSite(ctx, values, { file, sha256: createHash('sha256').update(bytes).digest('hex') });
+  // hashed on first use: `get` never needs it, and loading node:crypto costs start-up time
+  let hash: string | undefined;
+  const origin = {
+    file,
+    get sha256(): string {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      hash ??= (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
+      return hash;
+    },
+  };
+  const site = buildSite(ctx, values, origin);
   if (problems.length) throw new SiteError(problems.sort((a, b) => a.position.line - b.position.line));
   return { site, values };
 }
