@@ -15,7 +15,7 @@ packages="
   shellcheck bats
   qemu-system-x86 ipxe-qemu
   pxelinux syslinux-common busybox-static cpio
-  iproute2 procps psmisc xz-utils
+  iproute2 procps psmisc xz-utils time
 "
 
 missing=""
