@@ -1,7 +1,8 @@
 // The command line: help, version, exit codes, get, render, colour.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO, ltspcfg, scratch } from '../support/cli';
 
@@ -86,4 +87,19 @@ test('targets lists every target with a summary', () => {
   const r = ltspcfg(['targets']);
   assert.equal(r.code, 0);
   for (const t of ['lts.conf', 'hosts']) assert.match(r.stdout, new RegExp(`^${t.replace('.', '\\.')}\\t\\S`, 'm'));
+});
+
+test('on a terminal: colour, and a question before writing (no: nothing written, yes: written)', { skip: !existsSync('/usr/bin/script') && 'needs script(1) for a terminal' }, () => {
+  const root = scratch();
+  const onTty = (answer: string, env: NodeJS.ProcessEnv = {}) =>
+    spawnSync('script', ['-qec', `${process.execPath} ${join(REPO, 'dist/ltspcfg-ts.js')} --root ${root} --config ${WIKI} apply --only lts.conf`, '/dev/null'], { input: answer, encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined, ...env } }).stdout;
+  const no = onTty('n\n');
+  assert.match(no, /Write 1 change\(s\)\? \[y\/N\]/);
+  assert.match(no, /\x1b\[32mcreate/, 'colour on a terminal');
+  assert.match(no, /Nothing written\./);
+  assert.ok(!existsSync(join(root, 'opt/ltsp/i386/etc/lts.conf')));
+  const plain = onTty('n\n', { NO_COLOR: '1' });
+  assert.doesNotMatch(plain, /\x1b\[3\dm/, 'NO_COLOR turns colour off');
+  assert.match(onTty('y\n'), /Wrote 1 change\(s\)\./);
+  assert.ok(existsSync(join(root, 'opt/ltsp/i386/etc/lts.conf')));
 });
