@@ -1,35 +1,199 @@
-// status: what the site needs and what the system has.
+// status: what the site needs and what the system has (LTSP 4's "S" screen):
+// interfaces, services, packages, generated files, and the next commands.
+import { resolve } from 'node:path';
 import { targets } from '../targets';
-import { inspect, type FileState } from '../system/inspect';
+import { inspect } from '../system/inspect';
+import {
+  hasInitScript,
+  installedVersions,
+  readDisplayManager,
+  readInterfaces,
+  readNetifrc,
+  runlevelServices,
+  serviceState,
+  whyNotLive,
+} from '../system/gentoo';
+import { ALL_ATOMS, requiredServices } from '../status/services';
+import { buildReport, type Report } from '../status/report';
+import type { Health, SystemFacts } from '../status/types';
+import type { Site } from '../site/types';
+import type { SystemRoot } from '../system/fsroot';
 import { loadSite, type Context } from './context';
 import type { Out } from './output';
 
-const PROBLEM: Partial<Record<FileState, string>> = {
-  missing: 'ltspcfg-ts apply',
-  stale: 'ltspcfg-ts apply',
-  drifted: 'ltspcfg-ts apply --diff (then --force to replace the hand edit)',
-  unmanaged: 'ltspcfg-ts apply --diff (then --force to replace it)',
-};
+/** Reads everything the checks need from the configured system. */
+export function readFacts(sys: SystemRoot, site: Site): SystemFacts {
+  const facts: SystemFacts = {
+    packages: Object.fromEntries(ALL_ATOMS.map((a) => [a, installedVersions(sys, a)])),
+    runlevel: runlevelServices(sys, 'default'),
+    initScripts: {},
+    running: {},
+    notLive: whyNotLive(sys),
+    displayManager: readDisplayManager(sys),
+    interfaces: readInterfaces(sys),
+    netifrc: readNetifrc(sys),
+  };
+  for (const need of requiredServices(site, facts)) {
+    facts.initScripts[need.service] = hasInitScript(sys, need.service);
+    if (facts.notLive === null) facts.running[need.service] = serviceState(sys, need.service);
+  }
+  return facts;
+}
+
+const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** ltspcfg-ts with the options that point it at this same system and site. */
+export function cliFor(ctx: Context): string {
+  const parts = ['ltspcfg-ts'];
+  if (ctx.opts.gentoo) parts.push('--gentoo');
+  if (ctx.sys.root !== '/') parts.push('--root', quote(ctx.sys.root));
+  if (ctx.opts.config) parts.push('--config', quote(resolve(ctx.configPath)));
+  return parts.join(' ');
+}
+
+export function makeReport(ctx: Context): { site: Site; facts: SystemFacts; report: Report } {
+  const { site } = loadSite(ctx);
+  const inspection = inspect(site, ctx.platform, targets, ctx.sys);
+  const facts = readFacts(ctx.sys, site);
+  return { site, facts, report: buildReport(site, facts, inspection.files, inspection.notes, cliFor(ctx)) };
+}
 
 export function runStatus(ctx: Context, out: Out, json: boolean): number {
-  const { site } = loadSite(ctx);
-  const files = inspect(site, ctx.platform, targets, ctx.sys).files.filter((f) => f.kind !== 'tree');
-  const rows = files.map((f) => ({
-    target: f.target,
-    path: f.path,
-    state: f.state,
-    next: f.state === 'unavailable' ? f.hint : PROBLEM[f.state],
-  }));
-  const bad = rows.filter((r) => r.next).length;
+  const { site, facts, report } = makeReport(ctx);
+  const code = report.problems ? 1 : 0;
   if (json) {
-    out.line(JSON.stringify({ site: ctx.configPath, root: ctx.sys.root, gentoo: ctx.platform.gentoo, files: rows, problems: bad }, null, 2));
-    return bad ? 1 : 0;
+    out.line(JSON.stringify(toJson(ctx, site, facts, report), null, 2));
+    return code;
   }
-  out.line(out.paint('bold', `Generated files (${ctx.configPath}):`));
-  const width = Math.max(...rows.map((r) => r.path.length), 10);
+  printTable(ctx, out, site, facts, report);
+  return code;
+}
+
+function toJson(ctx: Context, site: Site, facts: SystemFacts, r: Report) {
+  const commands = (l: { steps: { command: string }[] }) => l.steps.map((s) => s.command);
+  return {
+    site: ctx.configPath,
+    root: ctx.sys.root,
+    gentoo: ctx.platform.gentoo,
+    live: facts.notLive === null,
+    ...(facts.notLive ? { not_live: facts.notLive } : {}),
+    server: { address: site.server.address, interface: site.server.interface, hostname: site.server.hostname },
+    dhcp_mode: site.dhcp.mode,
+    interfaces: r.interfaces.map((i) => ({ name: i.name, site: i.site, state: i.state, addresses: i.addresses, health: i.health, detail: i.detail, next: i.next, steps: commands(i) })),
+    services: r.services.map((s) => ({
+      service: s.service,
+      role: s.role,
+      state: s.state,
+      health: s.health,
+      installed: s.installed,
+      packages: s.packages.map((p) => ({ atom: p.atom, installed: p.installed, ...(p.missingUse.length ? { missing_use: p.missingUse } : {}) })),
+      script: s.script,
+      runlevel: s.runlevel,
+      running: s.running,
+      detail: s.detail,
+      next: s.next,
+      steps: commands(s),
+    })),
+    packages: r.packages.map((p) => ({ atom: p.atom, role: p.role, state: p.state, installed: p.installed, health: p.health, next: p.next, steps: commands(p) })),
+    files: r.files.map((f) => ({ target: f.target, path: f.path, state: f.state, health: f.health, detail: f.detail, next: f.next, steps: commands(f) })),
+    notes: r.notes,
+    next: r.plan,
+    problems: r.problems,
+  };
+}
+
+type Style = 'red' | 'green' | 'yellow' | 'bold' | 'dim';
+type Cell = string | { text: string; style?: Style };
+
+const HEALTH_STYLE: Record<Health, Style> = { ok: 'green', problem: 'red', unknown: 'yellow' };
+
+/**
+ * Columns padded to the widest cell, then "-> next" and the detail in
+ * parentheses: every row says what to do next.
+ */
+function table(out: Out, header: string[], rows: { cells: Cell[]; next: string; detail?: string }[]): void {
+  const text = (c: Cell) => (typeof c === 'string' ? c : c.text);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => text(r.cells[i]).length)));
+  const pad = (c: Cell, i: number) => {
+    const t = text(c).padEnd(widths[i]);
+    return typeof c === 'string' || !c.style ? t : out.paint(c.style, t);
+  };
+  out.line(out.paint('dim', `  ${header.map((h, i) => h.padEnd(widths[i])).join('  ')}  NEXT`));
   for (const r of rows) {
-    const colour = r.state === 'current' ? 'green' : r.state === 'drifted' || r.state === 'unmanaged' ? 'red' : 'yellow';
-    out.line(`  ${out.paint(colour, r.state.padEnd(12))}${r.path.padEnd(width)}  ${r.next ? `-> ${r.next}` : ''}`.trimEnd());
+    const detail = r.detail ? `  ${out.paint('dim', `(${r.detail})`)}` : '';
+    out.line(`  ${r.cells.map(pad).join('  ')}  -> ${r.next}${detail}`);
   }
-  return bad ? 1 : 0;
+}
+
+const yesNo = (b: boolean): Cell => ({ text: b ? 'yes' : 'no', style: b ? 'green' : 'red' });
+
+function printTable(ctx: Context, out: Out, site: Site, facts: SystemFacts, r: Report): void {
+  const where = ctx.sys.root === '/' ? '' : ` under ${ctx.sys.root}`;
+  out.line(out.paint('bold', `Status of the LTSP server${where}, for ${ctx.configPath} (dhcp.mode ${site.dhcp.mode}):`));
+  if (!ctx.platform.gentoo) out.line(out.paint('yellow', '  not a Gentoo system (no /etc/gentoo-release): packages and runlevels are read the Gentoo way anyway; --gentoo says so'));
+  if (facts.notLive) out.line(out.paint('dim', `  running: unknown, ${facts.notLive}`));
+
+  out.line();
+  out.line(out.paint('bold', 'Network interfaces (* = server.interface):'));
+  table(
+    out,
+    ['INTERFACE', 'STATE', 'ADDRESSES'],
+    r.interfaces.map((i) => ({
+      cells: [`${i.site ? '*' : ' '} ${i.name}`, { text: i.state, style: HEALTH_STYLE[i.health] }, i.addresses.join(' ') || '-'],
+      next: i.next,
+      detail: i.detail,
+    })),
+  );
+
+  out.line();
+  out.line(out.paint('bold', 'Services the site needs:'));
+  table(
+    out,
+    ['SERVICE', 'STATE', 'INSTALLED', 'RUNLEVEL', 'RUNNING'],
+    r.services.map((s) => ({
+      cells: [
+        s.service,
+        { text: s.state, style: HEALTH_STYLE[s.health] },
+        s.packages.some((p) => p.installed === null) ? yesNo(false) : s.packages.some((p) => p.missingUse.length) ? { text: 'wrong USE', style: 'red' } : yesNo(true),
+        yesNo(s.runlevel),
+        { text: s.running === 'started' ? 'yes' : s.running, style: s.running === 'started' ? 'green' : s.running === 'unknown' ? 'dim' : 'red' },
+      ],
+      next: s.next,
+      detail: s.detail,
+    })),
+  );
+
+  out.line();
+  out.line(out.paint('bold', 'Packages:'));
+  table(
+    out,
+    ['PACKAGE', 'STATE'],
+    r.packages.map((p) => ({ cells: [p.atom, { text: p.installed ?? p.state, style: HEALTH_STYLE[p.health] }], next: p.next, detail: p.role })),
+  );
+
+  out.line();
+  out.line(out.paint('bold', 'Generated files:'));
+  if (r.files.length === 0) out.line('  (none: no target plans a file for this site)  -> nothing to do');
+  else {
+    table(
+      out,
+      ['STATE', 'FILE'],
+      r.files.map((f) => ({ cells: [{ text: f.state, style: HEALTH_STYLE[f.health] }, f.path], next: f.next, detail: `${f.target}: ${f.detail}` })),
+    );
+  }
+
+  if (r.notes.length) {
+    out.line();
+    out.line(out.paint('bold', 'To do by hand (notes of the targets):'));
+    for (const n of r.notes) out.line(`  ${n.target}  -> ${n.text}`);
+  }
+
+  out.line();
+  if (r.plan.length === 0) {
+    out.line(out.paint('green', 'Nothing to do: everything the site needs is in place.'));
+    return;
+  }
+  out.line(out.paint('bold', `Next steps, in order (${r.problems} problem(s)):`));
+  if (ctx.sys.root !== '/') out.line(out.paint('dim', `  (emerge, rc-update and rc-service act on the system they run on: run them inside ${ctx.sys.root}, e.g. chroot, or on the server)`));
+  r.plan.forEach((c, i) => out.line(`  ${String(i + 1).padStart(2)}. ${c}`));
 }

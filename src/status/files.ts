@@ -1,0 +1,53 @@
+// Generated files: missing, current, stale (site.toml changed since the last
+// apply), drifted (edited by hand), unmanaged or unavailable, and what to run.
+import type { FileState, FileStatus } from '../system/inspect';
+import type { Health, Step } from './types';
+
+export interface FileRow {
+  target: string;
+  path: string;
+  kind: FileStatus['kind'];
+  state: FileState;
+  health: Health;
+  detail: string;
+  next: string;
+  steps: Step[];
+}
+
+const DETAIL: Record<FileState, string> = {
+  missing: 'not written yet',
+  current: 'up to date',
+  stale: 'site.toml changed since the last apply',
+  drifted: 'edited by hand since ltspcfg-ts wrote it',
+  unmanaged: 'exists, was not written by ltspcfg-ts',
+  unavailable: 'no source on this system',
+};
+
+/** @param cli how to call ltspcfg-ts for this system ("ltspcfg-ts", or with --root/--config) */
+export function checkFiles(files: FileStatus[], cli: string): FileRow[] {
+  return files
+    .filter((f) => f.kind !== 'tree')
+    .map((f) => {
+      const base = { target: f.target, path: f.path, kind: f.kind, state: f.state, detail: DETAIL[f.state] };
+      switch (f.state) {
+        case 'current':
+          return { ...base, health: 'ok', next: 'nothing to do', steps: [] };
+        case 'missing':
+        case 'stale': {
+          const step: Step = { phase: 'configure', command: `${cli} apply` };
+          return { ...base, health: 'problem', next: step.command, steps: [step] };
+        }
+        case 'drifted':
+        case 'unmanaged': {
+          // the admin must look before replacing: the diff first, then --force (the old file is kept)
+          const step: Step = { phase: 'configure', command: `${cli} apply --diff` };
+          return { ...base, health: 'problem', next: `${step.command} (then ${cli} apply --force to replace it; the old one is kept)`, steps: [step, { phase: 'configure', command: `${cli} apply --force` }] };
+        }
+        case 'unavailable': {
+          const atom = /emerge (?:--ask )?(\S+\/\S+)/.exec(f.hint ?? '')?.[1];
+          const step: Step = atom ? { phase: 'install', command: `emerge --ask ${atom}`, atoms: [atom] } : { phase: 'install', command: f.hint ?? 'install the package that provides it' };
+          return { ...base, health: 'problem', next: f.hint ?? step.command, steps: [step, { phase: 'configure', command: `${cli} apply` }] };
+        }
+      }
+    });
+}

@@ -1,0 +1,208 @@
+// Services: which OpenRC services the site needs (from site.toml and, where it
+// says "auto", from what the system has), and for each one whether its packages
+// are installed, it is in the default runlevel and it runs.
+import type { Site } from '../site/types';
+import type { RunState } from '../system/gentoo';
+import { checkPackage, installStep, type PackageCheck, type PackageNeed } from './packages';
+import type { Health, Step, SystemFacts } from './types';
+
+export interface ServiceIssue {
+  health: Health;
+  /** what is wrong, for the detail column */
+  text: string;
+  step: Step;
+}
+
+export interface ServiceNeed {
+  /** the OpenRC service name, e.g. "dhcpd.1067" */
+  service: string;
+  /** what the site uses it for */
+  role: string;
+  packages: PackageNeed[];
+  /** the package that installs /etc/init.d/<service> */
+  provider: string;
+  /** what stands in the way before packages matter (an unknown display manager...) */
+  issues: ServiceIssue[];
+}
+
+export const OWN_PACKAGE = 'net-misc/ltsp-ts';
+const DHCP: PackageNeed = { atom: 'net-misc/dhcp', use: ['server'] };
+const TFTP_HPA: PackageNeed = { atom: 'net-ftp/tftp-hpa' };
+
+export const SYSLOG_PACKAGES = { 'syslog-ng': 'app-admin/syslog-ng', rsyslog: 'app-admin/rsyslog', sysklogd: 'app-admin/sysklogd' } as const;
+export type SyslogDaemon = keyof typeof SYSLOG_PACKAGES;
+
+export const DISPLAY_MANAGER_PACKAGES = { gdm: 'gnome-base/gdm', lightdm: 'x11-misc/lightdm', xdm: 'x11-apps/xdm' } as const;
+export type DisplayManager = keyof typeof DISPLAY_MANAGER_PACKAGES;
+/** installs /etc/init.d/display-manager, which starts $DISPLAYMANAGER */
+export const DISPLAY_MANAGER_INIT = 'gui-libs/display-manager-init';
+
+export const FIREWALL_PACKAGES = { nftables: 'net-firewall/nftables', iptables: 'net-firewall/iptables' } as const;
+
+/** Every package a site may need, so that src/system reads them all at once. */
+export const ALL_ATOMS: string[] = [
+  DHCP.atom,
+  'net-dns/dnsmasq',
+  TFTP_HPA.atom,
+  'sys-apps/xinetd',
+  'net-fs/nfs-utils',
+  'net-nds/rpcbind',
+  OWN_PACKAGE,
+  ...Object.values(SYSLOG_PACKAGES),
+  ...Object.values(DISPLAY_MANAGER_PACKAGES),
+  DISPLAY_MANAGER_INIT,
+  ...Object.values(FIREWALL_PACKAGES),
+  'sys-boot/syslinux',
+];
+
+const installed = (facts: SystemFacts, atom: string) => (facts.packages[atom] ?? []).length > 0;
+
+/**
+ * syslog.daemon, or with "auto" the daemon the system has: an installed one in
+ * the default runlevel first, then any installed one, else syslog-ng (the wiki's).
+ */
+export function chooseSyslog(site: Site, facts: SystemFacts): { daemon: SyslogDaemon; how: string } {
+  if (site.syslog.daemon !== 'auto') return { daemon: site.syslog.daemon, how: 'syslog.daemon in site.toml' };
+  const names = Object.keys(SYSLOG_PACKAGES) as SyslogDaemon[];
+  const have = names.filter((d) => installed(facts, SYSLOG_PACKAGES[d]));
+  const enabled = have.find((d) => facts.runlevel.includes(d));
+  if (enabled) return { daemon: enabled, how: 'detected: installed and in the default runlevel' };
+  if (have.length) return { daemon: have[0], how: 'detected: installed' };
+  return { daemon: 'syslog-ng', how: 'none installed; syslog-ng is the usual choice (or set syslog.daemon)' };
+}
+
+function displayManagerNeed(site: Site, facts: SystemFacts): ServiceNeed {
+  const conf = facts.displayManager;
+  const role = 'XDMCP desktops for the clients';
+  const base = { service: 'display-manager', role, provider: DISPLAY_MANAGER_INIT };
+  const known = (v: string | null): v is DisplayManager => v !== null && v in DISPLAY_MANAGER_PACKAGES;
+  const choices = 'gdm, lightdm or xdm';
+  const file = '/etc/conf.d/display-manager';
+  const named = site.xdmcp.displayManager;
+
+  if (named === 'auto') {
+    if (known(conf.value)) {
+      return { ...base, role: `${role} (${conf.value}, from DISPLAYMANAGER)`, packages: [{ atom: DISPLAY_MANAGER_PACKAGES[conf.value] }, { atom: DISPLAY_MANAGER_INIT }], issues: [] };
+    }
+    const text = !conf.exists
+      ? `no ${file}: no display manager chosen`
+      : conf.value === null
+        ? `DISPLAYMANAGER is not set in ${file}`
+        : `display manager "${conf.value}" (DISPLAYMANAGER in ${file}) has no XDMCP support in ltsp-ts`;
+    const step: Step = { phase: 'edit', command: `set DISPLAYMANAGER to ${choices} in ${file} (or xdmcp.enabled = false in site.toml)` };
+    return { ...base, role, packages: [{ atom: DISPLAY_MANAGER_INIT }], issues: [{ health: 'problem', text, step }] };
+  }
+
+  const packages = [{ atom: DISPLAY_MANAGER_PACKAGES[named] }, { atom: DISPLAY_MANAGER_INIT }];
+  const issues: ServiceIssue[] = [];
+  if (conf.value !== named) {
+    const now = conf.value === null ? (conf.exists ? 'DISPLAYMANAGER is not set' : `there is no ${file}`) : `DISPLAYMANAGER="${conf.value}" starts another one`;
+    issues.push({ health: 'problem', text: `site.toml names ${named}, but ${now}`, step: { phase: 'edit', command: `set DISPLAYMANAGER="${named}" in ${file}` } });
+  }
+  return { ...base, role: `${role} (${named}, from site.toml)`, packages, issues };
+}
+
+/** The services the site needs, in the order of the report. */
+export function requiredServices(site: Site, facts: SystemFacts): ServiceNeed[] {
+  const needs: ServiceNeed[] = [];
+  const plain = (service: string, role: string, packages: PackageNeed[], provider = packages[0].atom): ServiceNeed => ({ service, role, packages, provider, issues: [] });
+
+  switch (site.dhcp.mode) {
+    case 'primary':
+      needs.push(plain('dhcpd', 'DHCP: addresses and boot answers', [DHCP]));
+      break;
+    case 'port-1067':
+    case 'nfsroot':
+      needs.push(plain(`dhcpd.${site.dhcp.port}`, `DHCP boot answers on port ${site.dhcp.port} (${site.dhcp.mode})`, [DHCP, { atom: OWN_PACKAGE }], OWN_PACKAGE));
+      break;
+    case 'proxy':
+      needs.push(plain('dnsmasq', 'proxyDHCP boot answers beside the existing DHCP server', [{ atom: 'net-dns/dnsmasq' }]));
+      break;
+    case 'none':
+      break;
+  }
+  if (site.tftp.launcher === 'xinetd') needs.push(plain('xinetd', 'TFTP (in.tftpd launched by xinetd)', [{ atom: 'sys-apps/xinetd' }, TFTP_HPA]));
+  else needs.push(plain('ltsp-tftpd', 'TFTP: bootloaders and kernels', [TFTP_HPA, { atom: OWN_PACKAGE }], OWN_PACKAGE));
+  needs.push(plain('rpcbind', 'RPC port mapper for NFS (the wiki\'s portmap)', [{ atom: 'net-nds/rpcbind' }]));
+  needs.push(plain('nfs', 'NFS: the clients\' root and swap files', [{ atom: 'net-fs/nfs-utils' }]));
+
+  const syslog = chooseSyslog(site, facts);
+  needs.push(plain(syslog.daemon, `the clients' logs (${syslog.how})`, [{ atom: SYSLOG_PACKAGES[syslog.daemon] }]));
+  if (site.xdmcp.enabled) needs.push(displayManagerNeed(site, facts));
+  if (site.firewall.enabled) {
+    const backend = site.firewall.backend;
+    needs.push(plain(backend, `firewall: opens the server to the thin clients only (${backend})`, [{ atom: FIREWALL_PACKAGES[backend] }]));
+  }
+  return needs;
+}
+
+export interface ServiceStatus {
+  service: string;
+  role: string;
+  packages: PackageCheck[];
+  /** every package installed (with its USE flags) */
+  installed: boolean;
+  /** /etc/init.d/<service> exists (null: not asked) */
+  script: boolean | null;
+  runlevel: boolean;
+  running: RunState;
+  health: Health;
+  /** one word: running, enabled, stopped, crashed, disabled, missing, unsupported */
+  state: string;
+  /** what is wrong, or how it was chosen */
+  detail: string;
+  /** the first command to run; "nothing to do ..." when fine */
+  next: string;
+  steps: Step[];
+}
+
+export function checkService(need: ServiceNeed, facts: SystemFacts): ServiceStatus {
+  const packages = need.packages.map((p) => checkPackage(p, facts));
+  const steps: Step[] = need.issues.map((i) => i.step);
+  const problems: string[] = need.issues.map((i) => i.text);
+  const missing = packages.filter((p) => p.installed === null).map((p) => p.atom);
+  if (missing.length) {
+    steps.push(installStep(missing));
+    problems.push(`not installed: ${missing.join(', ')}`);
+  }
+  for (const p of packages.filter((x) => x.missingUse.length)) {
+    steps.push(...p.steps);
+    problems.push(`${p.installed} lacks USE=${p.missingUse.join(',')}`);
+  }
+  const allInstalled = packages.every((p) => p.health === 'ok');
+  const script = need.service in facts.initScripts ? facts.initScripts[need.service] : null;
+  if (missing.length === 0 && script === false) {
+    steps.push({ phase: 'install', command: `emerge --ask --oneshot ${need.provider}` });
+    problems.push(`/etc/init.d/${need.service} is missing although ${need.provider} is installed`);
+  }
+  const runlevel = facts.runlevel.includes(need.service);
+  if (!runlevel) {
+    steps.push({ phase: 'enable', command: `rc-update add ${need.service} default` });
+    problems.push('not in the default runlevel');
+  }
+  const running: RunState = facts.running[need.service] ?? 'unknown';
+  const live = facts.notLive === null;
+  if (live && running !== 'started') {
+    steps.push({ phase: 'start', command: `rc-service ${need.service} ${running === 'crashed' ? 'restart' : 'start'}` });
+    problems.push(running === 'unknown' ? 'not running' : running);
+  }
+  const blocked = need.issues.some((i) => i.health === 'problem');
+  const health: Health = steps.length ? 'problem' : 'ok';
+  const state = blocked
+    ? 'unsupported'
+    : !allInstalled
+      ? 'missing'
+      : !runlevel
+        ? 'disabled'
+        : running === 'started'
+          ? 'running'
+          : running === 'unknown'
+            ? live ? 'stopped' : 'enabled'
+            : running;
+  let next: string;
+  if (steps.length) next = steps[0].command;
+  else if (running === 'started') next = 'nothing to do';
+  else next = `nothing to do here; on the running server \`rc-service ${need.service} status\` tells if it runs`;
+  const detail = problems.length ? problems.join('; ') : need.role;
+  return { service: need.service, role: need.role, packages, installed: allInstalled, script, runlevel, running, health, state, detail, next, steps };
+}

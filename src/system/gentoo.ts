@@ -1,0 +1,182 @@
+// What a Gentoo system has: packages from the portage vdb, services from the
+// OpenRC runlevels and rc-service, the display manager, the network
+// interfaces. Reading only; every path is under --root. A question that cannot
+// be answered (a staged root, OpenRC not running) gives null or "unknown",
+// never an error.
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import type { SystemRoot } from './fsroot';
+
+export const VDB = '/var/db/pkg';
+export const DISPLAY_MANAGER_CONF = '/etc/conf.d/display-manager';
+export const NETIFRC_CONF = '/etc/conf.d/net';
+
+/** One installed version of a package, from ROOT/var/db/pkg/<cat>/<pn>-<ver>/. */
+export interface InstalledPackage {
+  /** "net-fs/nfs-utils-2.6.4-r1" */
+  cpv: string;
+  version: string;
+  /** the USE flags it was built with (null: no USE file in the vdb entry) */
+  use: string[] | null;
+}
+
+// PMS version: numbers, optional letter, suffixes, revision
+const VERSION = /^\d+(\.\d+)*[a-z]?(_(alpha|beta|pre|rc|p)\d*)*(-r\d+)?$/;
+
+/** The installed versions of "category/package" (usually one; slots may give more). */
+export function installedVersions(sys: SystemRoot, atom: string): InstalledPackage[] {
+  const [category, name] = atom.split('/');
+  let entries: string[];
+  try {
+    entries = readdirSync(sys.path(`${VDB}/${category}`));
+  } catch {
+    return [];
+  }
+  const found: InstalledPackage[] = [];
+  for (const entry of entries.sort()) {
+    if (!entry.startsWith(`${name}-`)) continue;
+    const version = entry.slice(name.length + 1);
+    if (!VERSION.test(version)) continue; // e.g. dhcpcd-10.0 for dhcp, or -MERGING- leftovers
+    const dir = `${VDB}/${category}/${entry}`;
+    if (!sys.isDirectory(dir)) continue;
+    const useText = sys.readText(`${dir}/USE`);
+    found.push({ cpv: `${category}/${entry}`, version, use: useText === null ? null : useText.split(/\s+/).filter(Boolean) });
+  }
+  return found;
+}
+
+/** The services in a runlevel (ROOT/etc/runlevels/<level>/<svc>, links even if dangling). */
+export function runlevelServices(sys: SystemRoot, level = 'default'): string[] {
+  try {
+    return readdirSync(sys.path(`/etc/runlevels/${level}`)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Whether the service script exists: ROOT/etc/init.d/<svc>. */
+export function hasInitScript(sys: SystemRoot, service: string): boolean {
+  try {
+    lstatSync(sys.path(`/etc/init.d/${service}`));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** started, stopped, ...: what `rc-service SVC status` says; unknown when it cannot be asked. */
+export type RunState = 'started' | 'stopped' | 'crashed' | 'starting' | 'stopping' | 'inactive' | 'unknown';
+
+/** Why running states cannot be asked, or null when they can. */
+export function whyNotLive(sys: SystemRoot): string | null {
+  if (sys.root !== '/') return `a staged root (--root ${sys.root}) runs no services`;
+  if (!existsSync('/run/openrc/softlevel')) return 'OpenRC is not running here (no /run/openrc/softlevel)';
+  if (!findRcService()) return 'rc-service is not installed';
+  return null;
+}
+
+const RC_SERVICE = ['/sbin/rc-service', '/usr/sbin/rc-service', '/bin/rc-service', '/usr/bin/rc-service'];
+
+function findRcService(): string | null {
+  return RC_SERVICE.find((p) => existsSync(p)) ?? null;
+}
+
+// openrc-run's status exit codes
+const STATUS_CODES: Record<number, RunState> = { 0: 'started', 3: 'stopped', 4: 'stopping', 8: 'starting', 16: 'inactive', 32: 'crashed' };
+
+/** Asks OpenRC, on the live system only; "unknown" otherwise or when the service does not exist. */
+export function serviceState(sys: SystemRoot, service: string): RunState {
+  if (whyNotLive(sys) !== null) return 'unknown';
+  const program = findRcService();
+  if (!program) return 'unknown';
+  const r = spawnSync(program, [service, 'status'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.error || r.status === null) return 'unknown';
+  return STATUS_CODES[r.status] ?? 'unknown';
+}
+
+/** DISPLAYMANAGER= in ROOT/etc/conf.d/display-manager: exists false when the file is absent, value null when unset. */
+export interface DisplayManagerConf {
+  exists: boolean;
+  value: string | null;
+}
+
+/** The last assignment of a shell variable in a conf.d file (quotes removed), or null. */
+export function shellVariable(text: string, name: string): string | null {
+  let value: string | null = null;
+  const re = new RegExp(`^\\s*(?:export\\s+)?${name}=(?:"([^"]*)"|'([^']*)'|([^\\s#;]*))`);
+  for (const line of text.split('\n')) {
+    const m = re.exec(line);
+    if (m) value = m[1] ?? m[2] ?? m[3] ?? '';
+  }
+  return value;
+}
+
+export function readDisplayManager(sys: SystemRoot): DisplayManagerConf {
+  const text = sys.readText(DISPLAY_MANAGER_CONF);
+  if (text === null) return { exists: false, value: null };
+  const value = shellVariable(text, 'DISPLAYMANAGER');
+  return { exists: true, value: value === null || value.trim() === '' ? null : value.trim() };
+}
+
+/** A network interface as the running kernel sees it. */
+export interface NetInterface {
+  name: string;
+  /** operstate: up, down, unknown (lo, tun), ... */
+  state: string;
+  /** "192.168.0.254/24", IPv4 only */
+  addresses: string[];
+}
+
+/**
+ * The interfaces of the live system: names and states from /sys/class/net,
+ * IPv4 addresses from `ip -o -4 addr`. Null on a staged root.
+ */
+export function readInterfaces(sys: SystemRoot): NetInterface[] | null {
+  if (sys.root !== '/') return null;
+  let names: string[];
+  try {
+    names = readdirSync('/sys/class/net').sort();
+  } catch {
+    return null;
+  }
+  const addresses = ipAddresses();
+  return names.map((name) => {
+    let state = 'unknown';
+    try {
+      state = readFileSync(`/sys/class/net/${name}/operstate`, 'utf8').trim() || 'unknown';
+    } catch {
+      // keep unknown
+    }
+    return { name, state, addresses: addresses.get(name) ?? [] };
+  });
+}
+
+function ipAddresses(): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  for (const ip of ['/sbin/ip', '/usr/sbin/ip', '/bin/ip', '/usr/bin/ip']) {
+    if (!existsSync(ip)) continue;
+    const r = spawnSync(ip, ['-o', '-4', 'addr', 'show'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    if (r.status !== 0) return found;
+    for (const m of String(r.stdout).matchAll(/^\d+:\s+([^\s@:]+)\S*\s+inet\s+(\d+\.\d+\.\d+\.\d+\/\d+)/gm)) {
+      found.set(m[1], [...(found.get(m[1]) ?? []), m[2]]);
+    }
+    return found;
+  }
+  return found;
+}
+
+/**
+ * netifrc's configuration: config_<iface>="ADDR/PREFIX ..." in ROOT/etc/conf.d/net,
+ * the IPv4 addresses per interface (null when the file does not exist).
+ */
+export function readNetifrc(sys: SystemRoot): Record<string, string[]> | null {
+  const text = sys.readText(NETIFRC_CONF);
+  if (text === null) return null;
+  const config: Record<string, string[]> = {};
+  // config_eth0="a/24 b/24" or config_eth0=( "a/24" "b/24" ) (old array style), possibly over several lines
+  for (const m of text.matchAll(/^\s*config_([A-Za-z0-9_]+)=(\(([^)]*)\)|"([^"]*)"|'([^']*)'|(\S+))/gm)) {
+    const body = m[3] ?? m[4] ?? m[5] ?? m[6] ?? '';
+    config[m[1]] = [...body.matchAll(/\d+\.\d+\.\d+\.\d+(?:\/\d+)?/g)].map((a) => a[0]);
+  }
+  return config;
+}
