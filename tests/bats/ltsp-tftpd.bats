@@ -153,6 +153,37 @@ teardown() {
 	! kill -0 "$second" 2>/dev/null
 }
 
+@test "a restart with a broken site.toml leaves the running server serving" {
+	svc start
+	local first
+	first=$(wait_listener 50)
+	write_site "" 'blocksize = 12'
+	run svc restart
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"tftp.blocksize"* ]]
+	[ "$(listeners)" = "$first" ]
+	printf 'still here\n' >"$T/tftpboot/check"
+	chmod 0644 "$T/tftpboot/check"
+	fetch check "$T/got"
+	[ "$(cat "$T/got")" = "still here" ]
+	# (OpenRC 0.45 leaves the state at "stopping" after a refused stop; the next restart recovers)
+	write_site
+	svc restart
+	[ -n "$(wait_listener 50 "$first")" ]
+	run svc status
+	[ "$status" -eq 0 ]
+}
+
+@test "a missing ltspcfg-ts is named" {
+	sed -i "s|^LTSPCFG=.*|LTSPCFG=$T/bin/no-such-program|" "$T/conf.d/$NAME"
+	run svc start
+	sed -i "s|^LTSPCFG=.*|LTSPCFG=$T/bin/ltspcfg-ts|" "$T/conf.d/$NAME"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$T/bin/no-such-program is missing"* ]]
+}
+
 @test "checkconfig reports the site and refuses a broken site.toml" {
 	run svc checkconfig
 	echo "$output"
