@@ -1,0 +1,59 @@
+#!/usr/bin/env bats
+# The boot tree's layout against the real pxelinux: with the bootloader in a
+# subdirectory (examples/nfsroot.toml: /pxe/pxelinux.0) pxelinux must find
+# ldlinux.c32, menu.c32 and pxelinux.cfg/ beside itself and load the kernel
+# and initrd named "::/lts/..." from the top of the TFTP root. QEMU's own
+# user-mode network serves the tree (DHCP and TFTP inside the QEMU process),
+# run in an empty network namespace so nothing can leave it. The files are
+# random bytes: the test stops at pxelinux's "Loading ... ok" lines.
+# The full boot through tftpd-hpa and a real kernel is tests/lab/pxe*.
+
+load ../bats/ltsp-tftpd
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || skip "the lab needs root"
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	NAME="ltstf$$"
+	T=$(mktemp -d "/tmp/$NAME.XXXXXX")
+	ip netns add "$NAME"
+	ip -n "$NAME" link set lo up
+	sed 's/^menu_label.*/&\nserial_console = "ttyS0,115200"/' "$REPO/examples/nfsroot.toml" >"$T/site.toml"
+	mkdir -p "$T/sys/tftpboot/lts"
+	[ -f "$REPO/dist/ltspcfg-ts.js" ] || (cd "$REPO" && npm run -s build)
+	node "$REPO/dist/ltspcfg-ts.js" --root "$T/sys" --config "$T/site.toml" --no-color apply --only pxelinux --yes >"$T/apply.log"
+	head -c 200000 /dev/urandom >"$T/sys/tftpboot/lts/vmlinuz-2.6.20.9-ltsp"
+	head -c 100000 /dev/urandom >"$T/sys/tftpboot/lts/initramfs-2.6.20.9-ltsp.gz"
+	export NAME T
+}
+
+teardown_file() {
+	[ -n "${QEMU_PID:-}" ] && kill "$QEMU_PID" 2>/dev/null
+	[ -n "${NAME:-}" ] && ip netns del "$NAME" 2>/dev/null
+	[ -n "${T:-}" ] && rm -rf "$T"
+	true
+}
+
+@test "pxelinux in /pxe/ finds its modules and config beside itself and loads ::/lts/ files from the top" {
+	grep -q '^	LINUX ::/lts/vmlinuz-2.6.20.9-ltsp$' "$T/sys/tftpboot/pxe/pxelinux.cfg/default"
+	ip netns exec "$NAME" qemu-system-x86_64 -accel tcg -m 256 -display none -monitor none \
+		-serial "file:$T/serial.log" \
+		-netdev "user,id=n0,net=198.51.100.0/24,tftp=$T/sys/tftpboot,bootfile=/pxe/pxelinux.0" \
+		-device e1000,netdev=n0,mac=52:54:00:00:00:09 -boot n &
+	QEMU_PID=$!
+	local i
+	for i in $(seq 1 90); do
+		grep -q 'Booting kernel failed\|Could not find' "$T/serial.log" 2>/dev/null && break
+		sleep 1
+	done
+	kill "$QEMU_PID"
+	wait "$QEMU_PID" || true
+	QEMU_PID=
+	local log
+	log=$(tr -d '\033' <"$T/serial.log" | tr '\r' '\n')
+	echo "$log" | grep -a 'PXELINUX\|Loading\|Could not\|failed'
+	echo "$log" | grep -a -q 'PXELINUX 6'
+	echo "$log" | grep -a -q 'Library catalogue terminal' # the menu: menu.c32, libutil.c32 and pxelinux.cfg/default found in /pxe/
+	echo "$log" | grep -a -q 'Loading ::/lts/vmlinuz-2.6.20.9-ltsp... ok'
+	echo "$log" | grep -a -q 'Loading ::/lts/initramfs-2.6.20.9-ltsp.gz...ok'
+	! echo "$log" | grep -a -q 'Could not find'
+}
