@@ -2,9 +2,9 @@
 // OpenRC runlevels and rc-service, the display manager, the network
 // interfaces. Reading only; every path is under --root. A question that cannot
 // be answered (a staged root, OpenRC not running) gives null or "unknown",
-// never an error.
+// never an error. Programs (rc-service, ip) run only on the live system, and
+// node:child_process loads only then.
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import type { SystemRoot } from './fsroot';
 
 export const VDB = '/var/db/pkg';
@@ -77,6 +77,12 @@ export function whyNotLive(sys: SystemRoot): string | null {
 
 const RC_SERVICE = ['/sbin/rc-service', '/usr/sbin/rc-service', '/bin/rc-service', '/usr/bin/rc-service'];
 
+function run(program: string, args: string[]) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  return spawnSync(program, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
 function findRcService(): string | null {
   return RC_SERVICE.find((p) => existsSync(p)) ?? null;
 }
@@ -89,7 +95,7 @@ export function serviceState(sys: SystemRoot, service: string): RunState {
   if (whyNotLive(sys) !== null) return 'unknown';
   const program = findRcService();
   if (!program) return 'unknown';
-  const r = spawnSync(program, [service, 'status'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = run(program, [service, 'status']);
   if (r.error || r.status === null) return 'unknown';
   return STATUS_CODES[r.status] ?? 'unknown';
 }
@@ -155,7 +161,7 @@ function ipAddresses(): Map<string, string[]> {
   const found = new Map<string, string[]>();
   for (const ip of ['/sbin/ip', '/usr/sbin/ip', '/bin/ip', '/usr/bin/ip']) {
     if (!existsSync(ip)) continue;
-    const r = spawnSync(ip, ['-o', '-4', 'addr', 'show'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const r = run(ip, ['-o', '-4', 'addr', 'show']);
     if (r.status !== 0) return found;
     for (const m of String(r.stdout).matchAll(/^\d+:\s+([^\s@:]+)\S*\s+inet\s+(\d+\.\d+\.\d+\.\d+\/\d+)/gm)) {
       found.set(m[1], [...(found.get(m[1]) ?? []), m[2]]);
