@@ -36,6 +36,7 @@ export function readFacts(sys: SystemRoot, site: Site): SystemFacts {
   for (const need of requiredServices(site, facts)) {
     facts.initScripts[need.service] = hasInitScript(sys, need.service);
     if (facts.notLive === null) facts.running[need.service] = serviceState(sys, need.service);
+    for (const c of need.conflicts) if (facts.notLive === null) facts.running[c.service] = serviceState(sys, c.service);
   }
   return facts;
 }

@@ -23,6 +23,8 @@ export interface ServiceNeed {
   provider: string;
   /** what stands in the way before packages matter (an unknown display manager...) */
   issues: ServiceIssue[];
+  /** services that must stay out of the default runlevel beside this one (same port, same socket) */
+  conflicts: { service: string; why: string }[];
 }
 
 export const OWN_PACKAGE = 'net-misc/ltsp-ts';
@@ -82,15 +84,20 @@ function displayManagerNeed(site: Site, facts: SystemFacts): ServiceNeed {
 
   if (named === 'auto') {
     if (known(conf.value)) {
-      return { ...base, role: `${role} (${conf.value}, from DISPLAYMANAGER)`, packages: [{ atom: DISPLAY_MANAGER_PACKAGES[conf.value] }, { atom: DISPLAY_MANAGER_INIT }], issues: [] };
+      return { ...base, role: `${role} (${conf.value}, from DISPLAYMANAGER)`, packages: [{ atom: DISPLAY_MANAGER_PACKAGES[conf.value] }, { atom: DISPLAY_MANAGER_INIT }], issues: [], conflicts: [] };
     }
     const text = !conf.exists
       ? `no ${file}: no display manager chosen`
       : conf.value === null
         ? `DISPLAYMANAGER is not set in ${file}`
         : `display manager "${conf.value}" (DISPLAYMANAGER in ${file}) has no XDMCP support in ltsp-ts`;
-    const step: Step = { phase: 'edit', command: `set DISPLAYMANAGER to ${choices} in ${file} (or xdmcp.enabled = false in site.toml)` };
-    return { ...base, role, packages: [{ atom: DISPLAY_MANAGER_INIT }], issues: [{ health: 'problem', text, step }] };
+    // one known display manager installed: that is the one to name
+    const have = (Object.keys(DISPLAY_MANAGER_PACKAGES) as DisplayManager[]).filter((d) => installed(facts, DISPLAY_MANAGER_PACKAGES[d]));
+    const step: Step =
+      have.length === 1
+        ? { phase: 'edit', command: `set DISPLAYMANAGER="${have[0]}" in ${file} (${DISPLAY_MANAGER_PACKAGES[have[0]]} is installed)` }
+        : { phase: 'edit', command: `set DISPLAYMANAGER to ${choices} in ${file} (or xdmcp.enabled = false in site.toml)` };
+    return { ...base, role, packages: [{ atom: DISPLAY_MANAGER_INIT }], issues: [{ health: 'problem', text, step }], conflicts: [] };
   }
 
   const packages = [{ atom: DISPLAY_MANAGER_PACKAGES[named] }, { atom: DISPLAY_MANAGER_INIT }];
@@ -99,13 +106,14 @@ function displayManagerNeed(site: Site, facts: SystemFacts): ServiceNeed {
     const now = conf.value === null ? (conf.exists ? 'DISPLAYMANAGER is not set' : `there is no ${file}`) : `DISPLAYMANAGER="${conf.value}" starts another one`;
     issues.push({ health: 'problem', text: `site.toml names ${named}, but ${now}`, step: { phase: 'edit', command: `set DISPLAYMANAGER="${named}" in ${file}` } });
   }
-  return { ...base, role: `${role} (${named}, from site.toml)`, packages, issues };
+  return { ...base, role: `${role} (${named}, from site.toml)`, packages, issues, conflicts: [] };
 }
 
 /** The services the site needs, in the order of the report. */
 export function requiredServices(site: Site, facts: SystemFacts): ServiceNeed[] {
   const needs: ServiceNeed[] = [];
-  const plain = (service: string, role: string, packages: PackageNeed[], provider = packages[0].atom): ServiceNeed => ({ service, role, packages, provider, issues: [] });
+  const plain = (service: string, role: string, packages: PackageNeed[], provider = packages[0].atom): ServiceNeed => ({ service, role, packages, provider, issues: [], conflicts: [] });
+  const tftpPort = `would take TFTP port ${site.tftp.port} too`;
 
   switch (site.dhcp.mode) {
     case 'primary':
@@ -121,13 +129,22 @@ export function requiredServices(site: Site, facts: SystemFacts): ServiceNeed[] 
     case 'none':
       break;
   }
-  if (site.tftp.launcher === 'xinetd') needs.push(plain('xinetd', 'TFTP (in.tftpd launched by xinetd)', [{ atom: 'sys-apps/xinetd' }, TFTP_HPA]));
-  else needs.push(plain('ltsp-tftpd', 'TFTP: bootloaders and kernels', [TFTP_HPA, { atom: OWN_PACKAGE }], OWN_PACKAGE));
+  if (site.tftp.launcher === 'xinetd') {
+    const xinetd = plain('xinetd', 'TFTP (in.tftpd launched by xinetd)', [{ atom: 'sys-apps/xinetd' }, TFTP_HPA]);
+    xinetd.conflicts = ['ltsp-tftpd', 'in.tftpd'].map((service) => ({ service, why: tftpPort }));
+    needs.push(xinetd);
+  } else {
+    const tftpd = plain('ltsp-tftpd', 'TFTP: bootloaders and kernels', [TFTP_HPA, { atom: OWN_PACKAGE }], OWN_PACKAGE);
+    tftpd.conflicts = [{ service: 'in.tftpd', why: `${tftpPort} (tftp-hpa's own service; ltsp-tftpd replaces it)` }];
+    needs.push(tftpd);
+  }
   needs.push(plain('rpcbind', 'RPC port mapper for NFS (the wiki\'s portmap)', [{ atom: 'net-nds/rpcbind' }]));
   needs.push(plain('nfs', 'NFS: the clients\' root and swap files', [{ atom: 'net-fs/nfs-utils' }]));
 
   const syslog = chooseSyslog(site, facts);
-  needs.push(plain(syslog.daemon, `the clients' logs (${syslog.how})`, [{ atom: SYSLOG_PACKAGES[syslog.daemon] }]));
+  const logger = plain(syslog.daemon, `the clients' logs (${syslog.how})`, [{ atom: SYSLOG_PACKAGES[syslog.daemon] }]);
+  logger.conflicts = (Object.keys(SYSLOG_PACKAGES) as SyslogDaemon[]).filter((d) => d !== syslog.daemon).map((service) => ({ service, why: `a second syslog daemon would fight ${syslog.daemon} for /dev/log and UDP ${site.syslog.udpPort}` }));
+  needs.push(logger);
   if (site.xdmcp.enabled) needs.push(displayManagerNeed(site, facts));
   if (site.firewall.enabled) {
     const backend = site.firewall.backend;
@@ -147,13 +164,23 @@ export interface ServiceStatus {
   runlevel: boolean;
   running: RunState;
   health: Health;
-  /** one word: running, enabled, stopped, crashed, disabled, missing, unsupported */
+  /** one word: running, enabled, stopped, crashed, disabled, missing, unsupported, conflict */
   state: string;
   /** what is wrong, or how it was chosen */
   detail: string;
   /** the first command to run; "nothing to do ..." when fine */
   next: string;
   steps: Step[];
+}
+
+function stateWord(s: { blocked: boolean; allInstalled: boolean; runlevel: boolean; conflicting: boolean; running: RunState; live: boolean }): string {
+  if (s.blocked) return 'unsupported';
+  if (!s.allInstalled) return 'missing';
+  if (!s.runlevel) return 'disabled';
+  if (s.conflicting) return 'conflict';
+  if (s.running === 'started') return 'running';
+  if (s.running === 'unknown') return s.live ? 'stopped' : 'enabled';
+  return s.running;
 }
 
 export function checkService(need: ServiceNeed, facts: SystemFacts): ServiceStatus {
@@ -182,23 +209,22 @@ export function checkService(need: ServiceNeed, facts: SystemFacts): ServiceStat
   }
   const running: RunState = facts.running[need.service] ?? 'unknown';
   const live = facts.notLive === null;
+  let conflicting = false;
+  for (const c of need.conflicts) {
+    const on = facts.runlevel.includes(c.service);
+    const runs = live && facts.running[c.service] === 'started';
+    if (on) steps.push({ phase: 'enable', command: `rc-update del ${c.service} default` });
+    if (runs) steps.push({ phase: 'enable', command: `rc-service ${c.service} stop` });
+    if (on || runs) conflicting = true;
+    if (on || runs) problems.push(`${c.service} is ${on ? 'in the default runlevel' : 'running'} and ${c.why}`);
+  }
   if (live && running !== 'started') {
     steps.push({ phase: 'start', command: `rc-service ${need.service} ${running === 'crashed' ? 'restart' : 'start'}` });
     problems.push(running === 'unknown' ? 'not running' : running);
   }
   const blocked = need.issues.some((i) => i.health === 'problem');
   const health: Health = steps.length ? 'problem' : 'ok';
-  const state = blocked
-    ? 'unsupported'
-    : !allInstalled
-      ? 'missing'
-      : !runlevel
-        ? 'disabled'
-        : running === 'started'
-          ? 'running'
-          : running === 'unknown'
-            ? live ? 'stopped' : 'enabled'
-            : running;
+  const state = stateWord({ blocked, allInstalled, runlevel, conflicting, running, live });
   let next: string;
   if (steps.length) next = steps[0].command;
   else if (running === 'started') next = 'nothing to do';

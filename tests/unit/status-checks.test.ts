@@ -173,3 +173,40 @@ test('running states are unknown on a staged root, without asking rc-service', (
   assert.match(whyNotLive(sys) ?? '', /^a staged root/);
   assert.equal(serviceState(sys, 'nfs'), 'unknown');
 });
+
+test('services that would fight over a port or /dev/log: rc-update del, and stop where OpenRC runs', () => {
+  const site = example('wiki-sample');
+  const installed = {
+    'net-ftp/tftp-hpa': [pkg('net-ftp/tftp-hpa-5.2-r3')],
+    'net-misc/ltsp-ts': [pkg('net-misc/ltsp-ts-0.1.0')],
+    'app-admin/syslog-ng': [pkg('app-admin/syslog-ng-4.7.3')],
+  };
+  const f = facts({ packages: installed, runlevel: ['ltsp-tftpd', 'in.tftpd', 'syslog-ng', 'rsyslog'] });
+  const needs = requiredServices(site, f);
+  const tftpd = checkService(needs.find((n) => n.service === 'ltsp-tftpd')!, f);
+  assert.deepEqual([tftpd.state, tftpd.health, tftpd.next], ['conflict', 'problem', 'rc-update del in.tftpd default']);
+  assert.match(tftpd.detail, /^in\.tftpd is in the default runlevel and would take TFTP port 69 too/);
+  const logger = checkService(needs.find((n) => n.service === 'syslog-ng')!, f);
+  assert.deepEqual(logger.steps.map((s) => s.command), ['rc-update del rsyslog default']);
+
+  const live = facts({ notLive: null, packages: installed, runlevel: ['ltsp-tftpd'], running: { 'ltsp-tftpd': 'stopped', 'in.tftpd': 'started' } });
+  const running = checkService(requiredServices(site, live).find((n) => n.service === 'ltsp-tftpd')!, live);
+  assert.deepEqual(running.steps.map((s) => s.command), ['rc-service in.tftpd stop', 'rc-service ltsp-tftpd start']);
+  assert.deepEqual(planSteps(running.steps), ['rc-service in.tftpd stop', 'rc-service ltsp-tftpd start'], 'stop the other one first');
+
+  const viaXinetd = parseSite(readFileSync(join(REPO, 'examples/wiki-sample.toml'), 'utf8').replace('[tftp]\n', '[tftp]\nlauncher = "xinetd"\n'), 'x.toml').site;
+  const xf = facts({ runlevel: ['ltsp-tftpd'] });
+  const xinetd = checkService(requiredServices(viaXinetd, xf).find((n) => n.service === 'xinetd')!, xf);
+  assert.ok(xinetd.steps.some((s) => s.command === 'rc-update del ltsp-tftpd default'));
+});
+
+test('display manager: auto with none chosen names the one installed, if only one is', () => {
+  const site = example('wiki-sample');
+  const f = facts({ packages: { 'x11-misc/lightdm': [pkg('x11-misc/lightdm-1.32.0')] } });
+  const dm = checkService(requiredServices(site, f).find((n) => n.service === 'display-manager')!, f);
+  assert.equal(dm.next, 'set DISPLAYMANAGER="lightdm" in /etc/conf.d/display-manager (x11-misc/lightdm is installed)');
+  const known = facts({ displayManager: { exists: true, value: 'gdm' } });
+  const gdm = requiredServices(site, known).find((n) => n.service === 'display-manager')!;
+  assert.deepEqual(gdm.packages.map((p) => p.atom), ['gnome-base/gdm', 'gui-libs/display-manager-init']);
+  assert.deepEqual(gdm.issues, []);
+});
