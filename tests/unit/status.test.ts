@@ -234,21 +234,25 @@ test('site.toml changed since the last apply: stale, exit 1, apply', () => {
 });
 
 test('an unknown display manager is a clear line with what to do, never a crash', () => {
-  for (const dm of ['sddm', '']) {
-    const { root, site } = siteRoot({ ...complete, displayManager: dm });
+  const generic = 'set DISPLAYMANAGER to gdm, lightdm or xdm in /etc/conf.d/display-manager (or xdmcp.enabled = false in site.toml)';
+  const cases = [
+    { dm: 'sddm', packages: EVERYTHING.filter((p) => !p.startsWith('x11-apps/xdm-')), next: generic, why: 'display manager "sddm" (DISPLAYMANAGER in /etc/conf.d/display-manager) has no XDMCP support in ltsp-ts' },
+    { dm: '', packages: EVERYTHING, next: 'set DISPLAYMANAGER="xdm" in /etc/conf.d/display-manager (x11-apps/xdm is installed)', why: 'DISPLAYMANAGER is not set in /etc/conf.d/display-manager' },
+  ];
+  for (const c of cases) {
+    const { root, site } = siteRoot({ ...complete, packages: c.packages, displayManager: c.dm });
     applyAll(root, site);
     const r = status(root, site, '--json');
-    assert.equal(r.code, 1, dm);
+    assert.equal(r.code, 1, c.dm);
     const s = json(r);
     const x = service(s, 'display-manager');
     assert.equal(x.state, 'unsupported');
-    assert.equal(x.next, 'set DISPLAYMANAGER to gdm, lightdm or xdm in /etc/conf.d/display-manager (or xdmcp.enabled = false in site.toml)');
+    assert.equal(x.next, c.next);
     assert.equal(s.next[0], x.next, 'edits come first in the plan');
     const table = status(root, site);
     assert.equal(table.code, 1);
     assert.equal(table.stderr, '');
-    const why = dm ? 'display manager "sddm" \\(DISPLAYMANAGER in /etc/conf.d/display-manager\\) has no XDMCP support in ltsp-ts' : 'DISPLAYMANAGER is not set in /etc/conf.d/display-manager';
-    assert.match(table.stdout, new RegExp(`^ {2}display-manager +unsupported +yes +yes +unknown +-> set DISPLAYMANAGER to gdm, lightdm or xdm in /etc/conf\\.d/display-manager \\(or xdmcp\\.enabled = false in site\\.toml\\) {2}\\(${why}\\)$`, 'm'));
+    assert.match(table.stdout, new RegExp(`^ {2}display-manager +unsupported +yes +yes +unknown +-> ${escape(c.next)} {2}\\(${escape(c.why)}\\)$`, 'm'));
   }
 });
 
