@@ -13,7 +13,7 @@ load ../bats/ltsp-tftpd
 setup_file() {
 	[ "$(id -u)" = 0 ] || skip "the lab needs root"
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
-	NAME="ltstf$$"
+	NAME="ltstf$$q"
 	T=$(mktemp -d "/tmp/$NAME.XXXXXX")
 	ip netns add "$NAME"
 	ip -n "$NAME" link set lo up
