@@ -25,4 +25,10 @@ echo "Files under $root:"
 echo
 echo "Look at one:  cat $root/etc/dhcp/dhcpd.1067.conf"
 echo "Run again:    node dist/ltspcfg-ts.js --gentoo --root $root --config examples/wiki-sample.toml   (nothing to do)"
+# 1 means "problems found": a scratch root has none of the packages and services the
+# status lists, which is what a demo expects; 2 (an invalid site) is a real failure
+if [ "$status" -eq 1 ]; then
+	echo "(ltspcfg-ts exited 1: the staged system lacks the packages and services listed in its status)"
+	status=0
+fi
 exit "$status"

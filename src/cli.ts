@@ -48,7 +48,9 @@ export function buildProgram(exit: (code: number) => void): Command {
       const statusCode = commands.status().runStatus(ctx, out, false);
       out.line();
       const applyCode = await commands.apply().runApply(ctx, out, { force: !!opts.force });
-      exit(Math.max(applyCode, statusCode === 1 && applyCode === 0 && !opts.yes ? 1 : applyCode));
+      // exit 1 while anything the site needs is still missing after the writes
+      const remaining = statusCode === 0 || applyCode !== 0 ? statusCode : commands.status().makeReport(ctx).report.problems ? 1 : 0;
+      exit(Math.max(applyCode, remaining));
     });
 
   globals(program.command('status'))
