@@ -6,8 +6,10 @@ import { hosts } from './hosts';
 import { tftpTree } from './tftp-tree';
 import { pxelinux } from './pxelinux';
 import { xinetd } from './xinetd';
+import { dhcpd } from './dhcpd';
+import { dnsmasq } from './dnsmasq';
 
-export const targets: Target[] = [ltsConf, hosts, tftpTree, pxelinux, xinetd];
+export const targets: Target[] = [ltsConf, hosts, tftpTree, pxelinux, xinetd, dhcpd, dnsmasq];
 
 export function findTarget(name: string): Target | undefined {
   return targets.find((t) => t.name === name);

@@ -1,0 +1,64 @@
+// dnsmasq as a proxyDHCP server (dhcp.mode = "proxy"), for stock PXE ROMs on a
+// network whose own DHCP server must stay as it is: the file goes to
+// /etc/dnsmasq.d/ltsp-ts.conf. Gentoo's net-dns/dnsmasq installs the upstream
+// example as /etc/dnsmasq.conf, whose conf-dir line is commented out, so the
+// notes tell the admin to enable it. No TFTP (ltsp-tftpd serves the tree) and
+// no DNS unless dhcp.dnsmasq_dns asks for it.
+import type { Site } from '../../site/types';
+import { generatedHeader, render } from '../template';
+import type { Checker, PlannedItem, Target } from '../types';
+import template from './dnsmasq.conf.hbs';
+
+export const DNSMASQ_CONF = '/etc/dnsmasq.d/ltsp-ts.conf';
+
+/** --test only parses the options: no socket, no lease file, no pid file. */
+export const dnsmasqChecker: Checker = { program: 'dnsmasq', args: ['--test', '--conf-file={}'], label: 'dnsmasq --test' };
+
+const KNOWN = 'ltsp';
+const OWN = 'ltsp-own';
+const hostTag = (name: string) => `ltsp-${name}`;
+
+export function renderDnsmasqConf(site: Site): string {
+  const own = site.hosts.filter((h) => h.filename);
+  const bootUnknown = site.dhcp.bootUnknownClients;
+  // the catch-all service: listed hosts only, or everyone but the hosts with a file of their own
+  const generalTags = !bootUnknown ? `tag:${KNOWN},` : own.length ? `tag:!${OWN},` : '';
+  const services = [
+    { tags: generalTags, file: site.boot.pxeFilename },
+    ...own.map((h) => ({ tags: `tag:${hostTag(h.name)},`, file: h.filename! })),
+  ];
+  return render(template, {
+    header: generatedHeader('#', site).trimEnd(),
+    path: DNSMASQ_CONF,
+    dns: site.dhcp.dnsmasqDns,
+    interface: site.server.interface,
+    subnets: site.network.subnets.map((s) => ({ network: s.network, netmask: s.netmask })),
+    hosts: site.hosts.length
+      ? site.hosts.map((h) => ({ mac: h.mac, sets: h.filename ? `set:${OWN},set:${hostTag(h.name)}` : `set:${KNOWN}` }))
+      : false,
+    tftp: site.tftp.address,
+    who: bootUnknown ? 'Every PXE client boots (dhcp.boot_unknown_clients = true).' : 'Only the listed clients boot (dhcp.boot_unknown_clients = false).',
+    // dnsmasq splits its arguments at commas, quoted or not
+    label: site.boot.menuLabel.replace(/,/g, ' '),
+    services,
+  });
+}
+
+export const dnsmasq: Target = {
+  name: 'dnsmasq',
+  summary: 'dnsmasq as a proxyDHCP server for PXE ROMs: /etc/dnsmasq.d/ltsp-ts.conf (dhcp.mode = "proxy")',
+  plan(site): PlannedItem[] {
+    if (site.dhcp.mode !== 'proxy') return [];
+    return [{ kind: 'file', path: DNSMASQ_CONF, content: renderDnsmasqConf(site), mode: 0o644, checker: dnsmasqChecker }];
+  },
+  notes(site) {
+    if (site.dhcp.mode !== 'proxy') return [];
+    const notes = [
+      `dnsmasq reads ${DNSMASQ_CONF} only with conf-dir=/etc/dnsmasq.d/,*.conf in /etc/dnsmasq.conf (Gentoo's default file has that line commented out); then \`rc-update add dnsmasq default && rc-service dnsmasq restart\``,
+    ];
+    if (!site.dhcp.dnsmasqDns) notes.push('dnsmasq serves no DNS here (port=0): any other DNS settings of the same dnsmasq stop working; set dhcp.dnsmasq_dns = true to keep them');
+    for (const f of [site.boot.pxeFilename, ...site.hosts.flatMap((h) => (h.filename ? [h.filename] : []))])
+      if (!f.includes('.')) notes.push(`dnsmasq appends ".0" to the PXE boot file ${f} (its name has no dot): rename it, e.g. to ${f}.0, and set the new name in site.toml`);
+    return notes;
+  },
+};
