@@ -164,7 +164,7 @@ export interface ServiceStatus {
   runlevel: boolean;
   running: RunState;
   health: Health;
-  /** one word: running, enabled, stopped, crashed, disabled, missing, unsupported, conflict */
+  /** one word: running, enabled, stopped, crashed, unsupervised, disabled, missing, unsupported, conflict */
   state: string;
   /** what is wrong, or how it was chosen */
   detail: string;
@@ -219,7 +219,7 @@ export function checkService(need: ServiceNeed, facts: SystemFacts): ServiceStat
     if (on || runs) problems.push(`${c.service} is ${on ? 'in the default runlevel' : 'running'} and ${c.why}`);
   }
   if (live && running !== 'started') {
-    steps.push({ phase: 'start', command: `rc-service ${need.service} ${running === 'crashed' ? 'restart' : 'start'}` });
+    steps.push({ phase: 'start', command: `rc-service ${need.service} ${running === 'crashed' || running === 'unsupervised' ? 'restart' : 'start'}` });
     problems.push(running === 'unknown' ? 'not running' : running);
   }
   const blocked = need.issues.some((i) => i.health === 'problem');

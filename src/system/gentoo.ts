@@ -65,7 +65,7 @@ export function hasInitScript(sys: SystemRoot, service: string): boolean {
 }
 
 /** started, stopped, ...: what `rc-service SVC status` says; unknown when it cannot be asked. */
-export type RunState = 'started' | 'stopped' | 'crashed' | 'starting' | 'stopping' | 'inactive' | 'unknown';
+export type RunState = 'started' | 'stopped' | 'crashed' | 'unsupervised' | 'starting' | 'stopping' | 'inactive' | 'unknown';
 
 /** Why running states cannot be asked, or null when they can. */
 export function whyNotLive(sys: SystemRoot): string | null {
@@ -87,8 +87,8 @@ function findRcService(): string | null {
   return RC_SERVICE.find((p) => existsSync(p)) ?? null;
 }
 
-// openrc-run's status exit codes
-const STATUS_CODES: Record<number, RunState> = { 0: 'started', 3: 'stopped', 4: 'stopping', 8: 'starting', 16: 'inactive', 32: 'crashed' };
+// openrc-run's status exit codes (64: started under supervise-daemon, which is gone)
+const STATUS_CODES: Record<number, RunState> = { 0: 'started', 3: 'stopped', 4: 'stopping', 8: 'starting', 16: 'inactive', 32: 'crashed', 64: 'unsupervised' };
 
 /** Asks OpenRC, on the live system only; "unknown" otherwise or when the service does not exist. */
 export function serviceState(sys: SystemRoot, service: string): RunState {
