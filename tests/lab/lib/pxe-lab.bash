@@ -1,0 +1,260 @@
+# The PXE lab: a QEMU thin client (TCG, e1000 with Debian's iPXE ROM) on a
+# tap in a namespace of its own, bridged to an LTSP server namespace (and, for
+# proxy mode, a router namespace whose DHCP server hands out addresses only).
+# Addresses from 192.0.2.0/24, names "ltspx<pid>...". Used by
+# tests/lab/pxe-boot.bats and bench/pxe-boot.sh. Every daemon is recorded in
+# $T/pids and stopped by its pid; pxe_teardown removes the namespaces.
+#
+#   client ns ($PX"c"): bridge $PX"br" <- tap $PX"t" (QEMU), veth $PX"cs" and $PX"cr"
+#   server ns ($PX"s"): $PX"a" 192.0.2.1   dhcpd / dnsmasq, ltsp-tftpd (in.tftpd)
+#   router ns ($PX"r"): $PX"g" 192.0.2.2   address-only DHCP (proxy mode)
+
+PXE_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$PXE_LIB/../../.." && pwd)
+PXE_SERVER=192.0.2.1
+PXE_ROUTER=192.0.2.2
+PXE_MAC=52:54:00:5e:00:21
+PXE_HOST_ADDR=192.0.2.21
+PXE_ROM=/usr/lib/ipxe/qemu/pxe-e1000.rom
+
+# $1: prefix (ltspx<pid>); makes $T and names the namespaces
+pxe_init() {
+	PX=$1
+	T=$(mktemp -d "/tmp/$PX.XXXXXX")
+	SNS="${PX}s" CNS="${PX}c" RNS="${PX}r"
+	SIF="${PX}a" RIF="${PX}g"
+	: >"$T/pids"
+	mkdir -p "$T/bin"
+	cat >"$T/bin/ltspcfg-ts" <<-EOF
+		#!/bin/sh
+		exec node "$REPO/dist/ltspcfg-ts.js" "\$@"
+	EOF
+	chmod +x "$T/bin/ltspcfg-ts"
+	export PX T SNS CNS RNS SIF RIF
+}
+
+# what the clients boot, from the cache (pxe-cache.sh); exit 3 there: skip
+pxe_kernel() {
+	local rc=0
+	PXE_CACHE=$(sh "$PXE_LIB/pxe-cache.sh") || rc=$?
+	export PXE_CACHE
+	return "$rc"
+}
+
+pxe_netns_up() {
+	local ns
+	for ns in "$SNS" "$CNS" "$RNS"; do
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$CNS" link add "${PX}br" type bridge
+	ip -n "$CNS" tuntap add dev "${PX}t" mode tap
+	ip -n "$CNS" link add "${PX}cs" type veth peer name "$SIF" netns "$SNS"
+	ip -n "$CNS" link add "${PX}cr" type veth peer name "$RIF" netns "$RNS"
+	for ns in "${PX}t" "${PX}cs" "${PX}cr"; do
+		ip -n "$CNS" link set "$ns" master "${PX}br"
+		ip -n "$CNS" link set "$ns" up
+	done
+	ip -n "$CNS" link set "${PX}br" up
+	ip -n "$SNS" addr add "$PXE_SERVER/24" dev "$SIF"
+	ip -n "$SNS" link set "$SIF" up
+	ip -n "$RNS" addr add "$PXE_ROUTER/24" dev "$RIF"
+	ip -n "$RNS" link set "$RIF" up
+}
+
+# $1: pid of a daemon to stop at the end
+pxe_track() {
+	echo "$1" >>"$T/pids"
+}
+
+# stops every daemon recorded so far (and the service copy), by pid
+pxe_services_down() {
+	[ -n "${T:-}" ] && [ -d "$T" ] || return 0
+	if [ -n "${PXE_SVC:-}" ] && [ -f "$T/init.d/$PXE_SVC" ]; then
+		ip netns exec "$SNS" openrc-run "$T/init.d/$PXE_SVC" stop >/dev/null 2>&1 || true
+		ip netns exec "$SNS" openrc-run "$T/init.d/$PXE_SVC" zap >/dev/null 2>&1 || true
+	fi
+	local p
+	[ -f "$T/syslogd.pid" ] && cat "$T/syslogd.pid" >>"$T/pids" && rm -f "$T/syslogd.pid"
+	for p in $(cat "$T/pids"); do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in $(cat "$T/pids"); do
+		local i
+		for i in $(seq 1 30); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$p" 2>/dev/null || true
+	done
+	: >"$T/pids"
+}
+
+pxe_teardown() {
+	pxe_services_down
+	local ns
+	for ns in "${SNS:-}" "${CNS:-}" "${RNS:-}"; do
+		[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+	done
+	[ -n "${T:-}" ] && [ -d "$T" ] && rm -rf "$T"
+	true
+}
+
+# waits up to $2 tenths of a second for UDP port $1 to be bound in namespace $3
+pxe_wait_port() {
+	local i
+	for i in $(seq 1 "$2"); do
+		[ -n "$(ip netns exec "${3:-$SNS}" ss -H -l -u -n "sport = :$1")" ] && return 0
+		sleep 0.1
+	done
+	echo "pxe: nothing listens on UDP port $1 in ${3:-$SNS}" >&2
+	return 1
+}
+
+# ---- the TFTP server ----------------------------------------------------------
+
+# runs "$@" in the server namespace with a /dev/log of its own, logging to $T/tftpd.log
+pxe_with_syslog() {
+	ip netns exec "$SNS" unshare -m --propagation private \
+		sh "$PXE_LIB/pxe-devlog.sh" "$T/devns" "$T/tftpd.log" "$T/syslogd.pid" "$@"
+}
+
+# ltsp-tftpd (a copy of init.d/ltsp-tftpd under a name of its own) serving
+# the tree of $T/site.toml; falls back to in.tftpd with the service's
+# arguments when the service is not in the tree
+pxe_tftpd_service() {
+	PXE_SVC="${PX}tftpd"
+	export PXE_SVC
+	mkdir -p "$T/init.d" "$T/conf.d" /run/openrc
+	[ -e /run/openrc/softlevel ] || echo default >/run/openrc/softlevel
+	cp "$REPO/init.d/ltsp-tftpd" "$T/init.d/$PXE_SVC"
+	cat >"$T/conf.d/$PXE_SVC" <<-EOF
+		LTSP_SITE="$T/site.toml"
+		LTSPCFG="$T/bin/ltspcfg-ts"
+	EOF
+	pxe_with_syslog openrc-run "$T/init.d/$PXE_SVC" start >"$T/tftpd-start.log" 2>&1 ||
+		{ cat "$T/tftpd-start.log" >&2; return 1; }
+	pxe_wait_port 69 50
+}
+
+# in.tftpd started directly: $1 root, then more in.tftpd options
+pxe_tftpd_direct() {
+	local root=$1
+	shift
+	pxe_with_syslog in.tftpd -L -s "$root" -u nobody -a "$PXE_SERVER:69" "$@" </dev/null >/dev/null 2>&1 &
+	pxe_track $!
+	pxe_wait_port 69 50
+}
+
+# ---- DHCP ---------------------------------------------------------------------
+
+# ISC dhcpd on port 67 in the server namespace; $1: its config
+pxe_dhcpd() {
+	: >"$T/dhcpd.leases"
+	ip netns exec "$SNS" dhcpd -4 -f -d -cf "$1" -lf "$T/dhcpd.leases" -pf "$T/dhcpd.pid" "$SIF" \
+		</dev/null >"$T/dhcpd.log" 2>&1 &
+	pxe_track $!
+	pxe_wait_port 67 50 || { cat "$T/dhcpd.log" >&2; return 1; }
+}
+
+# dnsmasq in the server namespace (proxyDHCP); $1: its config
+pxe_dnsmasq() {
+	ip netns exec "$SNS" dnsmasq --keep-in-foreground --conf-file="$1" --pid-file="$T/dnsmasq.pid" \
+		--log-facility="$T/dnsmasq.log" --dhcp-leasefile="$T/dnsmasq.leases" \
+		</dev/null >"$T/dnsmasq.out" 2>&1 &
+	pxe_track $!
+	pxe_wait_port 67 50 || { cat "$T/dnsmasq.out" "$T/dnsmasq.log" >&2; return 1; }
+}
+
+# the site's existing DHCP server: addresses, a router, nothing about booting
+pxe_router_dhcp() {
+	ip netns exec "$RNS" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --user=root \
+		--interface="$RIF" --bind-interfaces --pid-file="$T/router.pid" \
+		--dhcp-range=192.0.2.100,192.0.2.149,255.255.255.0,1h --dhcp-option=option:router,"$PXE_ROUTER" \
+		--dhcp-leasefile="$T/router.leases" --log-dhcp --log-facility="$T/router.log" \
+		</dev/null >"$T/router.out" 2>&1 &
+	pxe_track $!
+	pxe_wait_port 67 50 "$RNS" || { cat "$T/router.out" "$T/router.log" >&2; return 1; }
+}
+
+# ---- the client ---------------------------------------------------------------
+
+# Boots the QEMU client until the initramfs is done, powers off, or $2
+# seconds pass (then it is killed). $1: a label for the log files.
+# Sets PXE_LOG (serial log, cleaned), PXE_MARKER_S (QEMU start to the
+# marker, seconds; empty if never seen) and PXE_TOTAL_S.
+pxe_boot() {
+	local label=$1 limit=${2:-120} raw="$T/serial-$1.raw"
+	PXE_LOG="$T/serial-$label.log" PXE_MARKER_S="" PXE_TOTAL_S=""
+	: >"$raw"
+	local t0 now
+	t0=$(date +%s%N)
+	ip netns exec "$CNS" qemu-system-x86_64 -accel tcg -m 256 -display none -monitor none -no-reboot \
+		-serial "file:$raw" -boot n \
+		-netdev "tap,id=n0,ifname=${PX}t,script=no,downscript=no" \
+		-device "e1000,netdev=n0,mac=$PXE_MAC,romfile=$PXE_ROM" </dev/null >"$T/qemu-$label.out" 2>&1 &
+	local q=$!
+	pxe_track "$q"
+	while :; do
+		now=$(date +%s%N)
+		if [ -z "$PXE_MARKER_S" ] && grep -aq 'LTSPX-MARKER' "$raw"; then
+			PXE_MARKER_S=$(awk -v a="$t0" -v b="$now" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+		fi
+		grep -aq 'LTSPX-DONE' "$raw" && break
+		kill -0 "$q" 2>/dev/null || break
+		[ $(((now - t0) / 1000000000)) -ge "$limit" ] && break
+		sleep 0.05
+	done
+	# it powers itself off after LTSPX-DONE; a hard kill otherwise
+	local i
+	for i in $(seq 1 40); do
+		kill -0 "$q" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -9 "$q" 2>/dev/null || true
+	wait "$q" 2>/dev/null || true
+	PXE_TOTAL_S=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+	tr -d '\r\033' <"$raw" >"$PXE_LOG"
+	export PXE_LOG PXE_MARKER_S PXE_TOTAL_S
+	[ -n "$PXE_MARKER_S" ]
+}
+
+# ---- boot trees -----------------------------------------------------------------
+
+# puts the cached kernel and initramfs at $1/lts/
+pxe_put_kernel() {
+	mkdir -p "$1/lts"
+	cp "$PXE_CACHE/vmlinuz" "$1/lts/vmlinuz"
+	cp "$PXE_CACHE/initramfs.gz" "$1/lts/initramfs.gz"
+}
+
+# The hand-written minimal set-up the benchmark compares against: a
+# five-line dhcpd.conf, pxelinux.0 + ldlinux.c32 and a one-entry
+# pxelinux.cfg/default in $T/minimal/tftpboot.
+pxe_minimal_configs() {
+	local m="$T/minimal"
+	mkdir -p "$m/tftpboot/pxelinux.cfg"
+	cp /usr/lib/PXELINUX/pxelinux.0 /usr/lib/syslinux/modules/bios/ldlinux.c32 "$m/tftpboot/"
+	cat >"$m/tftpboot/pxelinux.cfg/default" <<-EOF
+		DEFAULT lab
+		LABEL lab
+		  KERNEL lts/vmlinuz
+		  INITRD lts/initramfs.gz
+		  APPEND console=ttyS0,115200 quiet
+	EOF
+	pxe_put_kernel "$m/tftpboot"
+	chmod -R a+rX "$m"
+	cat >"$m/dhcpd.conf" <<-EOF
+		subnet 192.0.2.0 netmask 255.255.255.0 {
+		  range 192.0.2.100 192.0.2.149;
+		  next-server $PXE_SERVER;
+		  filename "pxelinux.0";
+		}
+	EOF
+}
+
+# answers iPXE's router solicitation (see pxe-ra.pl) for at most $1 seconds
+pxe_ra() {
+	ip netns exec "$SNS" perl "$PXE_LIB/pxe-ra.pl" "$SIF" "${1:-300}" </dev/null >"$T/ra.log" 2>&1 &
+	pxe_track $!
+}
