@@ -171,12 +171,13 @@ export const dhcpd: Target = {
   },
   notes(site) {
     if (site.dhcp.mode === 'none') return manualSettings(site);
-    if (site.dhcp.mode !== 'port-1067' && site.dhcp.mode !== 'nfsroot') return [];
-    // the second server hands out no address it was not told about
+    if (!dhcpdConfPath(site)) return [];
+    // dhcpd hands out no address it was not given: a fixed one or one from a range
     const orphans = site.hosts.filter((h) => !h.address);
     if (orphans.length === 0 || site.network.subnets.some((s) => s.range)) return [];
+    const service = site.dhcp.mode === 'primary' ? 'dhcpd' : 'dhcpd.1067';
     return [
-      `${orphans.map((h) => h.name).join(', ')} ha${orphans.length === 1 ? 's' : 've'} no fixed address and no subnet has a dhcp.range: dhcpd.1067 cannot answer ${orphans.length === 1 ? 'it' : 'them'}; give each host an address or set dhcp.range`,
+      `${orphans.map((h) => h.name).join(', ')} ha${orphans.length === 1 ? 's' : 've'} no fixed address and no subnet has a dhcp.range: ${service} cannot answer ${orphans.length === 1 ? 'it' : 'them'}; give each host an address or set dhcp.range`,
     ];
   },
 };
