@@ -3,7 +3,8 @@
 // --json and in the table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, ltspcfg, scratch, type Run } from '../support/cli';
 
@@ -283,4 +284,23 @@ test('the default action on an empty staged root: every status line tells the ad
   assert.match(r.stdout, /^Plan for /m, 'then the apply plan');
   assertEveryRowHasNext(r.stdout);
   for (const section of ['Network interfaces', 'Services the site needs', 'Packages', 'Generated files']) assert.match(r.stdout, new RegExp(`^${section}.*:$`, 'm'));
+});
+
+test('on a terminal the table has colour and stays aligned; never with NO_COLOR or --no-color', { skip: !existsSync('/usr/bin/script') && 'needs script(1) for a terminal' }, () => {
+  const { root, site } = siteRoot({ ...complete, runlevel: SERVICES.filter((x) => x !== 'nfs') });
+  const onTty = (env: Record<string, string | undefined>, ...extra: string[]) =>
+    spawnSync('script', ['-qec', `${process.execPath} ${join(REPO, 'dist/ltspcfg-ts.js')} --gentoo --root ${root} --config ${site} status ${extra.join(' ')}`, '/dev/null'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: undefined, ...env },
+    }).stdout.replace(/\r\n/g, '\n');
+  const coloured = onTty({});
+  assert.match(coloured, /\x1b\[31mdisabled *\x1b\[0m/, 'problems in red, padded inside the colour');
+  assert.match(coloured, /\x1b\[32menabled *\x1b\[0m/, 'fine in green');
+  // eslint-disable-next-line no-control-regex
+  const plain = coloured.replace(/\x1b\[\d+m/g, '');
+  assert.equal(plain, onTty({ NO_COLOR: '1' }), 'the same text without colour');
+  assert.doesNotMatch(onTty({}, '--no-color'), /\x1b\[/);
+  const rows = plain.split('\n').filter((l) => /^ {2}(nfs|rpcbind) /.test(l));
+  assert.equal(rows.length, 2);
+  assert.equal(rows[0].indexOf('->'), rows[1].indexOf('->'), 'columns line up');
 });
