@@ -1,0 +1,65 @@
+// A 2,000-host site (fixed addresses in 10.20.0.0/16, 20 groups, an option 129
+// on every tenth host) rendered by `ltspcfg-ts render dhcpd`, as the dhcpd.1067
+// service does on every start, then parsed by the real `dhcpd -t`. Prints wall
+// times (median of RUNS) and the size of the file. HOSTS=... changes the size.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const hosts = Number(process.env.HOSTS ?? 2000);
+const runs = Number(process.env.RUNS ?? 5);
+
+function site(n) {
+  const lines = [
+    '[server]', 'address = "10.20.255.254"', 'interface = "eth0"',
+    '[network]', 'subnet = "10.20.0.0/16"', 'routers = ["10.20.255.1"]', 'dns = ["10.20.255.1"]', 'domain = "lab.example.org"',
+    '[dhcp]', 'mode = "port-1067"', 'boot_unknown_clients = false',
+  ];
+  const perGroup = 100;
+  for (let g = 0; g * perGroup < n; g++) {
+    lines.push('[[group]]', `name = "ROOM${g}"`);
+    for (let i = g * perGroup; i < Math.min(n, (g + 1) * perGroup); i++) {
+      const mac = ['02', '14', (i >> 16) & 255, (i >> 8) & 255, i & 255, 1].map((x) => x.toString(16).padStart(2, '0')).join(':');
+      lines.push('[[group.host]]', `name = "ws${i}"`, `mac = "${mac}"`, `address = "10.20.${Math.floor(i / 250)}.${(i % 250) + 2}"`);
+      if (i % 10 === 0) lines.push('nic = "e1000"', 'dhcp_port = 1067', 'mount_options = "nolock,ro"');
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+const dhcpd = ['/usr/sbin/dhcpd', '/sbin/dhcpd'].find((p) => spawnSync('test', ['-x', p]).status === 0) ?? 'dhcpd';
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const timed = (cmd, args, opts) => {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.error}`);
+  return { ms, out: r.stdout };
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'ltspcfg-bench-dhcpd-'));
+try {
+  const config = join(dir, 'site.toml');
+  const conf = join(dir, 'dhcpd.1067.conf');
+  writeFileSync(config, site(hosts));
+  const render = [];
+  const check = [];
+  let size = 0;
+  for (let i = 0; i < runs; i++) {
+    const r = timed(process.execPath, [join(repo, 'dist/ltspcfg-ts.js'), '--config', config, 'render', 'dhcpd'], { cwd: repo });
+    render.push(r.ms);
+    writeFileSync(conf, r.out);
+    size = Buffer.byteLength(r.out);
+    check.push(timed(dhcpd, ['-t', '-4', '-cf', conf]).ms);
+  }
+  const total = render.map((ms, i) => ms + check[i]);
+  console.log(
+    `dhcpd render (${hosts} hosts, ${(size / 1024).toFixed(0)} KiB, median of ${runs}): ` +
+      `ltspcfg-ts render dhcpd ${median(render).toFixed(0)} ms, dhcpd -t ${median(check).toFixed(0)} ms, together ${median(total).toFixed(0)} ms`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
