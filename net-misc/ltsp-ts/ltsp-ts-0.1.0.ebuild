@@ -1,0 +1,69 @@
+# Copyright 2026 ltsp-ts contributors
+# Distributed under the terms of the GNU General Public License v2
+
+EAPI=8
+
+inherit shell-completion
+
+DESCRIPTION="Configure an LTSP thin-client server from one site.toml, with OpenRC services"
+HOMEPAGE="https://github.com/ltsp-ts/ltsp-ts"
+SRC_URI="https://github.com/ltsp-ts/ltsp-ts/releases/download/v${PV}/${P}.tar.xz"
+
+# GPL-2+ for ltsp-ts; BSD, ISC and MIT for the npm packages bundled into
+# ltspcfg-ts.js (listed in licenses/BUNDLED of the tarball)
+LICENSE="GPL-2+ BSD ISC MIT"
+SLOT="0"
+KEYWORDS="~amd64 ~x86"
+IUSE="dnsmasq rsyslog syslog-ng xinetd"
+
+# ltspcfg-ts.js is one self-contained file: node is all it needs to run
+RDEPEND="
+	>=net-libs/nodejs-20
+	net-fs/nfs-utils
+	net-ftp/tftp-hpa[server(+)]
+	net-misc/dhcp[server]
+	sys-boot/syslinux
+	dnsmasq? ( net-dns/dnsmasq )
+	rsyslog? ( app-admin/rsyslog )
+	syslog-ng? ( app-admin/syslog-ng )
+	xinetd? ( sys-apps/xinetd )
+"
+
+src_install() {
+	exeinto /usr/lib/ltsp-ts
+	doexe ltspcfg-ts.js
+	dosym -r /usr/lib/ltsp-ts/ltspcfg-ts.js /usr/bin/ltspcfg-ts
+
+	local service
+	for service in dhcpd.1067 ltsp-tftpd; do
+		newinitd "init.d/${service}" "${service}"
+		newconfd "conf.d/${service}" "${service}"
+	done
+
+	# the wiki's sample network, as a start; CONFIG_PROTECT keeps the admin's copy
+	insinto /etc/ltsp
+	newins examples/wiki-sample.toml site.toml
+
+	doman man/ltspcfg-ts.8
+	newbashcomp completion/ltspcfg-ts.bash ltspcfg-ts
+
+	dodoc README.md
+	docinto examples
+	dodoc examples/*.toml
+	docompress -x "/usr/share/doc/${PF}/examples"
+
+	# state and backups of ltspcfg-ts; the swap files the clients use over NFS
+	keepdir /var/lib/ltsp-ts /var/opt/ltsp/swapfiles
+}
+
+pkg_postinst() {
+	if [[ -z ${REPLACING_VERSIONS} ]]; then
+		elog "Describe the site in ${EROOT}/etc/ltsp/site.toml (examples and"
+		elog "ltspcfg-ts(8) list every key; ${EROOT}/usr/share/doc/${PF}/examples), then:"
+		elog "  ltspcfg-ts --gentoo"
+		elog "  rc-update add dhcpd.1067 default && rc-service dhcpd.1067 start"
+		elog "  rc-update add ltsp-tftpd default && rc-service ltsp-tftpd start"
+		elog "The first shows what the server lacks and writes every configuration file;"
+		elog "dhcpd.1067 serves the port-1067 and nfsroot DHCP modes."
+	fi
+}
