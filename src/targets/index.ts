@@ -8,8 +8,13 @@ import { pxelinux } from './pxelinux';
 import { xinetd } from './xinetd';
 import { dhcpd } from './dhcpd';
 import { dnsmasq } from './dnsmasq';
+import { exportsTarget } from './exports';
+import { syslog } from './syslog';
+import { xdmcp } from './xdmcp';
+import { firewall } from './firewall';
+import { hostsAllow } from './hosts-allow';
 
-export const targets: Target[] = [ltsConf, hosts, tftpTree, pxelinux, xinetd, dhcpd, dnsmasq];
+export const targets: Target[] = [ltsConf, hosts, tftpTree, pxelinux, xinetd, dhcpd, dnsmasq, exportsTarget, syslog, xdmcp, firewall, hostsAllow];
 
 export function findTarget(name: string): Target | undefined {
   return targets.find((t) => t.name === name);

@@ -6,6 +6,10 @@ import type { Site } from '../site/types';
 /** Where things live on the system being configured (Gentoo, or a staged root). */
 export interface Platform {
   gentoo: boolean;
+  /** the syslog daemon the system runs (default runlevel or vdb); absent: not detected */
+  syslogDaemon?: 'syslog-ng' | 'rsyslog' | 'sysklogd';
+  /** DISPLAYMANAGER= of /etc/conf.d/display-manager (gdm, lightdm, xdm, sddm...); absent: not set */
+  displayManager?: string;
 }
 
 /** A file the target owns whole. */

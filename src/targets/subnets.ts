@@ -1,0 +1,49 @@
+// The thin-client subnets written the ways the server's daemons want them.
+import type { Site, Subnet } from '../site/types';
+
+export function clientSubnets(site: Site): Subnet[] {
+  return site.network.subnets;
+}
+
+function toInt(address: string): number {
+  return address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+function toDotted(n: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+}
+
+/** first and last address of a subnet, as 32-bit numbers */
+export function subnetRange(s: Subnet): [number, number] {
+  const first = toInt(s.network);
+  return [first, first + 2 ** (32 - s.prefix) - 1];
+}
+
+/** tcp-wrappers: 192.168.0.0/255.255.255.0 */
+export function wrappersPattern(s: Subnet): string {
+  return `${s.network}/${s.netmask}`;
+}
+
+/**
+ * xdm's Xaccess matches a client by its host name or, when the address has no
+ * name, by its dotted address as text, with * and ? wildcards: a subnet becomes
+ * one "a.b.c.*" pattern per /24 (or /16, /8) it covers, or the single addresses
+ * of a subnet smaller than a /24.
+ */
+export function xaccessPatterns(s: Subnet): string[] {
+  const [first, last] = subnetRange(s);
+  const octets = Math.ceil(s.prefix / 8); // octets fixed by the pattern
+  if (octets >= 4 || s.prefix > 24) {
+    const out: string[] = [];
+    for (let n = first; n <= last; n++) out.push(toDotted(n));
+    return out;
+  }
+  const step = 2 ** (32 - octets * 8);
+  const stars = Array(4 - octets).fill('*').join('.');
+  const out: string[] = [];
+  for (let n = first; n <= last; n += step) {
+    const fixed = toDotted(n).split('.').slice(0, octets).join('.');
+    out.push(octets === 0 ? '*' : `${fixed}.${stars}`);
+  }
+  return out;
+}
