@@ -73,8 +73,14 @@ export function chooseSyslog(site: Site, facts: SystemFacts): { daemon: SyslogDa
   return { daemon: 'syslog-ng', how: 'none installed; syslog-ng is the usual choice (or set syslog.daemon)' };
 }
 
+/** DISPLAYMANAGER as the display-manager service reads it: case-insensitive, possibly a path. */
+export function normalizeDisplayManager(value: string | null): string | null {
+  const v = value?.trim().replace(/^.*\//, '').toLowerCase();
+  return v ? v : null;
+}
+
 function displayManagerNeed(site: Site, facts: SystemFacts): ServiceNeed {
-  const conf = facts.displayManager;
+  const conf = { ...facts.displayManager, value: normalizeDisplayManager(facts.displayManager.value) };
   const role = 'XDMCP desktops for the clients';
   const base = { service: 'display-manager', role, provider: DISPLAY_MANAGER_INIT };
   const known = (v: string | null): v is DisplayManager => v !== null && v in DISPLAY_MANAGER_PACKAGES;
@@ -102,7 +108,8 @@ function displayManagerNeed(site: Site, facts: SystemFacts): ServiceNeed {
 
   const packages = [{ atom: DISPLAY_MANAGER_PACKAGES[named] }, { atom: DISPLAY_MANAGER_INIT }];
   const issues: ServiceIssue[] = [];
-  if (conf.value !== named) {
+  // with DISPLAYMANAGER unset, Gentoo's display-manager service starts xdm
+  if (conf.value !== named && !(named === 'xdm' && conf.value === null)) {
     const now = conf.value === null ? (conf.exists ? 'DISPLAYMANAGER is not set' : `there is no ${file}`) : `DISPLAYMANAGER="${conf.value}" starts another one`;
     issues.push({ health: 'problem', text: `site.toml names ${named}, but ${now}`, step: { phase: 'edit', command: `set DISPLAYMANAGER="${named}" in ${file}` } });
   }

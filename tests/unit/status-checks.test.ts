@@ -210,3 +210,18 @@ test('display manager: auto with none chosen names the one installed, if only on
   assert.deepEqual(gdm.packages.map((p) => p.atom), ['gnome-base/gdm', 'gui-libs/display-manager-init']);
   assert.deepEqual(gdm.issues, []);
 });
+
+test('display manager: DISPLAYMANAGER as the service reads it (any case, a path); xdm is what runs when it is unset', () => {
+  const dmOf = (site: Site, value: string | null) => {
+    const f = facts({ displayManager: { exists: true, value } });
+    return checkService(requiredServices(site, f).find((n) => n.service === 'display-manager')!, f);
+  };
+  const auto = example('wiki-sample');
+  assert.deepEqual(dmOf(auto, 'GDM').packages.map((p) => p.atom), ['gnome-base/gdm', 'gui-libs/display-manager-init']);
+  assert.deepEqual(dmOf(auto, '/usr/sbin/lightdm').packages.map((p) => p.atom), ['x11-misc/lightdm', 'gui-libs/display-manager-init']);
+  const xdm = example('wiki-sample', '\n[xdmcp]\ndisplay_manager = "xdm"\n');
+  assert.ok(!dmOf(xdm, null).steps.some((s) => s.phase === 'edit'), 'xdm named and DISPLAYMANAGER unset: fine');
+  const gdm = example('wiki-sample', '\n[xdmcp]\ndisplay_manager = "gdm"\n');
+  assert.equal(dmOf(gdm, null).next, 'set DISPLAYMANAGER="gdm" in /etc/conf.d/display-manager');
+  assert.equal(dmOf(gdm, 'GDM').steps.filter((s) => s.phase === 'edit').length, 0);
+});
