@@ -17,12 +17,13 @@ import { ALL_ATOMS, requiredServices } from '../status/services';
 import { buildReport, type Report } from '../status/report';
 import type { Health, SystemFacts } from '../status/types';
 import type { Site } from '../site/types';
+import type { Platform } from '../targets/types';
 import type { SystemRoot } from '../system/fsroot';
 import { loadSite, type Context } from './context';
 import type { Out } from './output';
 
 /** Reads everything the checks need from the configured system. */
-export function readFacts(sys: SystemRoot, site: Site): SystemFacts {
+export function readFacts(sys: SystemRoot, site: Site, platform: Platform): SystemFacts {
   const facts: SystemFacts = {
     packages: Object.fromEntries(ALL_ATOMS.map((a) => [a, installedVersions(sys, a)])),
     runlevel: runlevelServices(sys, 'default'),
@@ -32,6 +33,7 @@ export function readFacts(sys: SystemRoot, site: Site): SystemFacts {
     displayManager: readDisplayManager(sys),
     interfaces: readInterfaces(sys),
     netifrc: readNetifrc(sys),
+    ...(platform.syslogDaemon ? { platformSyslog: platform.syslogDaemon } : {}),
   };
   for (const need of requiredServices(site, facts)) {
     facts.initScripts[need.service] = hasInitScript(sys, need.service);
@@ -55,7 +57,7 @@ export function cliFor(ctx: Context): string {
 export function makeReport(ctx: Context): { site: Site; facts: SystemFacts; report: Report } {
   const { site } = loadSite(ctx);
   const inspection = inspect(site, ctx.platform, targets, ctx.sys);
-  const facts = readFacts(ctx.sys, site);
+  const facts = readFacts(ctx.sys, site, ctx.platform);
   return { site, facts, report: buildReport(site, facts, inspection.files, inspection.notes, cliFor(ctx)) };
 }
 

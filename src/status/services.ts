@@ -60,11 +60,13 @@ export const ALL_ATOMS: string[] = [
 const installed = (facts: SystemFacts, atom: string) => (facts.packages[atom] ?? []).length > 0;
 
 /**
- * syslog.daemon, or with "auto" the daemon the system has: an installed one in
- * the default runlevel first, then any installed one, else syslog-ng (the wiki's).
+ * syslog.daemon, or with "auto" the daemon the system has: the platform's
+ * detection (what the syslog target configures), else an installed one in the
+ * default runlevel, then any installed one, else syslog-ng (the wiki's).
  */
 export function chooseSyslog(site: Site, facts: SystemFacts): { daemon: SyslogDaemon; how: string } {
   if (site.syslog.daemon !== 'auto') return { daemon: site.syslog.daemon, how: 'syslog.daemon in site.toml' };
+  if (facts.platformSyslog) return { daemon: facts.platformSyslog, how: 'detected' };
   const names = Object.keys(SYSLOG_PACKAGES) as SyslogDaemon[];
   const have = names.filter((d) => installed(facts, SYSLOG_PACKAGES[d]));
   const enabled = have.find((d) => facts.runlevel.includes(d));

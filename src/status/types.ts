@@ -36,4 +36,6 @@ export interface SystemFacts {
   interfaces: NetInterface[] | null;
   /** netifrc's config_<iface> addresses from /etc/conf.d/net, null when absent */
   netifrc: Record<string, string[]> | null;
+  /** the syslog daemon the platform detection found (what the syslog target configures) */
+  platformSyslog?: 'syslog-ng' | 'rsyslog' | 'sysklogd';
 }

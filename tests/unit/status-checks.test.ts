@@ -53,6 +53,7 @@ test('syslog.daemon auto: the installed one in the default runlevel, then any in
   assert.equal(chooseSyslog(site, facts({ packages: both, runlevel: ['rsyslog'] })).daemon, 'rsyslog');
   const named = example('wiki-sample', '\n[syslog]\ndaemon = "sysklogd"\n');
   assert.deepEqual(chooseSyslog(named, facts({ packages: both, runlevel: ['rsyslog'] })), { daemon: 'sysklogd', how: 'syslog.daemon in site.toml' });
+  assert.equal(chooseSyslog(site, facts({ packages: both, runlevel: ['rsyslog'], platformSyslog: 'syslog-ng' })).daemon, 'syslog-ng', 'the platform detection (what the syslog target writes for) first');
 });
 
 test('a service: missing, disabled, stopped, crashed, running; start steps only where OpenRC runs', () => {
