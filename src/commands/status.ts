@@ -13,7 +13,7 @@ import {
   serviceState,
   whyNotLive,
 } from '../system/gentoo';
-import { ALL_ATOMS, requiredServices } from '../status/services';
+import { ALL_ATOMS, requiredServices, serviceName } from '../status/services';
 import { buildReport, type Report } from '../status/report';
 import type { Health, SystemFacts } from '../status/types';
 import type { Site } from '../site/types';
@@ -37,7 +37,8 @@ export function readFacts(sys: SystemRoot, site: Site, platform: Platform): Syst
   };
   for (const need of requiredServices(site, facts)) {
     facts.initScripts[need.service] = hasInitScript(sys, need.service);
-    if (facts.notLive === null) facts.running[need.service] = serviceState(sys, need.service);
+    const name = serviceName(need, facts.runlevel);
+    if (facts.notLive === null) facts.running[name] = serviceState(sys, name);
     for (const c of need.conflicts) if (facts.notLive === null) facts.running[c.service] = serviceState(sys, c.service);
   }
   return facts;

@@ -25,6 +25,14 @@ export interface ServiceNeed {
   issues: ServiceIssue[];
   /** services that must stay out of the default runlevel beside this one (same port, same socket) */
   conflicts: { service: string; why: string }[];
+  /** a link SERVICE.NAME to the script (an instance, e.g. per interface) does the job too */
+  instances?: boolean;
+}
+
+/** The name that runs the service: itself, or its first instance in the default runlevel. */
+export function serviceName(need: ServiceNeed, runlevel: string[]): string {
+  if (!need.instances || runlevel.includes(need.service)) return need.service;
+  return runlevel.find((s) => s.startsWith(`${need.service}.`)) ?? need.service;
 }
 
 export const OWN_PACKAGE = 'net-misc/ltsp-ts';
@@ -130,7 +138,8 @@ export function requiredServices(site: Site, facts: SystemFacts): ServiceNeed[] 
       break;
     case 'port-1067':
     case 'nfsroot':
-      needs.push(plain(`dhcpd.${site.dhcp.port}`, `DHCP boot answers on port ${site.dhcp.port} (${site.dhcp.mode})`, [DHCP, { atom: OWN_PACKAGE }], OWN_PACKAGE));
+      // the script ltsp-ts installs is dhcpd.1067 whatever dhcp.port says; dhcpd.1067.eth1 links are instances of it
+      needs.push({ ...plain('dhcpd.1067', `DHCP boot answers on port ${site.dhcp.port} (${site.dhcp.mode})`, [DHCP, { atom: OWN_PACKAGE }], OWN_PACKAGE), instances: true });
       break;
     case 'proxy':
       needs.push(plain('dnsmasq', 'proxyDHCP boot answers beside the existing DHCP server', [{ atom: 'net-dns/dnsmasq' }]));
@@ -211,12 +220,13 @@ export function checkService(need: ServiceNeed, facts: SystemFacts): ServiceStat
     steps.push({ phase: 'install', command: `emerge --ask --oneshot ${need.provider}` });
     problems.push(`/etc/init.d/${need.service} is missing although ${need.provider} is installed`);
   }
-  const runlevel = facts.runlevel.includes(need.service);
+  const name = serviceName(need, facts.runlevel);
+  const runlevel = facts.runlevel.includes(name);
   if (!runlevel) {
-    steps.push({ phase: 'enable', command: `rc-update add ${need.service} default` });
+    steps.push({ phase: 'enable', command: `rc-update add ${name} default` });
     problems.push('not in the default runlevel');
   }
-  const running: RunState = facts.running[need.service] ?? 'unknown';
+  const running: RunState = facts.running[name] ?? 'unknown';
   const live = facts.notLive === null;
   let conflicting = false;
   for (const c of need.conflicts) {
@@ -228,7 +238,7 @@ export function checkService(need: ServiceNeed, facts: SystemFacts): ServiceStat
     if (on || runs) problems.push(`${c.service} is ${on ? 'in the default runlevel' : 'running'} and ${c.why}`);
   }
   if (live && running !== 'started') {
-    steps.push({ phase: 'start', command: `rc-service ${need.service} ${running === 'crashed' || running === 'unsupervised' ? 'restart' : 'start'}` });
+    steps.push({ phase: 'start', command: `rc-service ${name} ${running === 'crashed' || running === 'unsupervised' ? 'restart' : 'start'}` });
     problems.push(running === 'unknown' ? 'not running' : running);
   }
   const blocked = need.issues.some((i) => i.health === 'problem');
@@ -237,7 +247,7 @@ export function checkService(need: ServiceNeed, facts: SystemFacts): ServiceStat
   let next: string;
   if (steps.length) next = steps[0].command;
   else if (running === 'started') next = 'nothing to do';
-  else next = `nothing to do here; on the running server \`rc-service ${need.service} status\` tells if it runs`;
+  else next = `nothing to do here; on the running server \`rc-service ${name} status\` tells if it runs`;
   const detail = problems.length ? problems.join('; ') : need.role;
-  return { service: need.service, role: need.role, packages, installed: allInstalled, script, runlevel, running, health, state, detail, next, steps };
+  return { service: name, role: need.role, packages, installed: allInstalled, script, runlevel, running, health, state, detail, next, steps };
 }

@@ -226,3 +226,16 @@ test('display manager: DISPLAYMANAGER as the service reads it (any case, a path)
   assert.equal(dmOf(gdm, null).next, 'set DISPLAYMANAGER="gdm" in /etc/conf.d/display-manager');
   assert.equal(dmOf(gdm, 'GDM').steps.filter((s) => s.phase === 'edit').length, 0);
 });
+
+test('dhcpd.1067 whatever dhcp.port says, and an instance link (dhcpd.1067.eth1) in the runlevel does the job', () => {
+  const site = parseSite(readFileSync(join(REPO, 'examples/wiki-sample.toml'), 'utf8').replace('port = 1067', 'port = 1167'), 'p.toml').site;
+  assert.equal(site.dhcp.port, 1167);
+  const installed = { 'net-misc/dhcp': [pkg('net-misc/dhcp-4.4.3', ['server'])], 'net-misc/ltsp-ts': [pkg('net-misc/ltsp-ts-0.1.0')] };
+  const need = requiredServices(site, facts())[0];
+  assert.equal(need.service, 'dhcpd.1067');
+  const f = facts({ notLive: null, packages: installed, initScripts: { 'dhcpd.1067': true }, runlevel: ['dhcpd.1067.eth1'], running: { 'dhcpd.1067.eth1': 'stopped' } });
+  const s = checkService(need, f);
+  assert.deepEqual([s.service, s.runlevel, s.running, s.next], ['dhcpd.1067.eth1', true, 'stopped', 'rc-service dhcpd.1067.eth1 start']);
+  const none = checkService(need, facts({ packages: installed, runlevel: ['dhcpd'] }));
+  assert.deepEqual([none.service, none.next], ['dhcpd.1067', 'rc-update add dhcpd.1067 default'], 'plain dhcpd is another service');
+});
