@@ -23,12 +23,18 @@ const DETAIL: Record<FileState, string> = {
   unavailable: 'no source on this system',
 };
 
+function detail(f: FileStatus): string {
+  if (f.state === 'missing' && f.kind === 'edit') return f.current === null ? 'not written yet' : "ltspcfg-ts's part of it is not there yet";
+  if (f.state === 'missing' && f.kind === 'dir') return 'the directory does not exist yet';
+  return DETAIL[f.state];
+}
+
 /** @param cli how to call ltspcfg-ts for this system ("ltspcfg-ts", or with --root/--config) */
 export function checkFiles(files: FileStatus[], cli: string): FileRow[] {
   return files
     .filter((f) => f.kind !== 'tree')
     .map((f) => {
-      const base = { target: f.target, path: f.path, kind: f.kind, state: f.state, detail: DETAIL[f.state] };
+      const base = { target: f.target, path: f.path, kind: f.kind, state: f.state, detail: detail(f) };
       switch (f.state) {
         case 'current':
           return { ...base, health: 'ok', next: 'nothing to do', steps: [] };
