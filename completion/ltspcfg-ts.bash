@@ -50,12 +50,12 @@ _ltspcfg_ts() {
 
 	case $prev in
 	-c | --config | --path)
-		COMPREPLY=($(compgen -f -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		compopt -o filenames 2>/dev/null
 		return
 		;;
 	-r | --root)
-		COMPREPLY=($(compgen -d -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		compopt -o filenames 2>/dev/null
 		return
 		;;
@@ -63,7 +63,7 @@ _ltspcfg_ts() {
 		# a comma-separated list: complete the last item
 		local done_part=
 		[[ $cur == *,* ]] && done_part=${cur%,*},
-		COMPREPLY=($(compgen -P "$done_part" -W "$_ltspcfg_ts_targets" -- "${cur##*,}"))
+		mapfile -t COMPREPLY < <(compgen -P "$done_part" -W "$_ltspcfg_ts_targets" -- "${cur##*,}")
 		compopt -o nospace 2>/dev/null
 		return
 		;;
@@ -72,12 +72,12 @@ _ltspcfg_ts() {
 	var=_ltspcfg_ts_opts_${command}
 	opts=${!var-}
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
 		return
 	fi
 
 	if [[ -z $command ]]; then
-		COMPREPLY=($(compgen -W "$_ltspcfg_ts_commands" -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W "$_ltspcfg_ts_commands" -- "$cur")
 		return
 	fi
 
@@ -93,8 +93,8 @@ _ltspcfg_ts() {
 	done
 	((args == 0)) || return
 	case $command in
-	render) COMPREPLY=($(compgen -W "$_ltspcfg_ts_targets" -- "$cur")) ;;
-	get) COMPREPLY=($(compgen -W "$_ltspcfg_ts_keys" -- "$cur")) ;;
+	render) mapfile -t COMPREPLY < <(compgen -W "$_ltspcfg_ts_targets" -- "$cur") ;;
+	get) mapfile -t COMPREPLY < <(compgen -W "$_ltspcfg_ts_keys" -- "$cur") ;;
 	esac
 } &&
 	complete -F _ltspcfg_ts ltspcfg-ts

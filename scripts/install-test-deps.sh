@@ -16,6 +16,7 @@ packages="
   qemu-system-x86 ipxe-qemu
   pxelinux syslinux-common busybox-static cpio
   iproute2 procps psmisc xz-utils time
+  libxml2-utils groff-base
   tcpd
 "
 
