@@ -101,7 +101,7 @@ export function syslogItems(site: Site, daemon: SyslogDaemon): PlannedItem[] {
     case 'rsyslog': {
       const ranges = subnets.map((s) => {
         const [first, last] = subnetRange(s);
-        return { first, last };
+        return { first, last, cidr: s.cidr };
       });
       const content = render(rsyslogTemplate, { ...view(site), ranges });
       items.push({ kind: 'file', path: RSYSLOG_FILE, content, mode: 0o644, checker: rsyslogChecker });
