@@ -16,9 +16,9 @@ SLOT="0"
 KEYWORDS="~amd64 ~x86"
 IUSE="dnsmasq rsyslog syslog-ng xinetd"
 
-# ltspcfg-ts.js is one self-contained file: node is all it needs to run
+# ltspcfg-ts.js is one self-contained file: node (any slot) is all it needs to run
 RDEPEND="
-	>=net-libs/nodejs-20
+	>=net-libs/nodejs-20:*
 	net-fs/nfs-utils
 	net-ftp/tftp-hpa[server(+)]
 	net-misc/dhcp[server]
