@@ -2,7 +2,7 @@
 // OpenRC runlevels and rc-service, the display manager, the network
 // interfaces. Reading only; every path is under --root. A question that cannot
 // be answered (a staged root, OpenRC not running) gives null or "unknown",
-// never an error. Programs (rc-service, ip) run only on the live system, and
+// never an error. rc-service runs only on the live system, and
 // node:child_process loads only then.
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import type { SystemRoot } from './fsroot';
@@ -135,7 +135,7 @@ export interface NetInterface {
 
 /**
  * The interfaces of the live system: names and states from /sys/class/net,
- * IPv4 addresses from `ip -o -4 addr`. Null on a staged root.
+ * IPv4 addresses from getifaddrs(3). Null on a staged root.
  */
 export function readInterfaces(sys: SystemRoot): NetInterface[] | null {
   if (sys.root !== '/') return null;
@@ -157,16 +157,14 @@ export function readInterfaces(sys: SystemRoot): NetInterface[] | null {
   });
 }
 
+/** IPv4 addresses per interface, from getifaddrs(3) through node:os: no program to run. */
 function ipAddresses(): Map<string, string[]> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { networkInterfaces } = require('node:os') as typeof import('node:os');
   const found = new Map<string, string[]>();
-  for (const ip of ['/sbin/ip', '/usr/sbin/ip', '/bin/ip', '/usr/bin/ip']) {
-    if (!existsSync(ip)) continue;
-    const r = run(ip, ['-o', '-4', 'addr', 'show']);
-    if (r.status !== 0) return found;
-    for (const m of String(r.stdout).matchAll(/^\d+:\s+([^\s@:]+)\S*\s+inet\s+(\d+\.\d+\.\d+\.\d+\/\d+)/gm)) {
-      found.set(m[1], [...(found.get(m[1]) ?? []), m[2]]);
-    }
-    return found;
+  for (const [name, list] of Object.entries(networkInterfaces())) {
+    const v4 = (list ?? []).filter((a) => a.family === 'IPv4' && a.cidr).map((a) => a.cidr as string);
+    if (v4.length) found.set(name, v4);
   }
   return found;
 }
