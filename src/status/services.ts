@@ -161,7 +161,7 @@ export function requiredServices(site: Site, facts: SystemFacts): ServiceNeed[] 
 
   const syslog = chooseSyslog(site, facts);
   const logger = plain(syslog.daemon, `the clients' logs (${syslog.how})`, [{ atom: SYSLOG_PACKAGES[syslog.daemon] }]);
-  logger.conflicts = (Object.keys(SYSLOG_PACKAGES) as SyslogDaemon[]).filter((d) => d !== syslog.daemon).map((service) => ({ service, why: `a second syslog daemon would fight ${syslog.daemon} for /dev/log and UDP ${site.syslog.udpPort}` }));
+  logger.conflicts = (Object.keys(SYSLOG_PACKAGES) as SyslogDaemon[]).filter((d) => d !== syslog.daemon).map((service) => ({ service, why: `a second syslog daemon would fight ${syslog.daemon} for /dev/log${site.syslog.udpPort ? ` and UDP port ${site.syslog.udpPort}` : ''}` }));
   needs.push(logger);
   if (site.xdmcp.enabled) needs.push(displayManagerNeed(site, facts));
   if (site.firewall.enabled) {
