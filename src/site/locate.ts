@@ -10,7 +10,7 @@ export interface Position {
 
 export type Positions = Map<string, Position>;
 
-const BARE_KEY = /^[A-Za-z0-9_-]+/;
+const BARE_KEY = /[A-Za-z0-9_-]+/y;
 
 /** Splits a dotted key like `a."b.c".d` into its parts; returns the parts and the length consumed. */
 function readKey(text: string): { parts: string[]; length: number } | null {
@@ -25,7 +25,8 @@ function readKey(text: string): { parts: string[]; length: number } | null {
       parts.push(text.slice(i + 1, end));
       i = end + 1;
     } else {
-      const m = BARE_KEY.exec(text.slice(i));
+      BARE_KEY.lastIndex = i;
+      const m = BARE_KEY.exec(text);
       if (!m) return null;
       parts.push(m[0]);
       i += m[0].length;

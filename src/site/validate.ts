@@ -221,7 +221,7 @@ function checkTable(ctx: Ctx, path: string, spec: TableSpec, raw: unknown): Tabl
     raw = {};
   }
   const table = (raw ?? {}) as Table;
-  const known = [...Object.keys(spec.keys), ...Object.keys(spec.tables ?? {}), ...Object.keys(spec.arrays ?? {})];
+  const known = () => [...Object.keys(spec.keys), ...Object.keys(spec.tables ?? {}), ...Object.keys(spec.arrays ?? {})];
   const join = (k: string) => (path ? `${path}.${k}` : k);
 
   for (const [k, v] of Object.entries(table)) {
@@ -242,8 +242,9 @@ function checkTable(ctx: Ctx, path: string, spec: TableSpec, raw: unknown): Tabl
     } else if (spec.anyKey) {
       out[k] = v; // free-form keys (lts.conf) are checked by their owner below
     } else {
-      const guess = nearest(k, known);
-      report(ctx, at, 'unknown key', guess ? `did you mean "${guess}"? valid keys: ${known.join(', ')}` : `valid keys here: ${known.join(', ') || '(none)'}`);
+      const keys = known();
+      const guess = nearest(k, keys);
+      report(ctx, at, 'unknown key', guess ? `did you mean "${guess}"? valid keys: ${keys.join(', ')}` : `valid keys here: ${keys.join(', ') || '(none)'}`);
     }
   }
   for (const [k, keySpec] of Object.entries(spec.keys)) {
