@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the PXE lab's initramfs (built by pxe-cache.sh). Debian's kernel
 # has its NIC drivers as modules and no IP autoconfiguration, so this does
 # what a thin client's initramfs does after pxelinux: load the NIC driver,

@@ -76,12 +76,14 @@ pxe_services_down() {
 	fi
 	local p
 	[ -f "$T/syslogd.pid" ] && cat "$T/syslogd.pid" >>"$T/pids" && rm -f "$T/syslogd.pid"
-	for p in $(cat "$T/pids"); do
+	local pids
+	pids=$(tr '\n' ' ' <"$T/pids")
+	for p in $pids; do
 		kill "$p" 2>/dev/null || true
 	done
-	for p in $(cat "$T/pids"); do
-		local i
-		for i in $(seq 1 30); do
+	for p in $pids; do
+		local _
+		for _ in $(seq 1 30); do
 			kill -0 "$p" 2>/dev/null || break
 			sleep 0.1
 		done
@@ -102,8 +104,8 @@ pxe_teardown() {
 
 # waits up to $2 tenths of a second for UDP port $1 to be bound in namespace $3
 pxe_wait_port() {
-	local i
-	for i in $(seq 1 "$2"); do
+	local _
+	for _ in $(seq 1 "$2"); do
 		[ -n "$(ip netns exec "${3:-$SNS}" ss -H -l -u -n "sport = :$1")" ] && return 0
 		sleep 0.1
 	done
@@ -120,8 +122,8 @@ pxe_with_syslog() {
 }
 
 # ltsp-tftpd (a copy of init.d/ltsp-tftpd under a name of its own) serving
-# the tree of $T/site.toml; falls back to in.tftpd with the service's
-# arguments when the service is not in the tree
+# the tree of $T/site.toml: it fixes the tree's owner and modes, then runs
+# in.tftpd under supervise-daemon
 pxe_tftpd_service() {
 	PXE_SVC="${PX}tftpd"
 	export PXE_SVC
@@ -132,6 +134,7 @@ pxe_tftpd_service() {
 		LTSP_SITE="$T/site.toml"
 		LTSPCFG="$T/bin/ltspcfg-ts"
 	EOF
+	: >"$T/tftpd.log"
 	pxe_with_syslog openrc-run "$T/init.d/$PXE_SVC" start >"$T/tftpd-start.log" 2>&1 ||
 		{ cat "$T/tftpd-start.log" >&2; return 1; }
 	pxe_wait_port 69 50
@@ -141,7 +144,11 @@ pxe_tftpd_service() {
 pxe_tftpd_direct() {
 	local root=$1
 	shift
-	pxe_with_syslog in.tftpd -L -s "$root" -u nobody -a "$PXE_SERVER:69" "$@" </dev/null >/dev/null 2>&1 &
+	: >"$T/tftpd.log"
+	# not through pxe_with_syslog: $! must be in.tftpd itself (each step execs the next)
+	ip netns exec "$SNS" unshare -m --propagation private \
+		sh "$PXE_LIB/pxe-devlog.sh" "$T/devns" "$T/tftpd.log" "$T/syslogd.pid" \
+		in.tftpd -L -s "$root" -u nobody -a "$PXE_SERVER:69" "$@" </dev/null >/dev/null 2>&1 &
 	pxe_track $!
 	pxe_wait_port 69 50
 }
@@ -206,15 +213,16 @@ pxe_boot() {
 		sleep 0.05
 	done
 	# it powers itself off after LTSPX-DONE; a hard kill otherwise
-	local i
-	for i in $(seq 1 40); do
+	local _
+	for _ in $(seq 1 40); do
 		kill -0 "$q" 2>/dev/null || break
 		sleep 0.05
 	done
 	kill -9 "$q" 2>/dev/null || true
 	wait "$q" 2>/dev/null || true
 	PXE_TOTAL_S=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-	tr -d '\r\033' <"$raw" >"$PXE_LOG"
+	# without pxelinux's menu drawing (escape sequences) and carriage returns
+	sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[()%][0-9A-Za-z@]//g' -e 's/\r//g' "$raw" >"$PXE_LOG"
 	export PXE_LOG PXE_MARKER_S PXE_TOTAL_S
 	[ -n "$PXE_MARKER_S" ]
 }
@@ -257,4 +265,75 @@ pxe_minimal_configs() {
 pxe_ra() {
 	ip netns exec "$SNS" perl "$PXE_LIB/pxe-ra.pl" "$SIF" "${1:-300}" </dev/null >"$T/ra.log" 2>&1 &
 	pxe_track $!
+}
+
+# ---- generated configs ------------------------------------------------------------
+
+# $T/site.toml for dhcp.mode $1 (primary | proxy): the lab's network, the
+# QEMU client as a known host with an Etherboot-era NIC line (option 129)
+# and kernel parameters of its own (so it gets pxelinux.cfg/01-<mac>)
+pxe_site() {
+	local mode=$1 routers
+	[ "$mode" = proxy ] && routers=$PXE_ROUTER || routers=$PXE_SERVER
+	cat >"$T/site.toml" <<-EOF
+		# The PXE lab: one server namespace, one QEMU thin client
+		[server]
+		address   = "$PXE_SERVER"
+		interface = "$SIF"
+		hostname  = "ltsp-lab"
+
+		[network]
+		subnet  = "192.0.2.0/24"
+		routers = ["$routers"]
+		domain  = "lab.example.org"
+
+		[dhcp]
+		mode  = "$mode"
+		range = ["192.0.2.100", "192.0.2.149"]
+
+		[boot]
+		pxe_filename   = "/pxelinux.0"
+		kernel         = "/lts/vmlinuz"
+		initrd         = "/lts/initramfs.gz"
+		kernel_append  = "quiet"
+		serial_console = "ttyS0,115200"
+		menu_label     = "LTSP lab client"
+		timeout        = ${PXE_MENU_TIMEOUT:-1}
+
+		[tftp]
+		root    = "$T/tftpboot"
+		user    = "nobody"
+		group   = "nogroup"
+		verbose = true
+
+		[nfs]
+		root = "/opt/ltsp/amd64"
+
+		[[group]]
+		name = "LAB"
+
+		  [[group.host]]
+		  name          = "thin01"
+		  mac           = "$PXE_MAC"
+		  address       = "$PXE_HOST_ADDR"
+		  nic           = "e1000"
+		  mount_options = "nolock,ro"
+		  kernel_append = "ltspx.host=thin01"
+	EOF
+}
+
+# ltspcfg-ts apply, staged under $T/sys (nothing else on the machine is
+# written), then the TFTP tree moved to tftp.root with the kernel beside it
+pxe_generate() {
+	[ -f "$REPO/dist/ltspcfg-ts.js" ] || (cd "$REPO" && npm run -s build) >&2
+	rm -rf "$T/sys"
+	mkdir -p "$T/sys"
+	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" --no-color apply --yes >"$T/apply.log" 2>&1 ||
+		{ cat "$T/apply.log" >&2; return 1; }
+	rm -rf "$T/tftpboot"
+	mv "$T/sys$T/tftpboot" "$T/tftpboot"
+	pxe_put_kernel "$T/tftpboot"
+	# as an admin's copy would be: root's, unreadable to others, until ltsp-tftpd fixes it
+	chown -R root:root "$T/tftpboot"
+	chmod 0600 "$T/tftpboot/lts/vmlinuz" "$T/tftpboot/lts/initramfs.gz"
 }

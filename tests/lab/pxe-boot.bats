@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# A real PXE boot through the configs ltspcfg-ts generates: QEMU (TCG, e1000
+# with Debian's iPXE ROM) on a tap in a namespace of its own, bridged to the
+# server namespace, boots pxelinux from ltsp-tftpd, its per-host menu, Debian's
+# kernel and a busybox initramfs that loads e1000, prints a marker, asks DHCP
+# again like a thin client and shows the root-path and option 129 it got.
+#   primary: ISC dhcpd on port 67 with the generated /etc/dhcp/dhcpd.conf
+#   proxy:   an address-only DHCP server in a "router" namespace, plus dnsmasq
+#            with the generated proxyDHCP config
+# The kernel and initramfs are built once into a cache (tests/lab/lib/pxe-cache.sh).
+# Needs root; makes and removes its own namespaces (ltspx<pid>*, 192.0.2.0/24).
+
+load lib/pxe-lab
+
+BOOT_LIMIT=${PXE_BOOT_LIMIT:-120}
+HOSTCFG="pxelinux.cfg/01-${PXE_MAC//:/-}"
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || skip "the lab needs root"
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	[ -f "$PXE_ROM" ] || skip "ipxe-qemu is not installed ($PXE_ROM)"
+	pxe_init "ltspx$$"
+	local rc=0
+	pxe_kernel || rc=$?
+	if [ "$rc" = 3 ]; then
+		rm -rf "$T"
+		skip "Debian's kernel package cannot be downloaded (apt-get download linux-image-amd64 failed)"
+	fi
+	[ "$rc" = 0 ]
+	pxe_netns_up
+}
+
+teardown() {
+	pxe_services_down
+}
+
+teardown_file() {
+	pxe_teardown
+}
+
+# prints the logs of a boot (for a failing test)
+show_logs() {
+	local f
+	for f in "$T"/apply.log "$T"/tftpd-start.log "$T"/tftpd.log "$T"/dhcpd.log "$T"/dnsmasq.log "$T"/router.log "$PXE_LOG"; do
+		[ -s "$f" ] || continue
+		echo "--- $f"
+		grep -av '^[[:space:]]*$' "$f" | tail -n 40
+	done
+}
+
+# asserts that in.tftpd served $1 (a path as the client asked for it)
+served() {
+	grep -aqE "RRQ from [0-9.]+ filename /?$1\$" "$T/tftpd.log" || {
+		echo "in.tftpd did not serve $1"
+		return 1
+	}
+}
+
+# the value after a LTSPX-<key> line in the serial log
+serial() {
+	sed -n "s/^.*LTSPX-$1 \{0,1\}//p" "$PXE_LOG" | head -n 1
+}
+
+# what every boot must show: pxelinux, the per-host menu, kernel and
+# initramfs fetched from ltsp-tftpd, the marker, the kernel command line of
+# the per-host entry
+assert_boot() {
+	echo "QEMU start to marker: ${PXE_MARKER_S:-never} s (whole run ${PXE_TOTAL_S} s)"
+	grep -aq 'LTSPX-MARKER' "$PXE_LOG"
+	grep -aq 'PXELINUX 6' "$PXE_LOG" # its banner, on the serial console the config asked for
+	served pxelinux.0
+	served ldlinux.c32
+	served "$HOSTCFG"
+	served menu.c32
+	served lts/vmlinuz
+	served lts/initramfs.gz
+	# the per-host file was found first: the default one was never asked for
+	! grep -aq 'filename /\?pxelinux.cfg/default$' "$T/tftpd.log"
+	local cmdline
+	cmdline=$(serial CMDLINE)
+	echo "kernel command line: $cmdline"
+	[[ "$cmdline" == *"root=/dev/nfs nfsroot=$PXE_SERVER:/opt/ltsp/amd64 ip=dhcp console=tty0 console=ttyS0,115200 quiet NIC=e1000 MOPTS=nolock,ro ltspx.host=thin01"* ]]
+	# ltsp-tftpd handed the root-only files to nobody before serving them
+	[ "$(stat -c '%U:%G %a' "$T/tftpboot/lts/vmlinuz")" = "nobody:nogroup 644" ]
+}
+
+@test "primary: dhcpd with the generated dhcpd.conf boots the known client into its kernel and initramfs" {
+	pxe_site primary
+	pxe_generate
+	ip netns exec "$SNS" dhcpd -t -4 -cf "$T/sys/etc/dhcp/dhcpd.conf"
+	pxe_tftpd_service
+	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
+	pxe_ra "$BOOT_LIMIT"
+	pxe_boot primary "$BOOT_LIMIT" || true
+	show_logs
+	assert_boot
+	# iPXE got the fixed address and pxelinux from dhcpd
+	grep -q "DHCPACK on $PXE_HOST_ADDR to $PXE_MAC" "$T/dhcpd.log"
+	# the thin client's own DHCP request: root-path and option 129 of its host entry
+	[ "$(serial DHCP | cut -d' ' -f1-2)" = "ip=$PXE_HOST_ADDR server=$PXE_SERVER" ]
+	[ "$(serial ROOTPATH)" = "$PXE_SERVER:/opt/ltsp/amd64" ]
+	[ "$(serial OPT129)" = "NIC=e1000 MOPTS=nolock,ro" ]
+	grep -aq 'LTSPX-DONE' "$PXE_LOG"
+}
+
+@test "proxy: the network's DHCP server gives the address, the generated dnsmasq proxyDHCP the boot" {
+	pxe_site proxy
+	pxe_generate
+	ip netns exec "$SNS" dnsmasq --test --conf-file="$T/sys/etc/dnsmasq.d/ltsp-ts.conf"
+	[ ! -e "$T/sys/etc/dhcp/dhcpd.conf" ]
+	pxe_tftpd_service
+	pxe_router_dhcp
+	pxe_dnsmasq "$T/sys/etc/dnsmasq.d/ltsp-ts.conf"
+	pxe_ra "$BOOT_LIMIT"
+	pxe_boot proxy "$BOOT_LIMIT" || true
+	show_logs
+	assert_boot
+	# dnsmasq answered as a proxy, without handing out an address
+	grep -aq 'proxy' "$T/dnsmasq.log"
+	! grep -aq 'DHCPACK' "$T/dnsmasq.log"
+	# the address, both times, came from the router
+	grep -aq "DHCPACK.* $PXE_MAC" "$T/router.log"
+	local dhcp
+	dhcp=$(serial DHCP)
+	[[ "$dhcp" == "ip=192.0.2.1"[0-4]?" server=$PXE_ROUTER "* ]]
+	# no root-path or option 129 from the router: the kernel line carries them (asserted above)
+	[ -z "$(serial ROOTPATH)" ]
+	[ -z "$(serial OPT129)" ]
+	grep -aq 'LTSPX-DONE' "$PXE_LOG"
+}
