@@ -75,7 +75,7 @@ assert_boot() {
 	served lts/vmlinuz
 	served lts/initramfs.gz
 	# the per-host file was found first: the default one was never asked for
-	! grep -aq 'filename /\?pxelinux.cfg/default$' "$T/tftpd.log"
+	[ "$(grep -ac 'filename /\?pxelinux.cfg/default$' "$T/tftpd.log")" = 0 ]
 	local cmdline
 	cmdline=$(serial CMDLINE)
 	echo "kernel command line: $cmdline"
@@ -117,7 +117,7 @@ assert_boot() {
 	assert_boot
 	# dnsmasq answered as a proxy, without handing out an address
 	grep -aq 'proxy' "$T/dnsmasq.log"
-	! grep -aq 'DHCPACK' "$T/dnsmasq.log"
+	[ "$(grep -ac 'DHCPACK' "$T/dnsmasq.log")" = 0 ]
 	# the address, both times, came from the router
 	grep -aq "DHCPACK.* $PXE_MAC" "$T/router.log"
 	local dhcp
