@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Site } from '../../src/site/types';
@@ -83,6 +83,8 @@ for (const { name, site } of examples()) {
       // and syslog-ng's own view of the result has our source, filter and per-host file
       const p = spawnSync(syslogNg!, ['--preprocess-into', join(dir, 'full.conf'), '-f', join(dir, 'syslog-ng.conf')], { encoding: 'utf8', timeout: 30_000 });
       assert.equal(p.status, 0, p.stderr);
+      const full = readFileSync(join(dir, 'full.conf'), 'utf8');
+      for (const part of ['source s_ltsp_ts_clients', 'filter f_ltsp_ts_clients', 'destination d_ltsp_ts_clients', 'source src']) assert.ok(full.includes(part), part);
     });
   });
 
@@ -155,6 +157,15 @@ test('syslog: the @include block in syslog-ng.conf: added once, kept out when co
   assert.equal(e.edit(globbing), globbing);
   const both = after + '@include "/etc/syslog-ng/conf.d/*.conf"\n';
   assert.equal(e.edit(both), globbing);
+  // no syslog-ng.conf yet: a file syslog-ng accepts, with the block
+  assert.equal(e.edit(null), `@version: current\n${after.slice(before.length)}`);
+  if (syslogNg)
+    withTemp((dir) => {
+      writeFileSync(join(dir, 'ltsp-ts.conf'), file(syslogItems(site, 'syslog-ng'), SYSLOG_NG_FILE).content);
+      writeFileSync(join(dir, 'syslog-ng.conf'), e.edit(null).replace(SYSLOG_NG_FILE, join(dir, 'ltsp-ts.conf')));
+      const r = spawnSync(syslogNg, ['--syntax-only', '-f', join(dir, 'syslog-ng.conf')], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+    });
   // a commented-out include does not count
   const commented = before + '#@include "/etc/syslog-ng/conf.d/*.conf"\n';
   assert.ok(e.edit(commented).includes(`\n@include "${SYSLOG_NG_FILE}"\n`));

@@ -78,11 +78,11 @@ function syslogNgInclude(): FileEdit {
   return {
     ...block,
     edit(current) {
-      if (current !== null) {
-        const at = block.owned(current);
-        const rest = at === null ? current : current.replace(at, '');
-        if (includesConfD(rest)) return rest;
-      }
+      // no syslog-ng.conf (syslog-ng not installed yet): the smallest file syslog-ng accepts
+      if (current === null) return `@version: current\n${block.edit(null)}`;
+      const at = block.owned(current);
+      const rest = at === null ? current : current.replace(at, '');
+      if (includesConfD(rest)) return rest;
       return block.edit(current);
     },
   };
