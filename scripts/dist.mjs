@@ -299,9 +299,12 @@ function manifestWith(line) {
   return [...old, line].sort().join('\n') + '\n';
 }
 
-/** What goes into the tarball: the refresh should see them as committed, as CI does. */
+/**
+ * What goes into the tarball: the refresh should see them as committed, as CI does.
+ * (The man page and the completion are left out: the refresh rewrites their lists.)
+ */
 const INPUTS = ['src', 'scripts/build.mjs', 'package.json', 'package-lock.json', 'tsconfig.json',
-  'init.d', 'conf.d', 'examples', 'README.md', 'LICENSE', MAN, COMPLETION];
+  'init.d', 'conf.d', 'examples', 'README.md', 'LICENSE'];
 
 function warnUncommitted() {
   const r = spawnSync('git', ['status', '--porcelain', '--', ...INPUTS], { cwd: ROOT, encoding: 'utf8' });
