@@ -226,6 +226,11 @@ test('the ebuild: version of package.json, EAPI 8, the release tarball, no compi
   for (const dep of ['net-libs/nodejs', 'net-misc/dhcp[server]', 'net-ftp/tftp-hpa', 'net-fs/nfs-utils', 'sys-boot/syslinux']) {
     assert.ok(rdepend.includes(dep), `RDEPEND has ${dep}`);
   }
+  // pkg_postinst names the next commands: the services it names are the ones installed
+  const postinst = text.slice(text.indexOf('pkg_postinst()'));
+  const services = [...postinst.matchAll(/rc-update add (\S+) default && rc-service \1 start/g)].map((m) => m[1]);
+  assert.deepEqual(services.sort(), readdirSync(join(REPO, 'init.d')).sort(), 'pkg_postinst: one rc-update line per service');
+  assert.match(postinst, /elog "\s*ltspcfg-ts --gentoo"/);
   const engines = /(\d+)/.exec(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).engines.node)![1];
   assert.ok(rdepend.includes(`>=net-libs/nodejs-${engines}`), `RDEPEND: nodejs >= ${engines} as package.json's engines`);
   // pkgcheck-style: tabs, no trailing blanks, no deprecated helpers, every ${D}/${ED} quoted
