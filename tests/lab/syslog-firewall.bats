@@ -1,0 +1,214 @@
+#!/usr/bin/env bats
+# The lab for remote syslog and the firewall: a server namespace with a bridge
+# (the thin-client interface), a thin client in the thin-client subnet
+# (192.0.2.0/25) and an outsider on the same wire but outside it (192.0.2.200).
+#   syslog: the real syslog-ng and rsyslogd run the files ltspcfg-ts renders;
+#           the client's messages (UDP and TCP) land in <log_dir>/<address>.log,
+#           the outsider's nowhere.
+#   firewall: the rendered nftables table and iptables chain, loaded in the
+#           server namespace: the client reaches NFS's port, the outsider does
+#           not, a port the rules do not name stays reachable.
+# Needs root; makes and removes its own namespaces (ltsfw<pid>*).
+
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || skip "the lab needs root"
+	T=$(mktemp -d)
+	P="ltsfw$$"
+	SRV="${P}s" CLI="${P}c" OUT="${P}o" BR="${P}b"
+	ip netns add "$SRV"
+	ip netns add "$CLI"
+	ip netns add "$OUT"
+	ip -n "$SRV" link add "$BR" type bridge
+	ip -n "$SRV" addr add 192.0.2.1/24 dev "$BR"
+	ip -n "$SRV" link set "$BR" up
+	ip -n "$SRV" link set lo up
+	local ns addr
+	for ns in "$CLI" "$OUT"; do
+		[ "$ns" = "$CLI" ] && addr=192.0.2.10 || addr=192.0.2.200
+		ip link add "${ns}p" netns "$SRV" type veth peer name "${ns}v" netns "$ns"
+		ip -n "$SRV" link set "${ns}p" master "$BR" up
+		ip -n "$ns" addr add "$addr/24" dev "${ns}v"
+		ip -n "$ns" link set "${ns}v" up
+		ip -n "$ns" link set lo up
+	done
+	mkdir -p "$T/root" "$T/log"
+	cat >"$T/site.toml" <<-EOF
+		[server]
+		address   = "192.0.2.1"
+		interface = "$BR"
+		[network]
+		subnet = "192.0.2.0/25"
+		[dhcp]
+		mode = "none"
+		[syslog]
+		log_dir = "$T/log"
+		[firewall]
+		enabled = true
+	EOF
+	export T P SRV CLI OUT BR
+}
+
+teardown_file() {
+	[ -n "${P:-}" ] || return 0
+	local ns
+	for ns in "$SRV" "$CLI" "$OUT"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	rm -rf "$T"
+}
+
+teardown() {
+	local pid
+	for pid in "$T"/*.pid; do
+		[ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null
+		rm -f "$pid"
+	done
+	ip netns exec "$SRV" nft flush ruleset 2>/dev/null || true
+	ip netns exec "$SRV" iptables -F 2>/dev/null || true
+	ip netns exec "$SRV" iptables -X 2>/dev/null || true
+	rm -rf "${T:?}"/log/*
+}
+
+# fails when the command succeeds (a bare `! cmd` never fails a bats test)
+refute() {
+	if "$@"; then
+		echo "unexpectedly succeeded: $*" >&2
+		return 1
+	fi
+}
+
+ltspcfg() {
+	node "$REPO/dist/ltspcfg-ts.js" --gentoo --root "$T/root" --config "$T/site.toml" --no-color "$@"
+}
+
+# site.toml with $1 = value for syslog.daemon or firewall.backend
+use() {
+	sed -i -e "/^daemon = /d" -e "/^backend = /d" "$T/site.toml"
+	case $1 in
+	syslog-ng | rsyslog) sed -i "s/^\[syslog\]$/[syslog]\ndaemon = \"$1\"/" "$T/site.toml" ;;
+	*) sed -i "s/^\[firewall\]$/[firewall]\nbackend = \"$1\"/" "$T/site.toml" ;;
+	esac
+}
+
+# waits (at most 10 s) until something listens on port $2/$1 in the server namespace
+listening() {
+	local i
+	for i in $(seq 1 50); do
+		ip netns exec "$SRV" ss -Hln"${1:0:1}" "sport = :$2" | grep -q . && return 0
+		sleep 0.2
+	done
+	echo "nothing listens on $2/$1" >&2
+	return 1
+}
+
+# waits (at most 10 s) until file $1 contains $2
+logged() {
+	local i
+	for i in $(seq 1 50); do
+		grep -qs "$2" "$1" && return 0
+		sleep 0.2
+	done
+	echo "$1 never got $2; the log directory has:" >&2
+	ls -l "$T/log" >&2
+	return 1
+}
+
+# the client and the outsider each send one message over UDP 514 and one over TCP 5140
+send_all() {
+	local ns
+	for ns in "$CLI" "$OUT"; do
+		ip netns exec "$ns" timeout 5 logger -n 192.0.2.1 -P 514 -d -t ltsplab "udp-from-$ns" || true
+		ip netns exec "$ns" timeout 5 logger -n 192.0.2.1 -P 5140 -T -t ltsplab "tcp-from-$ns" || true
+	done
+}
+
+assert_per_host_logs() {
+	logged "$T/log/192.0.2.10.log" "udp-from-$CLI"
+	logged "$T/log/192.0.2.10.log" "tcp-from-$CLI"
+	# give the outsider's messages the same time to arrive, then look for them anywhere
+	sleep 1
+	refute grep -rqs "from-$OUT" "$T/log"
+	[ "$(find "$T/log" -type f | wc -l)" = 1 ]
+}
+
+@test "syslog-ng runs the rendered conf.d file: the client's UDP and TCP logs in its own file, the outsider's nowhere" {
+	command -v syslog-ng >/dev/null || skip "syslog-ng is not installed"
+	use syslog-ng
+	ltspcfg render syslog --path /etc/syslog-ng/conf.d/ltsp-ts.conf >"$T/ltsp-ts.conf"
+	printf '@version: current\n@include "%s"\n' "$T/ltsp-ts.conf" >"$T/syslog-ng.conf"
+	ip netns exec "$SRV" syslog-ng -F --no-caps -f "$T/syslog-ng.conf" -p "$T/sng.pidfile" \
+		-c "$T/sng.ctl" -R "$T/sng.persist" >"$T/syslog-ng.out" 2>&1 &
+	echo $! >"$T/syslog-ng.pid"
+	listening udp 514 && listening tcp 5140 || { cat "$T/syslog-ng.out"; false; }
+	send_all
+	assert_per_host_logs
+}
+
+@test "rsyslogd runs the rendered rsyslog.d file: the client's UDP and TCP logs in its own file, the outsider's nowhere" {
+	use rsyslog
+	ltspcfg render syslog --path /etc/rsyslog.d/ltsp-ts.conf >"$T/rsyslog.conf"
+	local tool bin moddir libs
+	tool=$(cd "$REPO" && node --import tsx -e 'const t = require("./tests/support/debtools.ts").rsyslogd(); console.log([t.bin, t.moduleDir, t.env.LD_LIBRARY_PATH].join("\n"))')
+	bin=$(sed -n 1p <<<"$tool") moddir=$(sed -n 2p <<<"$tool") libs=$(sed -n 3p <<<"$tool")
+	ip netns exec "$SRV" env LD_LIBRARY_PATH="$libs" "$bin" -n -M "$moddir" -f "$T/rsyslog.conf" \
+		-i "$T/rsyslogd.pidfile" >"$T/rsyslogd.out" 2>&1 &
+	echo $! >"$T/rsyslogd.pid"
+	listening udp 514 && listening tcp 5140 || { cat "$T/rsyslogd.out"; false; }
+	send_all
+	assert_per_host_logs
+}
+
+# a TCP listener on port $1 in the server namespace (busybox nc, one connection)
+serve() {
+	ip netns exec "$SRV" busybox nc -l -p "$1" >/dev/null 2>&1 </dev/null &
+	echo $! >"$T/nc-$1.pid"
+	listening tcp "$1"
+}
+
+# does a TCP connection from namespace $1 to the server's port $2 get through?
+reaches() {
+	serve "$2"
+	ip netns exec "$1" busybox nc -w 2 192.0.2.1 "$2" </dev/null >/dev/null 2>&1
+	local rc=$?
+	# the listener has exited after one connection, or is still waiting for one
+	kill "$(cat "$T/nc-$2.pid")" 2>/dev/null || true
+	wait "$(cat "$T/nc-$2.pid")" 2>/dev/null || true
+	rm -f "$T/nc-$2.pid"
+	return $rc
+}
+
+assert_firewall() {
+	# NFS from the thin-client subnet: through; from the outsider on the same wire: dropped
+	reaches "$CLI" 2049
+	refute reaches "$OUT" 2049
+	# mountd's pinned port likewise
+	reaches "$CLI" 32767
+	refute reaches "$OUT" 32767
+	# a port the rules do not name is none of their business
+	reaches "$OUT" 8080
+}
+
+@test "firewall: the nftables table, loaded as Gentoo's service loads rules-save, lets the subnet in and keeps the outsider out" {
+	command -v nft >/dev/null || skip "nft is not installed"
+	command -v busybox >/dev/null || skip "busybox is not installed"
+	use nftables
+	# before: the outsider reaches NFS's port
+	reaches "$OUT" 2049
+	ltspcfg render firewall >"$T/rules-save"
+	ip netns exec "$SRV" nft -c -f "$T/rules-save"
+	ip netns exec "$SRV" nft -f "$T/rules-save"
+	assert_firewall
+}
+
+@test "firewall: the iptables chain, restored as Gentoo's service restores rules-save, lets the subnet in and keeps the outsider out" {
+	command -v iptables-restore >/dev/null || skip "iptables is not installed"
+	command -v busybox >/dev/null || skip "busybox is not installed"
+	use iptables
+	reaches "$OUT" 2049
+	ltspcfg render firewall >"$T/rules-save"
+	ip netns exec "$SRV" iptables-restore --test "$T/rules-save"
+	ip netns exec "$SRV" iptables-restore "$T/rules-save"
+	assert_firewall
+}
