@@ -25,6 +25,7 @@ export function findProgram(name: string): string | null {
 export function runChecker(checker: Checker, path: string, content: Buffer): CheckOutcome {
   const program = findProgram(checker.program);
   if (!program) return { result: 'skipped', label: checker.label, why: `${checker.program} is not installed` };
+  if (checker.requires && !findProgram(checker.requires)) return { result: 'skipped', label: checker.label, why: `${checker.requires} is not installed` };
   const dir = mkdtempSync(join(tmpdir(), 'ltspcfg-check-'));
   try {
     const file = join(dir, basename(path));

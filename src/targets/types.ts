@@ -86,6 +86,8 @@ export interface Checker {
   args: string[];
   /** what it is, for messages: "dhcpd -t" */
   label: string;
+  /** when `program` is a wrapper (sh): the real checker, which must be installed, else the check is skipped */
+  requires?: string;
 }
 
 export interface Target {

@@ -125,6 +125,14 @@ test('syslog: a broken fragment is refused by the syslog-ng checker, with syslog
   assert.match(out.result === 'refused' ? out.output : '', /netmusk|syntax error/i);
 });
 
+test('syslog: the syslog-ng check is skipped, not refused, where syslog-ng is not installed', () => {
+  const { site } = examples()[0];
+  const f = file(syslogItems(site, 'syslog-ng'), SYSLOG_NG_FILE);
+  assert.equal(f.checker!.requires, 'syslog-ng');
+  const out = runChecker({ ...f.checker!, requires: 'syslog-ng-not-here' }, f.path, Buffer.from(f.content));
+  assert.deepEqual(out, { result: 'skipped', label: 'syslog-ng --syntax-only', why: 'syslog-ng-not-here is not installed' });
+});
+
 test('syslog: the daemon: site.toml first, then the detected one, then syslog-ng with a note', () => {
   const { site } = examples().find((e) => e.name === 'wiki-sample')!;
   assert.equal(site.syslog.daemon, 'auto');

@@ -61,6 +61,7 @@ const syslogNgChecker: Checker = {
     '{}',
   ],
   label: 'syslog-ng --syntax-only',
+  requires: 'syslog-ng',
 };
 
 const rsyslogChecker: Checker = { program: 'rsyslogd', args: ['-N1', '-f', '{}'], label: 'rsyslogd -N1' };
