@@ -187,7 +187,8 @@ pxe_router_dhcp() {
 # ---- the client ---------------------------------------------------------------
 
 # Boots the QEMU client until the initramfs is done, powers off, or $2
-# seconds pass (then it is killed). $1: a label for the log files.
+# seconds pass (then it is killed); with PXE_STOP_AT_MARKER set, as soon as
+# the marker shows. $1: a label for the log files.
 # Sets PXE_LOG (serial log, cleaned), PXE_MARKER_S (QEMU start to the
 # marker, seconds; empty if never seen) and PXE_TOTAL_S.
 pxe_boot() {
@@ -208,6 +209,7 @@ pxe_boot() {
 			PXE_MARKER_S=$(awk -v a="$t0" -v b="$now" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
 		fi
 		grep -aq 'LTSPX-DONE' "$raw" && break
+		[ -n "$PXE_MARKER_S" ] && [ -n "${PXE_STOP_AT_MARKER:-}" ] && break
 		kill -0 "$q" 2>/dev/null || break
 		[ $(((now - t0) / 1000000000)) -ge "$limit" ] && break
 		sleep 0.05

@@ -1,0 +1,104 @@
+#!/bin/bash
+# PXE boot benchmark (root; namespaces ltspx<pid>*, 192.0.2.0/24, as in
+# tests/lab/pxe-boot.bats):
+#  1. QEMU start to the initramfs marker, booting through what ltspcfg-ts
+#     generates (dhcpd.conf for dhcp.mode = "primary", the boot tree with its
+#     per-host menu, ltsp-tftpd) against a hand-written minimal set-up (a
+#     five-line dhcpd.conf, pxelinux.cfg/default with one entry, in.tftpd run
+#     by hand), alternating, ROUNDS each; medians. Goal: <= 1.05x.
+#  2. The kernel over TFTP from ltsp-tftpd with curl in the client namespace,
+#     512-byte blocks against the block size the generated config allows
+#     (tftp.blocksize); TRANSFERS each, medians. Goal: >= 2.5x faster.
+# Usage: bench/pxe-boot.sh [ROUNDS [TRANSFERS]]     (default 3 and 7)
+set -u
+cd "$(dirname "$0")/.." || exit 1
+rounds=${1:-3}
+transfers=${2:-7}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "pxe-boot bench: needs root (network namespaces)" >&2
+	exit 2
+fi
+# shellcheck source=tests/lab/lib/pxe-lab.bash
+. tests/lab/lib/pxe-lab.bash
+
+pxe_init "ltspx$$"
+trap pxe_teardown EXIT
+trap 'exit 130' INT TERM
+rc=0
+pxe_kernel || rc=$?
+if [ "$rc" = 3 ]; then
+	echo "pxe-boot bench: skipped, Debian's kernel package cannot be downloaded" >&2
+	exit 0
+fi
+[ "$rc" = 0 ] || exit 1
+[ -f dist/ltspcfg-ts.js ] || npm run --silent build
+pxe_netns_up
+pxe_site primary
+pxe_generate || exit 1
+pxe_minimal_configs
+export PXE_STOP_AT_MARKER=1
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+boot_generated() {
+	pxe_tftpd_service && pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf" || return 1
+	pxe_ra 130
+	pxe_boot "generated-$1" 120
+}
+boot_minimal() {
+	pxe_tftpd_direct "$T/minimal/tftpboot" && pxe_dhcpd "$T/minimal/dhcpd.conf" || return 1
+	pxe_ra 130
+	pxe_boot "minimal-$1" 120
+}
+
+echo "PXE boot, QEMU start to the initramfs marker (TCG, $(nproc) cores, boot.timeout = ${PXE_MENU_TIMEOUT:-1} tenth(s) of the lab site):"
+: >"$T/gen.times"
+: >"$T/min.times"
+for r in $(seq 1 "$rounds"); do
+	# alternate which goes first, so drift in the machine's load cancels out
+	for kind in $([ $((r % 2)) = 1 ] && echo generated minimal || echo minimal generated); do
+		if "boot_$kind" "$r"; then
+			echo "$PXE_MARKER_S" >>"$T/${kind:0:3}.times"
+			printf '  round %d  %-9s  %6.2f s\n' "$r" "$kind" "$PXE_MARKER_S"
+		else
+			echo "  round $r  $kind: no marker within 120 s; serial log tail:" >&2
+			tail -n 5 "$PXE_LOG" >&2
+		fi
+		pxe_services_down
+	done
+done
+gen=$(median <"$T/gen.times")
+min=$(median <"$T/min.times")
+if [ -z "$gen" ] || [ -z "$min" ]; then
+	echo "pxe-boot bench: boots failed" >&2
+	exit 1
+fi
+ratio=$(awk -v g="$gen" -v m="$min" 'BEGIN { printf "%.3f", g / m }')
+verdict=$(awk -v r="$ratio" 'BEGIN { print (r <= 1.05) ? "met" : "MISSED" }')
+printf '  median: generated %.2f s, hand-written minimal %.2f s: %sx (goal <= 1.05x: %s)\n' "$gen" "$min" "$ratio" "$verdict"
+
+# the kernel over TFTP, from ltsp-tftpd serving the generated tree
+blk=$("$T/bin/ltspcfg-ts" --config "$T/site.toml" get tftp.blocksize)
+ip -n "$CNS" addr add 192.0.2.50/24 dev "${PX}br"
+pxe_tftpd_service || exit 1
+size=$(stat -c %s "$T/tftpboot/lts/vmlinuz")
+fetch() { # $1: block size; prints seconds
+	ip netns exec "$CNS" curl -sS --max-time 60 --tftp-blksize "$1" -o /dev/null -w '%{time_total}\n' \
+		"tftp://$PXE_SERVER/lts/vmlinuz"
+}
+fetch "$blk" >/dev/null # warm the page cache
+: >"$T/t512"
+: >"$T/tbig"
+for _ in $(seq 1 "$transfers"); do
+	fetch 512 >>"$T/t512"
+	fetch "$blk" >>"$T/tbig"
+done
+t512=$(median <"$T/t512")
+tbig=$(median <"$T/tbig")
+speedup=$(awk -v a="$t512" -v b="$tbig" 'BEGIN { printf "%.2f", a / b }')
+verdict=$(awk -v s="$speedup" 'BEGIN { print (s >= 2.5) ? "met" : "MISSED" }')
+echo "Kernel over TFTP ($((size / 1024)) KiB, median of $transfers, curl in the client namespace):"
+awk -v t="$t512" -v s="$size" 'BEGIN { printf "  blksize  512: %.3f s  %6.1f MiB/s\n", t, s / t / 1048576 }'
+awk -v t="$tbig" -v s="$size" -v b="$blk" 'BEGIN { printf "  blksize %4d: %.3f s  %6.1f MiB/s\n", b, t, s / t / 1048576 }'
+echo "  ${speedup}x faster with tftp.blocksize = $blk (goal >= 2.5x: $verdict)"
