@@ -23,8 +23,8 @@
 //   rules-save, with a jump to it first in INPUT. The edit owns exactly the
 //   lines that name LTSP-TS-INPUT, written the way iptables-save prints them,
 //   so a `save` by the service gives back the same lines and no drift.
-//   --noflush with a separate file is not an option: the service passes the
-//   same SAVE_RESTORE_OPTIONS to every restore.
+//   A separate file for `iptables-restore --noflush` would need a service of
+//   its own to load it: Gentoo's restores rules-save and nothing else.
 import type { Site } from '../../site/types';
 import { markedBlock } from '../edits';
 import { generatedHeader } from '../template';
