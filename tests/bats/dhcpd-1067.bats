@@ -1,0 +1,276 @@
+#!/usr/bin/env bats
+# dhcpd.1067 under Debian's openrc-run: a temp copy of the service run inside
+# a server network namespace of the test's own (192.0.2.0/24), answering a
+# real dhclient -p 1068 in a client namespace. Needs root.
+
+load ../lab/lib/dhcp-1067
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+	dh_init "ltsdh$$"
+	dh_netns_up
+	dh_second_link
+}
+
+teardown_file() {
+	dh_teardown
+}
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	dh_site
+	unset DH_SVC DH_CIF
+}
+
+teardown() {
+	local s
+	for s in "$T"/init.d/*; do
+		ip netns exec "$SRV" openrc-run "$s" stop >/dev/null 2>&1 || true
+		ip netns exec "$SRV" openrc-run "$s" zap >/dev/null 2>&1 || true
+	done
+	rm -f "$T"/init.d/"$SVC".* "$T"/conf.d/"$SVC".*
+}
+
+# a known Etherboot client on the first link gets its lease from the server
+known_client_leases() {
+	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 10
+	[ "$(dh_opt ip_address)" = "$DH_KNOWN_ADDR" ]
+	[ "$(dh_opt dhcp_server_identifier)" = "$DH_SERVER" ]
+}
+
+@test "shellcheck: the service and its conf.d are clean POSIX sh" {
+	shellcheck -s sh "$DH_REPO/init.d/dhcpd.1067" "$DH_REPO/conf.d/dhcpd.1067"
+}
+
+@test "conf.d: every setting is a commented override" {
+	run grep -v -e '^#' -e '^$' "$DH_REPO/conf.d/dhcpd.1067"
+	[ "$status" -eq 1 ]
+}
+
+@test "start: the config from site.toml, dhcpd supervised with its own files, a client leased" {
+	run svc start
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the installed config is what ltspcfg-ts renders, mode 0644
+	diff <(ltspcfg-ts --config "$T/site.toml" render dhcpd) "$T/etc/$SVC.conf"
+	[ "$(stat -c %a "$T/etc/$SVC.conf")" = 644 ]
+	[ ! -e "$T/etc/$SVC.conf.new" ]
+	pid=$(dh_wait_dhcpd 50)
+	# supervise-daemon keeps its own pid file, distinct from dhcpd's -pf
+	sup=$(cat "$T/run/$SVC.pid")
+	[ "$sup" != "$pid" ]
+	[[ "$(cmdline "$sup")" == "supervise-daemon $SVC --start "* ]]
+	[ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = "$sup" ]
+	args=$(cmdline "$pid")
+	echo "$args"
+	[ "$args" = "/usr/sbin/dhcpd -4 -f -q -p 1067 -cf $T/etc/$SVC.conf -lf $T/lib/$SVC.leases -pf $T/run/$SVC.dhcpd.pid -user $DH_USER -group $DH_GROUP $SIF " ]
+	# dropped to the conf.d user; net-misc/dhcp's conf.d settings stayed out
+	[ "$(ps -o user= -p "$pid")" = "$DH_USER" ]
+	[[ "$args" != *nosuch0* && "$args" != */nonexistent* ]]
+	[ "$(stat -c %U "$T/lib/$SVC.leases")" = "$DH_USER" ]
+	ip netns exec "$SRV" ss -H -l -u -n -p "sport = :1067" | grep -q "pid=$pid,"
+	run svc status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"status: started"* ]]
+	known_client_leases
+}
+
+@test "checkconfig: renders, checks and installs; a broken site.toml is refused with its line" {
+	run svc checkconfig
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"accepted by dhcpd -t"* ]]
+	[[ "$output" == *"port 1067 (replies on 1068), interface $SIF"* ]]
+	cmp <(ltspcfg-ts --config "$T/site.toml" render dhcpd) "$T/etc/$SVC.conf"
+	before=$(md5sum <"$T/etc/$SVC.conf")
+
+	printf '[dhcp\n' >>"$T/site.toml"
+	run svc checkconfig
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$T/site.toml is not valid"* ]]
+	[[ "$output" == *"$T/site.toml:"*":"*"TOML syntax error"* ]]
+	[ "$(md5sum <"$T/etc/$SVC.conf")" = "$before" ]
+	[ ! -e "$T/etc/$SVC.conf.new" ]
+
+	# a value the schema refuses: the key is named
+	dh_site
+	sed -i 's/^  nic       = "e1000"/  nic       = "e1000; deny booting"/' "$T/site.toml"
+	run svc checkconfig
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"nic"* ]]
+	[ "$(md5sum <"$T/etc/$SVC.conf")" = "$before" ]
+}
+
+@test "checkconfig: a mode that dhcpd.1067 does not serve is refused by name" {
+	dh_site primary
+	run svc checkconfig
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'dhcp.mode is "primary"'*"own dhcpd service"* ]]
+	dh_site proxy
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'dhcp.mode is "proxy"'* ]]
+	[ -z "$(dhcpd_pid)" ]
+}
+
+@test "stop: dhcpd and supervise-daemon gone, both pid files removed" {
+	svc start
+	pid=$(dh_wait_dhcpd 50)
+	sup=$(cat "$T/run/$SVC.pid")
+	run svc stop
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || kill -0 "$sup" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$pid" 2>/dev/null
+	! kill -0 "$sup" 2>/dev/null
+	[ ! -e "$T/run/$SVC.pid" ]
+	[ ! -e "$T/run/$SVC.dhcpd.pid" ]
+	run svc status
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"status: stopped"* ]]
+	# the lease database stays
+	[ -f "$T/lib/$SVC.leases" ]
+}
+
+@test "restart with a broken site.toml is refused; the old dhcpd keeps answering; a good one restarts" {
+	svc start
+	pid=$(dh_wait_dhcpd 50)
+	known_client_leases
+	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=e1000" ]
+	before=$(md5sum <"$T/etc/$SVC.conf")
+
+	cp "$T/site.toml" "$T/site.good"
+	printf 'address = "192.0.2.1"\n' >>"$T/site.toml"
+	run svc restart
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$T/site.toml is not valid"* ]]
+	[[ "$output" == *"keeps serving with its old config"* ]]
+	# the same dhcpd, the same config, still "started" for OpenRC
+	[ "$(dhcpd_pid)" = "$pid" ]
+	kill -0 "$pid"
+	[ "$(md5sum <"$T/etc/$SVC.conf")" = "$before" ]
+	run svc status
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"status: started"* ]]
+	# and it still answers, with the old options
+	known_client_leases
+	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=e1000" ]
+
+	# a good change restarts dhcpd with the new config
+	sed 's/^  nic       = "e1000"/  nic       = "8139too"/' "$T/site.good" >"$T/site.toml"
+	run svc restart
+	echo "$output"
+	[ "$status" -eq 0 ]
+	new=$(dh_wait_dhcpd 50 "$pid")
+	[ "$new" != "$pid" ]
+	known_client_leases
+	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=8139too" ]
+}
+
+@test "a symlinked instance runs beside the service with its own pid, lease and config files" {
+	svc start
+	base=$(dh_wait_dhcpd 50)
+	inst="$SVC.$TIF"
+	ln -s "$SVC" "$T/init.d/$inst"
+	DH_SVC=$inst
+	run svc start
+	echo "$output"
+	[ "$status" -eq 0 ]
+	unset DH_SVC
+	pid=$(dh_wait_dhcpd 50 "" "$inst")
+	[ "$pid" != "$base" ]
+	kill -0 "$base"
+	# its files, from the base service's conf.d (directories) and its own name
+	[ -f "$T/etc/$inst.conf" ]
+	[ -f "$T/lib/$inst.leases" ]
+	[ -f "$T/run/$inst.pid" ]
+	[ "$(cat "$T/run/$SVC.dhcpd.pid")" = "$base" ]
+	[ "$(cat "$T/run/$SVC.pid")" != "$(cat "$T/run/$inst.pid")" ]
+	# bound to the interface its name carries, not server.interface
+	args=$(cmdline "$pid")
+	echo "$args"
+	[[ "$args" == *" -lf $T/lib/$inst.leases -pf $T/run/$inst.dhcpd.pid "* ]]
+	[[ "$args" == *" $TIF " ]]
+	# a client on the second link is answered by the instance (its address)
+	DH_CIF=$UIF dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 10
+	[ "$(dh_opt dhcp_server_identifier)" = 192.0.2.2 ]
+	[ "$(dh_opt filename)" = /lts/vmlinuz-lab ]
+	# the first link is still served by the base service
+	known_client_leases
+	# stopping the instance leaves the base service running
+	DH_SVC=$inst
+	run svc stop
+	unset DH_SVC
+	[ "$status" -eq 0 ]
+	[ ! -e "$T/run/$inst.pid" ]
+	kill -0 "$base"
+	run svc status
+	[ "$status" -eq 0 ]
+}
+
+@test "an instance's own conf.d wins over the base service's" {
+	inst="$SVC.$TIF"
+	ln -s "$SVC" "$T/init.d/$inst"
+	mkdir -p "$T/run2"
+	printf 'DHCPD_RUN_DIR="%s"\n' "$T/run2" >"$T/conf.d/$inst"
+	DH_SVC=$inst
+	run svc start
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -f "$T/run2/$inst.pid" ]
+	[ -f "$T/etc/$inst.conf" ]
+	run svc stop
+	unset DH_SVC
+	[ "$status" -eq 0 ]
+	[ ! -e "$T/run2/$inst.pid" ]
+}
+
+@test "kill -9 of dhcpd: supervise-daemon starts a new one that answers" {
+	svc start
+	pid=$(dh_wait_dhcpd 50)
+	sup=$(cat "$T/run/$SVC.pid")
+	kill -9 "$pid"
+	new=$(dh_wait_dhcpd 100 "$pid")
+	echo "old $pid new $new"
+	[ "$(ps -o ppid= -p "$new" | tr -d ' ')" = "$sup" ]
+	known_client_leases
+	run svc status
+	[ "$status" -eq 0 ]
+}
+
+@test "a missing interface fails the start with its name; nothing is left running" {
+	sed -i "s/^interface = \"$SIF\"/interface = \"${NAME}x\"/" "$T/site.toml"
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"no network interface ${NAME}x"* ]]
+	[ ! -e "$T/run/$SVC.pid" ]
+	run svc status
+	[ "$status" -eq 3 ]
+}
+
+@test "dhcpd exiting at once (no subnet for the interface) fails the start, supervisor stopped" {
+	# an interface whose addresses no subnet of the site covers
+	ip -n "$SRV" link add "${NAME}v" type veth peer name "${NAME}w"
+	ip -n "$SRV" link set "${NAME}v" up
+	sed -i "s/^interface = \"$SIF\"/interface = \"${NAME}v\"/" "$T/site.toml"
+	echo 'DHCPD_START_WAIT=2' >>"$T/conf.d/$SVC"
+	run svc start
+	sed -i '/^DHCPD_START_WAIT=2$/d' "$T/conf.d/$SVC"
+	ip -n "$SRV" link del "${NAME}v"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"dhcpd did not come up"* ]]
+	[ ! -e "$T/run/$SVC.pid" ]
+	run svc status
+	[ "$status" -eq 3 ]
+}
