@@ -13,6 +13,7 @@ import {
   serviceState,
   whyNotLive,
 } from '../system/gentoo';
+import { checkTree } from '../system/treecheck';
 import { ALL_ATOMS, requiredServices, serviceName } from '../status/services';
 import { buildReport, type Report } from '../status/report';
 import type { Health, SystemFacts } from '../status/types';
@@ -59,7 +60,8 @@ export function makeReport(ctx: Context): { site: Site; facts: SystemFacts; repo
   const { site } = loadSite(ctx);
   const inspection = inspect(site, ctx.platform, targets, ctx.sys);
   const facts = readFacts(ctx.sys, site, ctx.platform);
-  return { site, facts, report: buildReport(site, facts, inspection.files, inspection.notes, cliFor(ctx)) };
+  const trees = Object.fromEntries(inspection.files.filter((f) => f.kind === 'tree').map((f) => [f.path, checkTree(ctx.sys.path(f.path))]));
+  return { site, facts, report: buildReport(site, facts, inspection.files, inspection.notes, cliFor(ctx), trees) };
 }
 
 export function runStatus(ctx: Context, out: Out, json: boolean): number {
@@ -99,7 +101,7 @@ function toJson(ctx: Context, site: Site, facts: SystemFacts, r: Report) {
       steps: commands(s),
     })),
     packages: r.packages.map((p) => ({ atom: p.atom, role: p.role, state: p.state, installed: p.installed, health: p.health, next: p.next, steps: commands(p) })),
-    files: r.files.map((f) => ({ target: f.target, path: f.path, state: f.state, health: f.health, detail: f.detail, next: f.next, steps: commands(f) })),
+    files: r.files.map((f) => ({ target: f.target, path: f.path, kind: f.kind, state: f.state, health: f.health, detail: f.detail, next: f.next, steps: commands(f) })),
     notes: r.notes,
     next: r.plan,
     problems: r.problems,
@@ -182,7 +184,7 @@ function printTable(ctx: Context, out: Out, site: Site, facts: SystemFacts, r: R
     table(
       out,
       ['STATE', 'FILE'],
-      r.files.map((f) => ({ cells: [{ text: f.state, style: HEALTH_STYLE[f.health] }, f.path], next: f.next, detail: `${f.target}: ${f.detail}` })),
+      r.files.map((f) => ({ cells: [{ text: f.state, style: HEALTH_STYLE[f.health] }, f.kind === 'tree' ? `${f.path}/*` : f.path], next: f.next, detail: `${f.target}: ${f.detail}` })),
     );
   }
 

@@ -1,13 +1,15 @@
 // Generated files: missing, current, stale (site.toml changed since the last
 // apply), drifted (edited by hand), unmanaged or unavailable, and what to run.
 import type { FileState, FileStatus } from '../system/inspect';
+import type { TreeCheck } from '../system/treecheck';
 import type { Health, Step } from './types';
 
 export interface FileRow {
   target: string;
   path: string;
   kind: FileStatus['kind'];
-  state: FileState;
+  /** unreadable: a tree (the TFTP root) holds files tftpd would refuse */
+  state: FileState | 'unreadable';
   health: Health;
   detail: string;
   next: string;
@@ -29,11 +31,24 @@ function detail(f: FileStatus): string {
   return DETAIL[f.state];
 }
 
-/** @param cli how to call ltspcfg-ts for this system ("ltspcfg-ts", or with --root/--config) */
-export function checkFiles(files: FileStatus[], cli: string): FileRow[] {
+function treeRow(f: FileStatus, check: TreeCheck, cli: string): FileRow {
+  const base = { target: f.target, path: f.path, kind: f.kind };
+  const counted = `${check.seen}${check.truncated ? '+' : ''} entries`;
+  if (check.unreadable === 0) return { ...base, state: 'current', health: 'ok', detail: `the tree: ${counted}, all readable by the TFTP server`, next: 'nothing to do', steps: [] };
+  const step: Step = { phase: 'configure', command: `${cli} apply --only ${f.target}` };
+  const detail = `the tree: ${check.unreadable} of ${counted} not world-readable (${check.example}${check.unreadable > 1 ? ', ...' : ''}); tftpd refuses them`;
+  return { ...base, state: 'unreadable', health: 'problem', detail, next: step.command, steps: [step] };
+}
+
+/**
+ * @param cli how to call ltspcfg-ts for this system ("ltspcfg-ts", or with --root/--config)
+ * @param trees what src/system read of each tree item's directory (absent or null: not there)
+ */
+export function checkFiles(files: FileStatus[], cli: string, trees: Record<string, TreeCheck | null> = {}): FileRow[] {
   return files
-    .filter((f) => f.kind !== 'tree')
-    .map((f) => {
+    .filter((f) => f.kind !== 'tree' || trees[f.path])
+    .map((f): FileRow => {
+      if (f.kind === 'tree') return treeRow(f, trees[f.path]!, cli);
       const base = { target: f.target, path: f.path, kind: f.kind, state: f.state, detail: detail(f) };
       switch (f.state) {
         case 'current':

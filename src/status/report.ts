@@ -1,6 +1,7 @@
 // The whole status report, from what src/system read: pure, so tests can feed it.
 import type { Site } from '../site/types';
 import type { FileStatus } from '../system/inspect';
+import type { TreeCheck } from '../system/treecheck';
 import { checkFiles, type FileRow } from './files';
 import { checkInterfaces, type InterfaceStatus } from './interfaces';
 import { checkPlainPackages, requiredPackages, type PlainPackageStatus } from './packages';
@@ -28,15 +29,24 @@ export function planSteps(steps: Step[]): string[] {
     if (atoms.length) plan.push(`emerge --ask ${atoms.join(' ')}`);
     for (const s of here) if (!s.atoms && !plan.includes(s.command)) plan.push(s.command);
   }
-  // apply refuses every write while a hand edit is unresolved: after --diff, --force does the rest
-  return plan.filter((c) => !(c.endsWith(' apply') && plan.includes(`${c} --force`)));
+  // apply refuses every write while a hand edit is unresolved: after --diff, --force does the rest;
+  // and a whole apply does what an apply --only would
+  return plan.filter((c) => {
+    if (c.endsWith(' apply') && plan.includes(`${c} --force`)) return false;
+    const only = / apply --only \S+$/.exec(c);
+    if (only) {
+      const whole = c.slice(0, only.index) + ' apply';
+      if (plan.includes(whole) || plan.includes(`${whole} --force`)) return false;
+    }
+    return true;
+  });
 }
 
-export function buildReport(site: Site, facts: SystemFacts, files: FileStatus[], notes: Report['notes'], cli: string): Report {
+export function buildReport(site: Site, facts: SystemFacts, files: FileStatus[], notes: Report['notes'], cli: string, trees: Record<string, TreeCheck | null> = {}): Report {
   const interfaces = checkInterfaces(site, facts);
   const services = requiredServices(site, facts).map((n) => checkService(n, facts));
   const packages = checkPlainPackages(requiredPackages(), facts);
-  const fileRows = checkFiles(files, cli);
+  const fileRows = checkFiles(files, cli, trees);
   const lines = [...interfaces, ...services, ...packages, ...fileRows];
   const problems = lines.filter((l) => l.health === 'problem').length;
   // unknowns (a staged root's interface) contribute their advice but are no problem

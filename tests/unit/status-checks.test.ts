@@ -2,11 +2,12 @@
 // src/system/gentoo.ts over staged files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSite } from '../../src/site/load';
 import type { Site } from '../../src/site/types';
 import { SystemRoot } from '../../src/system/fsroot';
+import { checkTree } from '../../src/system/treecheck';
 import { installedVersions, readDisplayManager, readNetifrc, serviceState, shellVariable, whyNotLive, type InstalledPackage } from '../../src/system/gentoo';
 import { checkInterfaces } from '../../src/status/interfaces';
 import { checkPackage } from '../../src/status/packages';
@@ -238,4 +239,23 @@ test('dhcpd.1067 whatever dhcp.port says, and an instance link (dhcpd.1067.eth1)
   assert.deepEqual([s.service, s.runlevel, s.running, s.next], ['dhcpd.1067.eth1', true, 'stopped', 'rc-service dhcpd.1067.eth1 start']);
   const none = checkService(need, facts({ packages: installed, runlevel: ['dhcpd'] }));
   assert.deepEqual([none.service, none.next], ['dhcpd.1067', 'rc-update add dhcpd.1067 default'], 'plain dhcpd is another service');
+});
+
+test('the TFTP tree check: unreadable files and closed directories, symlinks not followed, bounded', () => {
+  const root = scratch('ltspcfg-tree-');
+  chmodSync(root, 0o755);
+  const outside = scratch('ltspcfg-outside-');
+  writeFileSync(join(outside, 'secret'), 'x', { mode: 0o600 });
+  mkdirSync(join(root, 'pxelinux.cfg'));
+  writeFileSync(join(root, 'pxelinux.0'), 'x', { mode: 0o644 });
+  writeFileSync(join(root, 'pxelinux.cfg/default'), 'x', { mode: 0o640 });
+  symlinkSync(outside, join(root, 'elsewhere'));
+  symlinkSync(join(outside, 'secret'), join(root, 'secret'));
+  assert.deepEqual(checkTree(root), { seen: 6, unreadable: 1, example: 'pxelinux.cfg/default', truncated: false });
+  mkdirSync(join(root, 'closed'), { mode: 0o700 });
+  writeFileSync(join(root, 'closed/inside'), 'x', { mode: 0o600 });
+  assert.equal(checkTree(root)?.unreadable, 2, 'a closed directory counts once, its inside is not read');
+  assert.equal(checkTree(root, 3)?.truncated, true);
+  assert.equal(checkTree(join(root, 'missing')), null);
+  assert.equal(checkTree(join(root, 'pxelinux.0')), null);
 });

@@ -304,3 +304,27 @@ test('on a terminal the table has colour and stays aligned; never with NO_COLOR 
   assert.equal(rows.length, 2);
   assert.equal(rows[0].indexOf('->'), rows[1].indexOf('->'), 'columns line up');
 });
+
+test('a file in the TFTP tree that tftpd would refuse (not world-readable): exit 1, apply --only tftp-tree fixes it', { skip: process.getuid?.() !== 0 && 'needs root to hand the tree to nobody' }, () => {
+  const { root, site } = siteRoot(complete);
+  // Gentoo's nobody:nobody, so that apply hands the tree over (without them a staged tree is left alone)
+  writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/var/empty:/sbin/nologin\n');
+  writeFileSync(join(root, 'etc/group'), 'root:x:0:\nnobody:x:65534:\n');
+  applyAll(root, site);
+  mkdirSync(join(root, 'tftpboot/lts'), { recursive: true });
+  writeFileSync(join(root, 'tftpboot/lts/vmlinuz-2.6.20.9-ltsp'), 'kernel', { mode: 0o600 });
+  const r = status(root, site, '--json');
+  assert.equal(r.code, 1);
+  const s = json(r);
+  const tree = s.files.find((f) => f.path === '/tftpboot' && f.state !== 'current');
+  assert.equal(tree?.state, 'unreadable');
+  assert.match((tree as unknown as { detail: string }).detail, /^the tree: 1 of \d+ entries not world-readable \(lts\/vmlinuz-2\.6\.20\.9-ltsp\); tftpd refuses them$/);
+  const fix = `${cli(root, site)} apply --only tftp-tree`;
+  assert.equal(tree?.next, fix);
+  assert.deepEqual(s.next, [fix]);
+  const table = status(root, site);
+  assert.match(table.stdout, new RegExp(`^ {2}unreadable +/tftpboot/\\* +-> ${escape(fix)} {2}\\(tftp-tree: the tree: 1 of`, 'm'));
+  const applied = ltspcfg(['--gentoo', '--root', root, '--config', site, 'apply', '--only', 'tftp-tree', '--yes']);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.equal(status(root, site).code, 0, 'fixed');
+});
