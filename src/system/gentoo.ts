@@ -8,6 +8,15 @@ import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import type { SystemRoot } from './fsroot';
 
 export const VDB = '/var/db/pkg';
+
+/** The file's text; null when it is missing or cannot be read (a question unanswered, not an error). */
+function readText(sys: SystemRoot, path: string): string | null {
+  try {
+    return sys.readText(path);
+  } catch {
+    return null;
+  }
+}
 export const DISPLAY_MANAGER_CONF = '/etc/conf.d/display-manager';
 export const NETIFRC_CONF = '/etc/conf.d/net';
 
@@ -39,7 +48,7 @@ export function installedVersions(sys: SystemRoot, atom: string): InstalledPacka
     if (!VERSION.test(version)) continue; // e.g. dhcpcd-10.0 for dhcp, or -MERGING- leftovers
     const dir = `${VDB}/${category}/${entry}`;
     if (!sys.isDirectory(dir)) continue;
-    const useText = sys.readText(`${dir}/USE`);
+    const useText = readText(sys, `${dir}/USE`);
     found.push({ cpv: `${category}/${entry}`, version, use: useText === null ? null : useText.split(/\s+/).filter(Boolean) });
   }
   return found;
@@ -118,7 +127,7 @@ export function shellVariable(text: string, name: string): string | null {
 }
 
 export function readDisplayManager(sys: SystemRoot): DisplayManagerConf {
-  const text = sys.readText(DISPLAY_MANAGER_CONF);
+  const text = readText(sys, DISPLAY_MANAGER_CONF);
   if (text === null) return { exists: false, value: null };
   const value = shellVariable(text, 'DISPLAYMANAGER');
   return { exists: true, value: value === null || value.trim() === '' ? null : value.trim() };
@@ -174,7 +183,7 @@ function ipAddresses(): Map<string, string[]> {
  * the IPv4 addresses per interface (null when the file does not exist).
  */
 export function readNetifrc(sys: SystemRoot): Record<string, string[]> | null {
-  const text = sys.readText(NETIFRC_CONF);
+  const text = readText(sys, NETIFRC_CONF);
   if (text === null) return null;
   const config: Record<string, string[]> = {};
   // config_eth0="a/24 b/24" or config_eth0=( "a/24" "b/24" ) (old array style), possibly over several lines

@@ -2,7 +2,7 @@
 // src/system/gentoo.ts over staged files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSite } from '../../src/site/load';
 import type { Site } from '../../src/site/types';
@@ -162,7 +162,9 @@ test('conf.d readers: DISPLAYMANAGER and config_<iface>, quoted or not, last one
   const root = scratch('ltspcfg-confd-');
   const sys = new SystemRoot(root);
   assert.deepEqual(readDisplayManager(sys), { exists: false, value: null });
-  mkdirSync(join(root, 'etc/conf.d'), { recursive: true });
+  mkdirSync(join(root, 'etc/conf.d/display-manager'), { recursive: true });
+  assert.deepEqual(readDisplayManager(sys), { exists: false, value: null }, 'unreadable (a directory): no answer, no error');
+  rmSync(join(root, 'etc/conf.d/display-manager'), { recursive: true });
   writeFileSync(join(root, 'etc/conf.d/display-manager'), 'CHECKVT=7\nDISPLAYMANAGER=""\n');
   assert.deepEqual(readDisplayManager(sys), { exists: true, value: null });
   assert.equal(readNetifrc(sys), null);
