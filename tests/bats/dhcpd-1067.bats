@@ -128,8 +128,8 @@ known_client_leases() {
 		kill -0 "$pid" 2>/dev/null || kill -0 "$sup" 2>/dev/null || break
 		sleep 0.1
 	done
-	! kill -0 "$pid" 2>/dev/null
-	! kill -0 "$sup" 2>/dev/null
+	[ ! -d "/proc/$pid" ]
+	[ ! -d "/proc/$sup" ]
 	[ ! -e "$T/run/$SVC.pid" ]
 	[ ! -e "$T/run/$SVC.dhcpd.pid" ]
 	run svc status

@@ -1,0 +1,146 @@
+#!/usr/bin/env bats
+# The second DHCP server as thin clients see it: dhcpd.1067 started through
+# its OpenRC script (Debian's openrc-run) in a server namespace, real
+# `dhclient -p 1068` clients in a client namespace with the vendor classes of
+# Etherboot and PXE ROMs, a MAC the site lists and one it does not.
+# 192.0.2.0/24, names ltsdh<pid>...; needs root.
+
+load lib/dhcp-1067
+
+# a host in no group without a fixed address: its address comes from dhcp.range
+DESK_MAC=02:1d:0e:00:00:02
+DESK='
+[[host]]
+name      = "desk"
+mac       = "02:1d:0e:00:00:02"
+dhcp_port = 1067'
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+	dh_init "ltsdh$$"
+	dh_netns_up
+}
+
+teardown_file() {
+	dh_teardown
+}
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+}
+
+teardown() {
+	svc stop >/dev/null 2>&1 || true
+	svc zap >/dev/null 2>&1 || true
+}
+
+# $1 mode, $2 boot_unknown_clients: the site, then the service started through OpenRC
+serve() {
+	dh_site "$1" "$2" "$DESK"
+	run svc start
+	echo "$output"
+	[ "$status" -eq 0 ]
+	dh_wait_dhcpd 50 >/dev/null
+}
+
+# the boot information every known client gets, whatever its ROM
+common_boot_info() {
+	cat "$DH_RUN/options.env"
+	[ "$(dh_opt next_server)" = "$DH_SERVER" ]
+	[ "$(dh_opt root_path)" = "$DH_SERVER:/opt/ltsp/i386" ]
+	[ "$(dh_opt dhcp_server_identifier)" = "$DH_SERVER" ]
+	[ "$(dh_opt subnet_mask)" = 255.255.255.0 ]
+	[ "$(dh_opt routers)" = "$DH_SERVER" ]
+	[ "$(dh_opt domain_name)" = lab.example.org ]
+}
+
+# $1: MAC, $2: vendor class; the client gets no answer at all within 6 s
+no_answer() {
+	if dh_client "$1" "$2" 6; then
+		cat "$DH_RUN/options.env"
+		return 1
+	fi
+	cat "$DH_RUN/log"
+	# dhclient tried: it sent its discovers, and heard no offer
+	[ "$(grep -c '^DHCPDISCOVER on ' "$DH_RUN/log")" -ge 1 ]
+	[ "$(grep -c DHCPOFFER "$DH_RUN/log")" = 0 ]
+}
+
+@test "port-1067: a known Etherboot ROM gets the kernel, next-server, root-path, option 128 and 129" {
+	serve port-1067 false
+	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 10
+	common_boot_info
+	[ "$(dh_opt ip_address)" = "$DH_KNOWN_ADDR" ]
+	[ "$(dh_opt host_name)" = ws1 ]
+	[ "$(dh_opt filename)" = /lts/vmlinuz-lab ]
+	[ "$(dh_opt option_128)" = e4:45:74:68:0:0 ]
+	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=e1000" ]
+}
+
+@test "port-1067: a known PXE ROM gets pxelinux, next-server, root-path and option 129, no option 128" {
+	serve port-1067 false
+	dh_client "$DH_KNOWN_MAC" "$DH_PXE" 10
+	common_boot_info
+	[ "$(dh_opt ip_address)" = "$DH_KNOWN_ADDR" ]
+	[ "$(dh_opt filename)" = /pxe/pxelinux.0 ]
+	[ -z "$(dh_opt option_128)" ]
+	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=e1000" ]
+}
+
+@test "port-1067: a known host without a fixed address is leased one from dhcp.range" {
+	serve port-1067 false
+	dh_client "$DESK_MAC" "$DH_ETHERBOOT" 10
+	common_boot_info
+	addr=$(dh_opt ip_address)
+	last=${addr##*.}
+	[ "${addr%.*}" = 192.0.2 ] && [ "$last" -ge 230 ] && [ "$last" -le 250 ]
+	[ "$(dh_opt filename)" = /lts/vmlinuz-lab ]
+	[ "$(dh_opt option_129)" = "DPORT=1067" ]
+	grep -q "hardware ethernet $DESK_MAC" "$T/lib/$SVC.leases"
+}
+
+@test "port-1067, boot_unknown_clients = false: an unknown MAC gets nothing, Etherboot or PXE" {
+	serve port-1067 false
+	no_answer "$DH_UNKNOWN_MAC" "$DH_ETHERBOOT"
+	no_answer "$DH_UNKNOWN_MAC" "$DH_PXE"
+	# the server was answering all along
+	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 10
+	[ "$(dh_opt filename)" = /lts/vmlinuz-lab ]
+}
+
+@test "nfsroot: option 129 carries nfsroot= for Etherboot and PXE; unknown MACs get nothing" {
+	serve nfsroot false
+	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 10
+	common_boot_info
+	[ "$(dh_opt filename)" = /lts/vmlinuz-lab ]
+	[ "$(dh_opt option_128)" = e4:45:74:68:0:0 ]
+	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=e1000 nfsroot=$DH_SERVER:/opt/ltsp/i386" ]
+	dh_client "$DH_KNOWN_MAC" "$DH_PXE" 10
+	common_boot_info
+	[ "$(dh_opt filename)" = /pxe/pxelinux.0 ]
+	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=e1000 nfsroot=$DH_SERVER:/opt/ltsp/i386" ]
+	no_answer "$DH_UNKNOWN_MAC" "$DH_ETHERBOOT"
+}
+
+@test "boot_unknown_clients = true: an unknown Etherboot ROM gets an address from the range and the kernel" {
+	serve port-1067 true
+	dh_client "$DH_UNKNOWN_MAC" "$DH_ETHERBOOT" 10
+	common_boot_info
+	addr=$(dh_opt ip_address)
+	last=${addr##*.}
+	[ "$last" -ge 230 ] && [ "$last" -le 250 ]
+	[ "$(dh_opt filename)" = /lts/vmlinuz-lab ]
+	# no host entry, so no per-host option 129
+	[ -z "$(dh_opt option_129)" ]
+}
+
+@test "a site.toml change reaches the clients through a restart" {
+	serve port-1067 false
+	sed -i 's|^etherboot_file = "/lts/vmlinuz-lab"|etherboot_file = "/lts/vmlinuz-new"|' "$T/site.toml"
+	run svc restart
+	echo "$output"
+	[ "$status" -eq 0 ]
+	dh_wait_dhcpd 50 >/dev/null
+	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 10
+	[ "$(dh_opt filename)" = /lts/vmlinuz-new ]
+}
