@@ -1,0 +1,58 @@
+#!/bin/bash
+# Boot storm: N Etherboot thin clients (default 200, at most 200), each with
+# its own MAC listed in the site, ask dhcpd.1067 for a lease at the same
+# moment. dhcpd.1067 is started through its OpenRC script (Debian's
+# openrc-run) in a server namespace; bench/dhcp-boot-storm.mjs plays every
+# client from one UDP socket in the client namespace (port 1068 -> 1067, the
+# full DISCOVER/OFFER/REQUEST/ACK). Prints the time until the last ACK and how
+# many clients failed. Goal: <= 10 s, none lost. Needs root.
+#
+#   bench/dhcp-boot-storm.sh [COUNT]
+set -eu
+cd "$(dirname "$0")/.."
+
+count=${1:-200}
+case $count in '' | *[!0-9]*) echo "usage: $0 [COUNT]   (1..200)" >&2; exit 2 ;; esac
+if [ "$count" -lt 1 ] || [ "$count" -gt 200 ]; then
+	echo "dhcp-boot-storm: COUNT must be 1..200 (fixed addresses 192.0.2.20-219)" >&2
+	exit 2
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "dhcp-boot-storm: needs root (network namespaces)" >&2
+	exit 2
+fi
+[ -f dist/ltspcfg-ts.js ] || npm run --silent build
+
+# shellcheck source=tests/lab/lib/dhcp-1067.bash
+. tests/lab/lib/dhcp-1067.bash
+dh_init "ltsdh$$"
+trap dh_teardown EXIT
+trap 'exit 130' INT TERM
+dh_netns_up
+# the generator's socket needs an address and a way to 255.255.255.255
+ip -n "$CLI" addr add 192.0.2.254/24 dev "$CIF"
+ip -n "$CLI" route add 255.255.255.255/32 dev "$CIF"
+
+hosts=$(
+	echo '[[group]]'
+	echo 'name = "STORM"'
+	for i in $(seq 0 $((count - 1))); do
+		printf '[[group.host]]\nname = "storm%03d"\nmac = "02:1d:0f:00:%02x:%02x"\naddress = "192.0.2.%d"\ndhcp_port = 1067\n' \
+			"$i" $((i >> 8)) $((i & 255)) $((20 + i))
+	done
+)
+dh_site port-1067 false "$hosts"
+
+t0=$(date +%s%N)
+svc start >"$T/start.log" 2>&1 || { cat "$T/start.log" >&2; exit 1; }
+t1=$(date +%s%N)
+dh_wait_dhcpd 50 >/dev/null
+
+echo "dhcpd.1067 boot storm ($(dhcpd --version 2>&1), via openrc-run)"
+echo "site:             $((count + 1)) hosts, rendered and checked by the service's start"
+echo "service start:    $(((t1 - t0) / 1000000)) ms (render, dhcpd -t, supervise-daemon, dhcpd listening)"
+rc=0
+ip netns exec "$CLI" node bench/dhcp-boot-storm.mjs --count "$count" --mac-prefix 02:1d:0f:00 \
+	--first-address 192.0.2.20 --file /lts/vmlinuz-lab --deadline 30 || rc=$?
+svc stop >/dev/null 2>&1 || true
+exit "$rc"
