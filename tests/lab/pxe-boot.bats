@@ -103,6 +103,26 @@ assert_boot() {
 	grep -aq 'LTSPX-DONE' "$PXE_LOG"
 }
 
+@test "primary: a machine not listed in site.toml gets an address but no boot file" {
+	pxe_site primary
+	pxe_generate
+	pxe_tftpd_service
+	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
+	pxe_ra 30
+	# a boot file would be fetched within a second of the lease: watch 5 s
+	local acked=""
+	acked_5s_ago() {
+		grep -q 'DHCPACK on .* to 52:54:00:5e:00:99' "$T/dhcpd.log" || return 1
+		[ -n "$acked" ] || acked=$(date +%s)
+		[ $(($(date +%s) - acked)) -ge 5 ]
+	}
+	PXE_BOOT_MAC=52:54:00:5e:00:99 PXE_UNTIL=acked_5s_ago pxe_boot unknown 40 || true
+	show_logs
+	grep -q "DHCPACK on 192.0.2.1[0-4][0-9] to 52:54:00:5e:00:99" "$T/dhcpd.log"
+	[ "$(grep -ac 'RRQ' "$T/tftpd.log")" = 0 ]
+	[ -z "$PXE_MARKER_S" ]
+}
+
 @test "proxy: the network's DHCP server gives the address, the generated dnsmasq proxyDHCP the boot" {
 	pxe_site proxy
 	pxe_generate

@@ -18,6 +18,7 @@ off() {
 	reboot -f
 }
 
+echo # pxelinux's menu leaves the cursor at the end of a line
 echo "LTSPX-MARKER initramfs up after $(cut -d' ' -f1 /proc/uptime) s"
 echo "LTSPX-CMDLINE $(cat /proc/cmdline)"
 

@@ -83,7 +83,7 @@ pxe_services_down() {
 	done
 	for p in $pids; do
 		local _
-		for _ in $(seq 1 30); do
+		for _ in $(seq 1 10); do
 			kill -0 "$p" 2>/dev/null || break
 			sleep 0.1
 		done
@@ -188,7 +188,9 @@ pxe_router_dhcp() {
 
 # Boots the QEMU client until the initramfs is done, powers off, or $2
 # seconds pass (then it is killed); with PXE_STOP_AT_MARKER set, as soon as
-# the marker shows. $1: a label for the log files.
+# the marker shows. $1: a label for the log files. PXE_BOOT_MAC: another
+# MAC address than the known host's. PXE_UNTIL: a command run at every
+# poll (20 a second); the boot ends when it succeeds.
 # Sets PXE_LOG (serial log, cleaned), PXE_MARKER_S (QEMU start to the
 # marker, seconds; empty if never seen) and PXE_TOTAL_S.
 pxe_boot() {
@@ -200,7 +202,7 @@ pxe_boot() {
 	ip netns exec "$CNS" qemu-system-x86_64 -accel tcg -m 256 -display none -monitor none -no-reboot \
 		-serial "file:$raw" -boot n \
 		-netdev "tap,id=n0,ifname=${PX}t,script=no,downscript=no" \
-		-device "e1000,netdev=n0,mac=$PXE_MAC,romfile=$PXE_ROM" </dev/null >"$T/qemu-$label.out" 2>&1 &
+		-device "e1000,netdev=n0,mac=${PXE_BOOT_MAC:-$PXE_MAC},romfile=$PXE_ROM" </dev/null >"$T/qemu-$label.out" 2>&1 &
 	local q=$!
 	pxe_track "$q"
 	while :; do
@@ -210,6 +212,7 @@ pxe_boot() {
 		fi
 		grep -aq 'LTSPX-DONE' "$raw" && break
 		[ -n "$PXE_MARKER_S" ] && [ -n "${PXE_STOP_AT_MARKER:-}" ] && break
+		[ -n "${PXE_UNTIL:-}" ] && eval "$PXE_UNTIL" && break
 		kill -0 "$q" 2>/dev/null || break
 		[ $(((now - t0) / 1000000000)) -ge "$limit" ] && break
 		sleep 0.05
