@@ -81,6 +81,7 @@ known_client_leases() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"accepted by dhcpd -t"* ]]
 	[[ "$output" == *"port 1067 (replies on 1068), interface $SIF"* ]]
+	[[ "$output" != *"next restart"* ]]
 	cmp <(ltspcfg-ts --config "$T/site.toml" render dhcpd) "$T/etc/$SVC.conf"
 	before=$(md5sum <"$T/etc/$SVC.conf")
 
@@ -174,6 +175,46 @@ known_client_leases() {
 	[ "$new" != "$pid" ]
 	known_client_leases
 	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=8139too" ]
+	# checkconfig on a running service says when dhcpd reads the new file
+	run svc checkconfig
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"The running dhcpd reads it on the next restart"* ]]
+}
+
+@test "a config dhcpd -t refuses: dhcpd's own message, the old config and daemon kept, the file left to read" {
+	svc start
+	pid=$(dh_wait_dhcpd 50)
+	before=$(md5sum <"$T/etc/$SVC.conf")
+	# an ltspcfg-ts whose output this dhcpd does not accept (no valid site.toml
+	# renders one): the real CLI with a semicolon taken out of its config
+	cat >"$T/bin/ltspcfg-ts-other" <<-EOF
+		#!/bin/bash
+		case " \$* " in
+		*" render "*)
+			"$T/bin/ltspcfg-ts" "\$@" | sed 's/^\( *fixed-address [0-9.]*\);\$/\1/'
+			exit "\${PIPESTATUS[0]}" ;;
+		esac
+		exec "$T/bin/ltspcfg-ts" "\$@"
+	EOF
+	chmod +x "$T/bin/ltspcfg-ts-other"
+	echo "LTSPCFG=\"$T/bin/ltspcfg-ts-other\"" >>"$T/conf.d/$SVC"
+	run svc restart
+	sed -i '$d' "$T/conf.d/$SVC"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"dhcpd refuses the config rendered from $T/site.toml"* ]]
+	[[ "$output" == *"$T/etc/$SVC.conf.new line "*": semicolon expected."* ]]
+	[[ "$output" != *"Internet Systems Consortium"* && "$output" != *"If you think"* ]]
+	[[ "$output" == *"the refused file is $T/etc/$SVC.conf.new"* ]]
+	grep -q '^ *fixed-address [0-9.]*$' "$T/etc/$SVC.conf.new"
+	[ "$(md5sum <"$T/etc/$SVC.conf")" = "$before" ]
+	[ "$(dhcpd_pid)" = "$pid" ]
+	run svc status
+	[ "$status" -eq 0 ]
+	known_client_leases
+	# the next good start replaces the refused file
+	svc restart
+	[ ! -e "$T/etc/$SVC.conf.new" ]
 }
 
 @test "a symlinked instance runs beside the service with its own pid, lease and config files" {
