@@ -31,6 +31,12 @@ done
 [ -e /sys/class/net/eth0 ] || { echo "LTSPX-ERROR no eth0"; off; }
 ip link set lo up
 ip link set eth0 up
+# a DISCOVER sent before the link is up is lost, and udhcpc waits -T s to resend
+i=0
+while [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != 1 ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 
 # the second DHCP request of a thin client: root-path (17) and option 129
 # ("NIC=... IO=... MOPTS=..." for LTSP's initramfs); udhcpc -n gives up
