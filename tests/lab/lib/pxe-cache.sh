@@ -25,7 +25,15 @@ mkdir -p "$cache"
 say() { echo "pxe-cache: $*" >&2; }
 
 # linux-image-amd64 is a metapackage: the image is what it depends on
-image=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
+kernel_image() {
+	apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1
+}
+image=$(kernel_image)
+if [ -z "$image" ] && [ "$(id -u)" = 0 ]; then
+	# a fresh machine may have no package lists yet
+	apt-get update -qq >/dev/null 2>&1 || true
+	image=$(kernel_image)
+fi
 if [ -z "$image" ]; then
 	say "apt-cache knows no linux-image-amd64 (run apt-get update?)"
 	exit 3
