@@ -9,6 +9,10 @@
 //   node bench/dhcp-boot-storm.mjs --count 200 --mac-prefix 02:1d:0f:00 \
 //        --first-address 192.0.2.20 --file /lts/vmlinuz-lab
 //
+// Client i expects the fixed address first-address + i; with --dynamic, any
+// address from first-address to first-address + count - 1 (dhcp.range), each
+// handed to one client only.
+//
 // Prints one line per figure; exits 1 when a client got no right ACK.
 import dgram from 'node:dgram';
 import { parseArgs } from 'node:util';
@@ -18,6 +22,7 @@ const { values: opt } = parseArgs({
     count: { type: 'string', default: '200' },
     'mac-prefix': { type: 'string', default: '02:1d:0f:00' },
     'first-address': { type: 'string', default: '192.0.2.20' },
+    dynamic: { type: 'boolean', default: false },
     file: { type: 'string', default: '' },
     vendor: { type: 'string', default: 'Etherboot-5.4' },
     port: { type: 'string', default: '1067' },
@@ -97,6 +102,7 @@ function parse(b) {
 
 const clients = [];
 const byXid = new Map();
+const leased = new Set();
 const xidBase = (process.pid * 65536) >>> 0;
 for (let i = 0; i < count; i++) {
   const mac = Buffer.from([...prefix, (i >> 8) & 255, i & 255]);
@@ -132,13 +138,16 @@ sock.on('message', (msg) => {
     send(c, REQUEST);
   } else if (c.state === 'request' && r.type === ACK) {
     const got = [...r.yiaddr].join('.');
-    if (got !== c.expect || (opt.file && r.file !== opt.file)) {
+    const n = ipToInt(got);
+    const inRange = n >= firstAddress && n < firstAddress + count && !leased.has(n);
+    if ((opt.dynamic ? !inRange : got !== c.expect) || (opt.file && r.file !== opt.file)) {
       wrong++;
       c.state = 'failed';
-      c.why = `ACK of ${got} file "${r.file}", expected ${c.expect} "${opt.file}"`;
+      c.why = `ACK of ${got} file "${r.file}", expected ${opt.dynamic ? 'a free address of the range' : c.expect} "${opt.file}"`;
     } else {
       c.state = 'done';
       c.done = now;
+      leased.add(n);
       lastAck = now;
     }
     check();
@@ -158,7 +167,7 @@ function finish() {
   const failed = clients.length - done.length;
   const took = done.map((c) => c.done - c.start).sort((a, b) => a - b);
   const pct = (p) => (took.length ? took[Math.min(took.length - 1, Math.floor((p / 100) * took.length))] : NaN);
-  console.log(`clients:          ${count} (${opt.vendor}, distinct MACs ${opt['mac-prefix']}:xx:xx)`);
+  console.log(`clients:          ${count} (${opt.vendor}, distinct MACs ${opt['mac-prefix']}:xx:xx, ${opt.dynamic ? 'addresses from dhcp.range' : 'fixed addresses'})`);
   console.log(`leased:           ${done.length}`);
   console.log(`failed:           ${failed}`);
   console.log(`last ACK after:   ${done.length ? ((lastAck - t0) / 1000).toFixed(3) : '-'} s`);

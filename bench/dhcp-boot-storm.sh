@@ -7,14 +7,25 @@
 # full DISCOVER/OFFER/REQUEST/ACK). Prints the time until the last ACK and how
 # many clients failed. Goal: <= 10 s, none lost. Needs root.
 #
-#   bench/dhcp-boot-storm.sh [COUNT]
+#   bench/dhcp-boot-storm.sh [--dynamic] [COUNT [-- GENERATOR-OPTIONS]]
+#
+# --dynamic: the hosts have no fixed address; dhcpd leases them addresses from
+# dhcp.range (lease database writes and its ping check before each offer).
 set -eu
 cd "$(dirname "$0")/.."
 
+dynamic=
+if [ "${1:-}" = --dynamic ]; then
+	dynamic=--dynamic
+	shift
+fi
 count=${1:-200}
-case $count in '' | *[!0-9]*) echo "usage: $0 [COUNT]   (1..200)" >&2; exit 2 ;; esac
+[ $# -gt 0 ] && shift
+[ "${1:-}" = -- ] && shift
+# the rest goes to the generator, e.g. -- --retry-ms 4000
+case $count in '' | *[!0-9]*) echo "usage: $0 [--dynamic] [COUNT]   (COUNT 1..200)" >&2; exit 2 ;; esac
 if [ "$count" -lt 1 ] || [ "$count" -gt 200 ]; then
-	echo "dhcp-boot-storm: COUNT must be 1..200 (fixed addresses 192.0.2.20-219)" >&2
+	echo "dhcp-boot-storm: COUNT must be 1..200 (addresses 192.0.2.20-219)" >&2
 	exit 2
 fi
 if [ "$(id -u)" != 0 ]; then
@@ -33,15 +44,21 @@ dh_netns_up
 ip -n "$CLI" addr add 192.0.2.254/24 dev "$CIF"
 ip -n "$CLI" route add 255.255.255.255/32 dev "$CIF"
 
+# the hosts: with fixed addresses 192.0.2.20..., or (--dynamic) none, their
+# addresses then come from a dhcp.range of COUNT addresses from 192.0.2.20
 hosts=$(
 	echo '[[group]]'
 	echo 'name = "STORM"'
 	for i in $(seq 0 $((count - 1))); do
-		printf '[[group.host]]\nname = "storm%03d"\nmac = "02:1d:0f:00:%02x:%02x"\naddress = "192.0.2.%d"\ndhcp_port = 1067\n' \
-			"$i" $((i >> 8)) $((i & 255)) $((20 + i))
+		printf '[[group.host]]\nname = "storm%03d"\nmac = "02:1d:0f:00:%02x:%02x"\ndhcp_port = 1067\n' \
+			"$i" $((i >> 8)) $((i & 255))
+		[ -n "$dynamic" ] || printf 'address = "192.0.2.%d"\n' $((20 + i))
 	done
 )
 dh_site port-1067 false "$hosts"
+if [ -n "$dynamic" ]; then
+	sed -i "s/^range = .*/range = [\"192.0.2.20\", \"192.0.2.$((19 + count))\"]/" "$T/site.toml"
+fi
 
 t0=$(date +%s%N)
 svc start >"$T/start.log" 2>&1 || { cat "$T/start.log" >&2; exit 1; }
@@ -53,6 +70,6 @@ echo "site:             $((count + 1)) hosts, rendered and checked by the servic
 echo "service start:    $(((t1 - t0) / 1000000)) ms (render, dhcpd -t, supervise-daemon, dhcpd listening)"
 rc=0
 ip netns exec "$CLI" node bench/dhcp-boot-storm.mjs --count "$count" --mac-prefix 02:1d:0f:00 \
-	--first-address 192.0.2.20 --file /lts/vmlinuz-lab --deadline 30 || rc=$?
+	--first-address 192.0.2.20 --file /lts/vmlinuz-lab --deadline 30 $dynamic "$@" || rc=$?
 svc stop >/dev/null 2>&1 || true
 exit "$rc"
