@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The lab for remote syslog and the firewall: a server namespace with a bridge
+# The lab for remote syslog, the firewall and XDMCP: a server namespace with a bridge
 # (the thin-client interface), a thin client in the thin-client subnet
 # (192.0.2.0/25) and an outsider on the same wire but outside it (192.0.2.200).
 #   syslog: the real syslog-ng and rsyslogd run the files ltspcfg-ts renders;
@@ -8,6 +8,9 @@
 #   firewall: the rendered nftables table and iptables chain, loaded in the
 #           server namespace: the client reaches NFS's port, the outsider does
 #           not, a port the rules do not name stays reachable.
+#   xdmcp: the real xdm with the Xaccess and xdm-config ltspcfg-ts edits
+#           answers the client's XDMCP Query with Willing, the outsider's with
+#           Unwilling, and nobody before the edit (requestPort 0).
 # Needs root; makes and removes its own namespaces (ltsfw<pid>*).
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
@@ -46,6 +49,8 @@ setup_file() {
 		log_dir = "$T/log"
 		[firewall]
 		enabled = true
+		[xdmcp]
+		display_manager = "xdm"
 	EOF
 	export T P SRV CLI OUT BR
 }
@@ -211,4 +216,48 @@ assert_firewall() {
 	ip netns exec "$SRV" iptables-restore --test "$T/rules-save"
 	ip netns exec "$SRV" iptables-restore "$T/rules-save"
 	assert_firewall
+}
+
+# the xdm of Debian's package (unpacked in the test cache) on xdm-config $1, in the server namespace
+start_xdm() {
+	local bin
+	bin=$(cd "$REPO" && node --import tsx -e 'console.log(require("./tests/support/debtools.ts").xdm().bin)')
+	ip netns exec "$SRV" "$bin" -nodaemon -config "$1" >"$T/xdm.out" 2>&1 &
+	echo $! >"$T/xdm.pid"
+}
+
+# the opcode xdm answers a Query from $1 with (5 Willing, 6 Unwilling, none)
+query() {
+	ip netns exec "$2" perl "$BATS_TEST_DIRNAME/lib/xdmcp-query.pl" "$1" 192.0.2.1
+}
+
+@test "xdmcp: xdm with the edited Xaccess and xdm-config is willing for the thin client and unwilling for the outsider" {
+	command -v perl >/dev/null || skip "perl is not installed"
+	# the files as xdm's package leaves them, where ltspcfg-ts edits them
+	mkdir -p "$T/root/etc/X11/xdm" "$T/xdm"
+	cp "$REPO/tests/fixtures/system/Xaccess" "$REPO/tests/fixtures/system/xdm-config" "$T/root/etc/X11/xdm/"
+	ltspcfg render xdmcp --path /etc/X11/xdm/Xaccess >"$T/xdm/Xaccess"
+	ltspcfg render xdmcp --path /etc/X11/xdm/xdm-config >"$T/xdm/xdm-config.rendered"
+	grep -q '^192\.0\.2\.10	# thin client$' "$T/xdm/Xaccess"
+	# run it from the test directory: its files there, no local X server, no Xwilling script
+	local cfg
+	for cfg in before edited; do
+		if [ $cfg = before ]; then src="$T/root/etc/X11/xdm/xdm-config"; else src="$T/xdm/xdm-config.rendered"; fi
+		sed -e "s|/etc/X11/xdm/|$T/xdm/|g" -e "s|/var/log/xdm.log|$T/xdm/xdm.log|" \
+			-e "s|/var/run/xdm.pid|$T/xdm/xdm.pidfile|" -e '/^DisplayManager\.willing:/d' "$src" >"$T/xdm/xdm-config.$cfg"
+		printf 'DisplayManager.authDir:\t%s\n' "$T/xdm" >>"$T/xdm/xdm-config.$cfg"
+	done
+	: >"$T/xdm/Xservers"
+	# as shipped (requestPort 0): nothing answers XDMCP (with no local display either, xdm exits)
+	start_xdm "$T/xdm/xdm-config.before"
+	sleep 1
+	[ "$(query 192.0.2.10 "$CLI")" = none ]
+	kill "$(cat "$T/xdm.pid")" 2>/dev/null || true
+	wait "$(cat "$T/xdm.pid")" 2>/dev/null || true
+	rm -f "$T/xdm.pid" "$T/xdm/xdm.pidfile"
+	# edited: port 177, the thin-client subnet's addresses in Xaccess
+	start_xdm "$T/xdm/xdm-config.edited"
+	listening udp 177 || { cat "$T/xdm.out" "$T/xdm/xdm.log"; false; }
+	[ "$(query 192.0.2.10 "$CLI")" = 5 ]
+	[ "$(query 192.0.2.200 "$OUT")" = 6 ]
 }

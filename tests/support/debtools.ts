@@ -80,3 +80,8 @@ export function exportfs(): DebTool {
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
+
+/** xdm, for answering real XDMCP queries (its libraries are the X client libraries the base test system has) */
+export function xdm(): DebTool {
+  return debTool(['xdm'], 'usr/bin/xdm');
+}
