@@ -60,35 +60,42 @@ if [ -f "$out/ready" ]; then
 	exit 0
 fi
 
+mod=kernel/drivers/net/ethernet/intel/e1000/e1000.ko
 work=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
-say "fetching $image $version (apt-get download)"
-# apt's _apt user must be able to write where it downloads
-chmod 0755 "$work"
-mkdir "$work/deb"
-chown _apt "$work/deb" 2>/dev/null || true
-if ! (cd "$work/deb" && apt-get download -q "$image=$version" >"$work/apt.log" 2>&1); then
-	cat "$work/apt.log" >&2
-	say "cannot download $image $version"
-	exit 3
+# the kernel and its e1000 module, kept apart so a change to the initramfs
+# does not fetch the package again
+kdir="$cache/kernel-$kver-$version"
+if [ ! -f "$kdir/ready" ]; then
+	say "fetching $image $version (apt-get download)"
+	# apt's _apt user must be able to write where it downloads
+	chmod 0755 "$work"
+	mkdir "$work/deb"
+	chown _apt "$work/deb" 2>/dev/null || true
+	if ! (cd "$work/deb" && apt-get download -q "$image=$version" >"$work/apt.log" 2>&1); then
+		cat "$work/apt.log" >&2
+		say "cannot download $image $version"
+		exit 3
+	fi
+	say "unpacking the kernel and e1000.ko"
+	mkdir "$work/x" "$work/kernel"
+	dpkg-deb --fsys-tarfile "$work"/deb/*.deb | tar -x -C "$work/x" "./boot/vmlinuz-$kver" "./lib/modules/$kver/$mod"
+	cp "$work/x/boot/vmlinuz-$kver" "$work/kernel/vmlinuz"
+	cp "$work/x/lib/modules/$kver/$mod" "$work/kernel/e1000.ko"
+	touch "$work/kernel/ready"
+	rm -rf "$work/deb" "$work/x" "$kdir"
+	mv "$work/kernel" "$kdir"
 fi
-deb=$(ls "$work"/deb/*.deb)
-
-say "unpacking the kernel and e1000.ko"
-mod="./lib/modules/$kver/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
-mkdir "$work/x"
-dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/x" "./boot/vmlinuz-$kver" "$mod"
 mkdir -p "$work/out"
-cp "$work/x/boot/vmlinuz-$kver" "$work/out/vmlinuz"
-rm -f "$deb"
+cp "$kdir/vmlinuz" "$work/out/vmlinuz"
 
 say "building the initramfs (busybox-static, e1000.ko, /init)"
 r="$work/root"
 mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/dev" "$r/proc" "$r/sys" "$r/tmp" "$r/lib/modules"
 cp /bin/busybox "$r/bin/busybox"
 ln -s busybox "$r/bin/sh"
-cp "$work/x/$mod" "$r/lib/modules/e1000.ko"
+cp "$kdir/e1000.ko" "$r/lib/modules/e1000.ko"
 cp "$here/pxe-init.sh" "$r/init"
 cp "$here/pxe-udhcpc.sh" "$r/udhcpc.script"
 chmod 0755 "$r/init" "$r/udhcpc.script" "$r/bin/busybox"
@@ -98,9 +105,8 @@ echo "$image $version" >"$work/out/kernel-package"
 touch "$work/out/ready"
 rm -rf "$out"
 mv "$work/out" "$out"
-# older builds go
-for old in "$cache"/pxe-*; do
-	[ "$old" = "$out" ] || rm -rf "$old"
-done
+# other builds go once they are an hour old (another checkout may be using one now)
+find "$cache" -mindepth 1 -maxdepth 1 \( -name 'pxe-*' -o -name 'kernel-*' \) -mmin +60 \
+	! -path "$out" ! -path "$kdir" -exec rm -rf {} +
 say "ready: $out ($(du -sh "$out" | cut -f1))"
 echo "$out"
