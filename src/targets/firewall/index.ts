@@ -179,10 +179,10 @@ export const firewall: Target = {
     if (!site.firewall.enabled) return [];
     const subnets = clientSubnets(site).map((s) => s.cidr).join(', ');
     const notes = [
-      `firewall: on ${site.server.interface}, TFTP, NFS, rpcbind, mountd, syslog and XDMCP now answer ${subnets} only; other hosts that use them need rules of their own`,
+      `on ${site.server.interface}, TFTP, NFS, rpcbind, mountd, syslog and XDMCP now answer ${subnets} only; other hosts that use them need rules of their own`,
     ];
     if (site.firewall.backend === 'nftables')
-      notes.push('firewall: an accept in table inet ltsp_ts does not override a drop in another table: if your own ruleset drops by default, accept these ports there too');
+      notes.push('an accept in table inet ltsp_ts does not override a drop in another table: if your own ruleset drops by default, accept these ports there too');
     return notes;
   },
 };
