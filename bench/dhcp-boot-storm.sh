@@ -23,7 +23,7 @@ count=${1:-200}
 [ $# -gt 0 ] && shift
 [ "${1:-}" = -- ] && shift
 # the rest goes to the generator, e.g. -- --retry-ms 4000
-case $count in '' | *[!0-9]*) echo "usage: $0 [--dynamic] [COUNT]   (COUNT 1..200)" >&2; exit 2 ;; esac
+case $count in '' | *[!0-9]*) echo "usage: $0 [--dynamic] [COUNT [-- GENERATOR-OPTIONS]]   (COUNT 1..200)" >&2; exit 2 ;; esac
 if [ "$count" -lt 1 ] || [ "$count" -gt 200 ]; then
 	echo "dhcp-boot-storm: COUNT must be 1..200 (addresses 192.0.2.20-219)" >&2
 	exit 2

@@ -33,7 +33,7 @@ teardown() {
 
 # a known Etherboot client on the first link gets its lease from the server
 known_client_leases() {
-	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 10
+	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 15
 	[ "$(dh_opt ip_address)" = "$DH_KNOWN_ADDR" ]
 	[ "$(dh_opt dhcp_server_identifier)" = "$DH_SERVER" ]
 }
@@ -242,7 +242,7 @@ known_client_leases() {
 	[[ "$args" == *" -lf $T/lib/$inst.leases -pf $T/run/$inst.dhcpd.pid "* ]]
 	[[ "$args" == *" $TIF " ]]
 	# a client on the second link is answered by the instance (its address)
-	DH_CIF=$UIF dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 10
+	DH_CIF=$UIF dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 15
 	[ "$(dh_opt dhcp_server_identifier)" = 192.0.2.2 ]
 	[ "$(dh_opt filename)" = /lts/vmlinuz-lab ]
 	# the first link is still served by the base service

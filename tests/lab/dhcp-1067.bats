@@ -68,7 +68,7 @@ no_answer() {
 
 @test "port-1067: a known Etherboot ROM gets the kernel, next-server, root-path, option 128 and 129" {
 	serve port-1067 false
-	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 10
+	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 15
 	common_boot_info
 	[ "$(dh_opt ip_address)" = "$DH_KNOWN_ADDR" ]
 	[ "$(dh_opt host_name)" = ws1 ]
@@ -79,7 +79,7 @@ no_answer() {
 
 @test "port-1067: a known PXE ROM gets pxelinux, next-server, root-path and option 129, no option 128" {
 	serve port-1067 false
-	dh_client "$DH_KNOWN_MAC" "$DH_PXE" 10
+	dh_client "$DH_KNOWN_MAC" "$DH_PXE" 15
 	common_boot_info
 	[ "$(dh_opt ip_address)" = "$DH_KNOWN_ADDR" ]
 	[ "$(dh_opt filename)" = /pxe/pxelinux.0 ]
@@ -89,7 +89,7 @@ no_answer() {
 
 @test "port-1067: a known host without a fixed address is leased one from dhcp.range" {
 	serve port-1067 false
-	dh_client "$DESK_MAC" "$DH_ETHERBOOT" 10
+	dh_client "$DESK_MAC" "$DH_ETHERBOOT" 15
 	common_boot_info
 	addr=$(dh_opt ip_address)
 	last=${addr##*.}
@@ -104,18 +104,18 @@ no_answer() {
 	no_answer "$DH_UNKNOWN_MAC" "$DH_ETHERBOOT"
 	no_answer "$DH_UNKNOWN_MAC" "$DH_PXE"
 	# the server was answering all along
-	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 10
+	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 15
 	[ "$(dh_opt filename)" = /lts/vmlinuz-lab ]
 }
 
 @test "nfsroot: option 129 carries nfsroot= for Etherboot and PXE; unknown MACs get nothing" {
 	serve nfsroot false
-	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 10
+	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 15
 	common_boot_info
 	[ "$(dh_opt filename)" = /lts/vmlinuz-lab ]
 	[ "$(dh_opt option_128)" = e4:45:74:68:0:0 ]
 	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=e1000 nfsroot=$DH_SERVER:/opt/ltsp/i386" ]
-	dh_client "$DH_KNOWN_MAC" "$DH_PXE" 10
+	dh_client "$DH_KNOWN_MAC" "$DH_PXE" 15
 	common_boot_info
 	[ "$(dh_opt filename)" = /pxe/pxelinux.0 ]
 	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=e1000 nfsroot=$DH_SERVER:/opt/ltsp/i386" ]
@@ -124,7 +124,7 @@ no_answer() {
 
 @test "boot_unknown_clients = true: an unknown Etherboot ROM gets an address from the range and the kernel" {
 	serve port-1067 true
-	dh_client "$DH_UNKNOWN_MAC" "$DH_ETHERBOOT" 10
+	dh_client "$DH_UNKNOWN_MAC" "$DH_ETHERBOOT" 15
 	common_boot_info
 	addr=$(dh_opt ip_address)
 	last=${addr##*.}
@@ -141,6 +141,6 @@ no_answer() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	dh_wait_dhcpd 50 >/dev/null
-	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 10
+	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 15
 	[ "$(dh_opt filename)" = /lts/vmlinuz-new ]
 }

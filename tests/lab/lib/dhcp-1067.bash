@@ -172,6 +172,7 @@ dh_client() {
 		        domain-name-servers, host-name, root-path, option-128, option-129;
 		timeout $wait;
 		retry 1;
+		initial-interval 1;
 	EOF
 	# dhclient clears the environment: the script's own path is written in it;
 	# the address is recorded, not configured
