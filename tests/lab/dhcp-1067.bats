@@ -144,3 +144,17 @@ no_answer() {
 	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 15
 	[ "$(dh_opt filename)" = /lts/vmlinuz-new ]
 }
+
+@test "dhcp.port = 4067: dhcpd listens there and answers ROMs on 4068, not on 1068" {
+	dh_site port-1067 false
+	sed -i 's/^\[dhcp\]$/[dhcp]\nport = 4067/' "$T/site.toml"
+	run svc start
+	echo "$output"
+	[ "$status" -eq 0 ]
+	pid=$(dh_wait_dhcpd 50)
+	[[ "$(cmdline "$pid")" == *" -p 4067 "* ]]
+	DH_PORT=4068 dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 15
+	[ "$(dh_opt filename)" = /lts/vmlinuz-lab ]
+	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=e1000" ]
+	no_answer "$DH_KNOWN_MAC" "$DH_ETHERBOOT"
+}

@@ -153,7 +153,7 @@ cmdline() {
 	tr '\0' ' ' <"/proc/$1/cmdline"
 }
 
-# One real DHCP client run: dhclient -p 1068 on ${DH_CIF:-$CIF} with MAC $1
+# One real DHCP client run: dhclient -p ${DH_PORT:-1068} on ${DH_CIF:-$CIF} with MAC $1
 # and vendor class $2, waiting at most $3 seconds (default 10) for a lease.
 # Returns 0 when bound; DH_RUN is the run's directory: options.env holds the
 # options of the lease (new_* without the prefix), log dhclient's output.
@@ -183,7 +183,7 @@ dh_client() {
 		exit 0
 	EOF
 	chmod +x "$DH_RUN/record.sh"
-	ip netns exec "$CLI" dhclient -4 -1 -d -v -p 1068 -cf "$DH_RUN/dhclient.conf" \
+	ip netns exec "$CLI" dhclient -4 -1 -d -v -p "${DH_PORT:-1068}" -cf "$DH_RUN/dhclient.conf" \
 		-lf "$DH_RUN/leases" -pf "$DH_RUN/dhclient.pid" -sf "$DH_RUN/record.sh" "$ifc" \
 		>"$DH_RUN/log" 2>&1 &
 	pid=$!
