@@ -14,6 +14,7 @@ load lib/pxe-lab
 
 BOOT_LIMIT=${PXE_BOOT_LIMIT:-120}
 HOSTCFG="pxelinux.cfg/01-${PXE_MAC//:/-}"
+UNKNOWN_MAC=52:54:00:5e:00:99
 
 setup_file() {
 	[ "$(id -u)" = 0 ] || skip "the lab needs root"
@@ -59,6 +60,15 @@ served() {
 # the value after a LTSPX-<key> line in the serial log
 serial() {
 	sed -n "s/^.*LTSPX-$1 \{0,1\}//p" "$PXE_LOG" | head -n 1
+}
+
+# PXE_UNTIL for a machine that must not boot: true 5 s after the first line
+# of $ACK_LOG matching $ACK_RE (its lease); a boot file would be fetched
+# within a second of it
+acked_5s_ago() {
+	grep -aq "$ACK_RE" "$ACK_LOG" || return 1
+	[ -n "${ACKED:-}" ] || ACKED=$(date +%s)
+	[ $(($(date +%s) - ACKED)) -ge 5 ]
 }
 
 # what every boot must show: pxelinux, the per-host menu, kernel and
@@ -109,16 +119,10 @@ assert_boot() {
 	pxe_tftpd_service
 	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
 	pxe_ra 30
-	# a boot file would be fetched within a second of the lease: watch 5 s
-	local acked=""
-	acked_5s_ago() {
-		grep -q 'DHCPACK on .* to 52:54:00:5e:00:99' "$T/dhcpd.log" || return 1
-		[ -n "$acked" ] || acked=$(date +%s)
-		[ $(($(date +%s) - acked)) -ge 5 ]
-	}
-	PXE_BOOT_MAC=52:54:00:5e:00:99 PXE_UNTIL=acked_5s_ago pxe_boot unknown 40 || true
+	ACKED="" ACK_LOG=$T/dhcpd.log ACK_RE="DHCPACK on .* to $UNKNOWN_MAC" PXE_BOOT_MAC=$UNKNOWN_MAC PXE_UNTIL=acked_5s_ago \
+		pxe_boot unknown 40 || true
 	show_logs
-	grep -q "DHCPACK on 192.0.2.1[0-4][0-9] to 52:54:00:5e:00:99" "$T/dhcpd.log"
+	grep -q "DHCPACK on 192.0.2.1[0-4][0-9] to $UNKNOWN_MAC" "$T/dhcpd.log"
 	[ "$(grep -ac 'RRQ' "$T/tftpd.log")" = 0 ]
 	[ -z "$PXE_MARKER_S" ]
 }
@@ -138,6 +142,7 @@ assert_boot() {
 	# dnsmasq answered as a proxy, without handing out an address
 	grep -aq 'proxy' "$T/dnsmasq.log"
 	[ "$(grep -ac 'DHCPACK' "$T/dnsmasq.log")" = 0 ]
+	grep -aq "PXE(${SIF}) [0-9.]* $PXE_MAC /pxelinux.0" "$T/dnsmasq.log"
 	# the address, both times, came from the router
 	grep -aq "DHCPACK.* $PXE_MAC" "$T/router.log"
 	local dhcp
@@ -147,4 +152,20 @@ assert_boot() {
 	[ -z "$(serial ROOTPATH)" ]
 	[ -z "$(serial OPT129)" ]
 	grep -aq 'LTSPX-DONE' "$PXE_LOG"
+}
+
+@test "proxy: dnsmasq gives no boot information to a machine not listed in site.toml" {
+	pxe_site proxy
+	pxe_generate
+	pxe_tftpd_service
+	pxe_router_dhcp
+	pxe_dnsmasq "$T/sys/etc/dnsmasq.d/ltsp-ts.conf"
+	pxe_ra 30
+	ACKED="" ACK_LOG=$T/router.log ACK_RE="DHCPACK(.*) .* $UNKNOWN_MAC" PXE_BOOT_MAC=$UNKNOWN_MAC PXE_UNTIL=acked_5s_ago \
+		pxe_boot proxy-unknown 40 || true
+	show_logs
+	grep -aq "DHCPACK(.*) 192.0.2.1[0-4][0-9] $UNKNOWN_MAC" "$T/router.log"
+	[ "$(grep -ac "$UNKNOWN_MAC .*pxelinux" "$T/dnsmasq.log")" = 0 ]
+	[ "$(grep -ac 'RRQ' "$T/tftpd.log")" = 0 ]
+	[ -z "$PXE_MARKER_S" ]
 }
