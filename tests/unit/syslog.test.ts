@@ -20,7 +20,6 @@ import {
   syslog,
   syslogDaemon,
   syslogItems,
-  pickSyslogDaemon,
   type SyslogDaemon,
 } from '../../src/targets/syslog';
 import type { FileEdit, PlannedItem, WholeFile } from '../../src/targets/types';
@@ -199,11 +198,4 @@ test('syslog: sysklogd: secure mode off, listen address and allowed subnets in S
   for (const h of site.hosts.filter((x) => x.address)) assert.ok(rules.includes(`\n+${h.name}\n*.*\t/var/log/ltsp/${h.name}.log\n`));
   assert.match(rules, /\nsecure_mode 0\n/);
   assert.match(syslog.notes!(site, { gentoo: true, syslogDaemon: 'sysklogd' }).join('\n'), /UDP only: syslog\.tcp_port 5140 is not used/);
-});
-
-test('syslog: the daemon from the default runlevel, else from what is installed, else none', () => {
-  assert.equal(pickSyslogDaemon({ inRunlevel: ['sshd', 'rsyslog'], installed: ['syslog-ng', 'rsyslog'] }), 'rsyslog');
-  assert.equal(pickSyslogDaemon({ inRunlevel: [], installed: ['sysklogd'] }), 'sysklogd');
-  assert.equal(pickSyslogDaemon({ inRunlevel: [], installed: ['syslog-ng', 'rsyslog'] }), undefined);
-  assert.equal(pickSyslogDaemon({ inRunlevel: ['metalog'], installed: [] }), undefined);
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Site } from '../../src/site/types';
 import type { FileEdit, Platform, PlannedItem, WholeFile } from '../../src/targets/types';
 import { xaccessPatterns } from '../../src/targets/subnets';
-import { GDM_CUSTOM, LIGHTDM_DROPIN, XDM_CONFIG, XDM_XACCESS, displayManager, parseDisplayManager, xdmcp, xdmcpItems } from '../../src/targets/xdmcp';
+import { GDM_CUSTOM, LIGHTDM_DROPIN, XDM_CONFIG, XDM_XACCESS, displayManager, xdmcp, xdmcpItems } from '../../src/targets/xdmcp';
 import { examples, fixture, golden } from '../support/golden';
 
 const MARK = '# ltsp-ts: the next line is set by ltspcfg-ts from site.toml';
@@ -147,15 +147,4 @@ test('xdmcp: Xaccess patterns cover a subnet exactly: one per /24, /16 or /8 ins
   assert.deepEqual(xaccessPatterns(s('172.16.0.0/15')), ['172.16.*.*', '172.17.*.*']);
   assert.deepEqual(xaccessPatterns(s('192.0.2.64/30')), ['192.0.2.64', '192.0.2.65', '192.0.2.66', '192.0.2.67']);
   assert.equal(xaccessPatterns(s('198.51.100.0/25')).length, 128);
-});
-
-test('xdmcp: DISPLAYMANAGER= read from /etc/conf.d/display-manager as Gentoo writes it', () => {
-  const gentooFile = '# What display manager do you use ?  [ xdm | gdm | sddm | gpe | lightdm | entrance ]\n# NOTE: If this is set in /etc/rc.conf, that setting will override this one.\nDISPLAYMANAGER="lightdm"\n';
-  assert.equal(parseDisplayManager(gentooFile), 'lightdm');
-  assert.equal(parseDisplayManager('DISPLAYMANAGER=xdm\n'), 'xdm');
-  assert.equal(parseDisplayManager("DISPLAYMANAGER='gdm' # the GNOME one\n"), 'gdm');
-  assert.equal(parseDisplayManager('#DISPLAYMANAGER="gdm"\nDISPLAYMANAGER="xdm"\n'), 'xdm');
-  assert.equal(parseDisplayManager('DISPLAYMANAGER=""\n'), undefined);
-  assert.equal(parseDisplayManager('# DISPLAYMANAGER="gdm"\n'), undefined);
-  assert.equal(parseDisplayManager(null), undefined);
 });

@@ -163,18 +163,3 @@ export const syslog: Target = {
     return notes;
   },
 };
-
-/**
- * The syslog daemon from what the system layer found (for it to fill
- * platform.syslogDaemon): the one in the default runlevel first
- * (/etc/runlevels/default/<name>), else the one installed (/var/db/pkg,
- * app-admin/<name>); undefined when neither names exactly one.
- */
-export function pickSyslogDaemon(found: { inRunlevel: string[]; installed: string[] }): SyslogDaemon | undefined {
-  const daemons: SyslogDaemon[] = ['syslog-ng', 'rsyslog', 'sysklogd'];
-  for (const names of [found.inRunlevel, found.installed]) {
-    const hits = daemons.filter((d) => names.includes(d));
-    if (hits.length === 1) return hits[0];
-  }
-  return undefined;
-}

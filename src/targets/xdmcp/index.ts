@@ -102,17 +102,3 @@ export const xdmcp: Target = {
     return [];
   },
 };
-
-/**
- * DISPLAYMANAGER= from the text of /etc/conf.d/display-manager (for the system
- * layer, which reads the file): the last assignment that is not commented out,
- * unquoted; undefined when there is none or it is empty.
- */
-export function parseDisplayManager(confd: string | null): string | undefined {
-  let value: string | undefined;
-  for (const line of (confd ?? '').split('\n')) {
-    const m = /^\s*(?:export\s+)?DISPLAYMANAGER=(?:"([^"]*)"|'([^']*)'|([^\s#]*))/.exec(line);
-    if (m) value = (m[1] ?? m[2] ?? m[3] ?? '').trim();
-  }
-  return value ? value : undefined;
-}
