@@ -34,7 +34,17 @@ export function makeContext(opts: GlobalOptions): Context {
   const sys = new SystemRoot(root);
   // an explicit --config is a path on this machine; the default lives on the configured system
   const configPath = opts.config ?? sys.path(DEFAULT_CONFIG);
-  return { opts, sys, platform: detectPlatform(sys, !!opts.gentoo), configPath };
+  let platform: Platform | undefined;
+  return {
+    opts,
+    sys,
+    configPath,
+    // read on first use: `get` never needs it
+    get platform() {
+      platform ??= detectPlatform(sys, !!opts.gentoo);
+      return platform;
+    },
+  };
 }
 
 export function loadSite(ctx: Context): LoadedSite {
