@@ -68,19 +68,14 @@ export const ALL_ATOMS: string[] = [
 const installed = (facts: SystemFacts, atom: string) => (facts.packages[atom] ?? []).length > 0;
 
 /**
- * syslog.daemon, or with "auto" the daemon the system has: the platform's
- * detection (what the syslog target configures), else an installed one in the
- * default runlevel, then any installed one, else syslog-ng (the wiki's).
+ * syslog.daemon, or with "auto" what the platform detection found (the one
+ * daemon in the default runlevel, else the one installed), else syslog-ng:
+ * the same rule the syslog target follows, so both name the same daemon.
  */
 export function chooseSyslog(site: Site, facts: SystemFacts): { daemon: SyslogDaemon; how: string } {
   if (site.syslog.daemon !== 'auto') return { daemon: site.syslog.daemon, how: 'syslog.daemon in site.toml' };
   if (facts.platformSyslog) return { daemon: facts.platformSyslog, how: 'detected' };
-  const names = Object.keys(SYSLOG_PACKAGES) as SyslogDaemon[];
-  const have = names.filter((d) => installed(facts, SYSLOG_PACKAGES[d]));
-  const enabled = have.find((d) => facts.runlevel.includes(d));
-  if (enabled) return { daemon: enabled, how: 'detected: installed and in the default runlevel' };
-  if (have.length) return { daemon: have[0], how: 'detected: installed' };
-  return { daemon: 'syslog-ng', how: 'none installed; syslog-ng is the usual choice (or set syslog.daemon)' };
+  return { daemon: 'syslog-ng', how: 'none or several detected: syslog-ng, as the syslog target configures; syslog.daemon chooses' };
 }
 
 /** DISPLAYMANAGER as the display-manager service reads it: case-insensitive, possibly a path. */

@@ -45,16 +45,14 @@ test('the services each dhcp.mode and tftp.launcher needs', () => {
   assert.equal(names(nft).at(-1), 'nftables');
 });
 
-test('syslog.daemon auto: the installed one in the default runlevel, then any installed, then syslog-ng', () => {
+test('syslog.daemon: site.toml, else the platform detection (as the syslog target), else syslog-ng', () => {
   const site = example('wiki-sample');
+  const both = { 'app-admin/rsyslog': [pkg('app-admin/rsyslog-8.2404.0')], 'app-admin/sysklogd': [pkg('app-admin/sysklogd-2.5.2')] };
   assert.equal(chooseSyslog(site, facts()).daemon, 'syslog-ng');
-  const both = { 'app-admin/rsyslog': [pkg('app-admin/rsyslog-8.2404.0')], 'app-admin/syslog-ng': [pkg('app-admin/syslog-ng-4.7.3')] };
-  assert.equal(chooseSyslog(site, facts({ packages: { 'app-admin/sysklogd': [pkg('app-admin/sysklogd-2.5.2')] } })).daemon, 'sysklogd');
-  assert.equal(chooseSyslog(site, facts({ packages: both })).daemon, 'syslog-ng');
-  assert.equal(chooseSyslog(site, facts({ packages: both, runlevel: ['rsyslog'] })).daemon, 'rsyslog');
+  assert.equal(chooseSyslog(site, facts({ packages: both })).daemon, 'syslog-ng', 'several installed, none detected: what the target configures');
+  assert.deepEqual(chooseSyslog(site, facts({ packages: both, platformSyslog: 'rsyslog' })), { daemon: 'rsyslog', how: 'detected' });
   const named = example('wiki-sample', '\n[syslog]\ndaemon = "sysklogd"\n');
-  assert.deepEqual(chooseSyslog(named, facts({ packages: both, runlevel: ['rsyslog'] })), { daemon: 'sysklogd', how: 'syslog.daemon in site.toml' });
-  assert.equal(chooseSyslog(site, facts({ packages: both, runlevel: ['rsyslog'], platformSyslog: 'syslog-ng' })).daemon, 'syslog-ng', 'the platform detection (what the syslog target writes for) first');
+  assert.deepEqual(chooseSyslog(named, facts({ platformSyslog: 'rsyslog' })), { daemon: 'sysklogd', how: 'syslog.daemon in site.toml' });
 });
 
 test('a service: missing, disabled, stopped, crashed, running; start steps only where OpenRC runs', () => {
