@@ -315,3 +315,44 @@ known_client_leases() {
 	run svc status
 	[ "$status" -eq 3 ]
 }
+
+@test "dhcpd.1067 installs /etc/dhcp/dhcpd.1067.conf through ltspcfg-ts apply: apply and the service agree on it" {
+	local root="$T/root" svc="$T/init.d/dhcpd.1067"
+	mkdir -p "$root"
+	cp "$DH_REPO/init.d/dhcpd.1067" "$svc"
+	sed -e "s|^DHCPD_CONF_DIR=.*|LTSP_ROOT=\"$root\"|" "$T/conf.d/$SVC" >"$T/conf.d/dhcpd.1067"
+	DH_SVC=dhcpd.1067
+	local conf="$root/etc/dhcp/dhcpd.1067.conf"
+	local apply=(ltspcfg-ts --root "$root" --config "$T/site.toml" apply --only dhcpd --yes)
+
+	run svc start
+	echo "$output"
+	[ "$status" -eq 0 ]
+	diff <(ltspcfg-ts --config "$T/site.toml" render dhcpd) "$conf"
+	grep -q '"/etc/dhcp/dhcpd.1067.conf"' "$root/var/lib/ltsp-ts/state.json"
+	known_client_leases
+
+	# site.toml changes, the service restarts with it, then site.toml changes again:
+	# apply takes the service's file for its own, not for a hand edit
+	sed -i 's/^boot_unknown_clients = .*/&\ndefault_lease_time = 7200/' "$T/site.toml"
+	run svc restart
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -Eq 'default-lease-time +7200;' "$conf"
+	sed -i 's/^default_lease_time = 7200/default_lease_time = 3600/' "$T/site.toml"
+	run "${apply[@]}"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -Eq 'default-lease-time +3600;' "$conf"
+
+	# a hand edit stops the restart with its diff; the running dhcpd keeps serving
+	echo '# a hand edit' >>"$conf"
+	run svc restart
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"edited by hand"* ]]
+	[[ "$output" == *"-# a hand edit"* ]]
+	known_client_leases
+	svc stop
+	svc zap || true
+}
