@@ -4,8 +4,8 @@
 // UPDATE_GOLDEN=1 rewrites the golden files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { parseSite } from '../../src/site/load';
 import { SiteError } from '../../src/site/errors';
 import { DHCP_MODES, type DhcpMode } from '../../src/site/schema';
@@ -15,6 +15,7 @@ import { dhcpd, dhcpdChecker, option129 } from '../../src/targets/dhcpd';
 import { dnsmasq, dnsmasqChecker } from '../../src/targets/dnsmasq';
 import { findTarget, targets } from '../../src/targets';
 import { runChecker } from '../../src/system/checkers';
+import { golden } from '../support/golden';
 
 const repo = join(__dirname, '../..');
 const examples = readdirSync(join(repo, 'examples')).filter((f) => f.endsWith('.toml')).sort();
@@ -30,17 +31,6 @@ function withMode(text: string, mode: DhcpMode): string {
   if (line.test(text)) return text.replace(line, `$1mode = "${mode}"`);
   if (dhcp.test(text)) return text.replace(dhcp, `$&\nmode = "${mode}"`);
   return `${text}\n[dhcp]\nmode = "${mode}"\n`;
-}
-
-function golden(dir: string, rel: string, actual: string): void {
-  const file = join(repo, 'tests/golden', dir, rel);
-  if (update || !existsSync(file)) {
-    if (!update) assert.fail(`${file} is missing: run UPDATE_GOLDEN=1 to write it, then review it`);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  assert.equal(actual, readFileSync(file, 'utf8'), `${file} differs (UPDATE_GOLDEN=1 rewrites it)`);
 }
 
 /** Every DHCP file of a site, with the notes of both targets. */

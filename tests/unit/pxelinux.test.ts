@@ -2,8 +2,8 @@
 // example, and the rules behind them. UPDATE_GOLDEN=1 rewrites the golden files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { parseSite } from '../../src/site/load';
 import type { Site } from '../../src/site/types';
 import type { CopiedFile, PlannedItem, Platform, WholeFile } from '../../src/targets/types';
@@ -11,11 +11,11 @@ import { pxelinux, pxelinuxPath } from '../../src/targets/pxelinux';
 import { xinetd } from '../../src/targets/xinetd';
 import { tftpTree } from '../../src/targets/tftp-tree';
 import { findTarget } from '../../src/targets';
+import { golden } from '../support/golden';
 
 const repo = join(__dirname, '../..');
 const examples = readdirSync(join(repo, 'examples')).filter((f) => f.endsWith('.toml')).sort();
 const gentoo: Platform = { gentoo: true };
-const update = process.env.UPDATE_GOLDEN === '1';
 
 const load = (text: string): Site => parseSite(text, '/etc/ltsp/site.toml').site;
 
@@ -44,17 +44,6 @@ function manifest(items: PlannedItem[]): string {
       }
     })
     .join('\n') + '\n';
-}
-
-function golden(dir: string, rel: string, actual: string): void {
-  const file = join(repo, 'tests/golden', dir, rel);
-  if (update || !existsSync(file)) {
-    if (!update) assert.fail(`${file} is missing: run UPDATE_GOLDEN=1 to write it, then review it`);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  assert.equal(actual, readFileSync(file, 'utf8'), `${file} differs (UPDATE_GOLDEN=1 rewrites it)`);
 }
 
 for (const example of examples) {
