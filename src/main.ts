@@ -9,6 +9,12 @@ function fail(code: number, message: string): never {
   process.exit(code);
 }
 
+// `ltspcfg-ts status | head`: a reader that goes away ends the output, not the program with a trace
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 async function main(): Promise<void> {
   const program = buildProgram((code) => {
     process.exitCode = code;

@@ -103,3 +103,10 @@ test('on a terminal: colour, and a question before writing (no: nothing written,
   assert.match(onTty('y\n'), /Wrote 1 change\(s\)\./);
   assert.ok(existsSync(join(root, 'opt/ltsp/i386/etc/lts.conf')));
 });
+
+test('a reader that stops early (status | head) does not crash the program', () => {
+  const r = spawnSync('sh', ['-c', `${process.execPath} ${join(REPO, 'dist/ltspcfg-ts.js')} --root ${scratch()} --config ${WIKI} status | head -1`], { encoding: 'utf8' });
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout.split('\n').length, 2);
+  assert.doesNotMatch(r.stderr, /EPIPE|Error/);
+});
