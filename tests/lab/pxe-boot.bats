@@ -16,19 +16,32 @@ BOOT_LIMIT=${PXE_BOOT_LIMIT:-120}
 HOSTCFG="pxelinux.cfg/01-${PXE_MAC//:/-}"
 UNKNOWN_MAC=52:54:00:5e:00:99
 
+# bats 1.8 reports a skip in setup_file as a failure: the reason to skip is
+# passed on to setup() instead
 setup_file() {
-	[ "$(id -u)" = 0 ] || skip "the lab needs root"
-	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
-	[ -f "$PXE_ROM" ] || skip "ipxe-qemu is not installed ($PXE_ROM)"
+	PXE_SKIP=""
+	if [ "$(id -u)" != 0 ]; then
+		PXE_SKIP="the lab needs root"
+	elif ! command -v qemu-system-x86_64 >/dev/null; then
+		PXE_SKIP="qemu-system-x86 is not installed"
+	elif [ ! -f "$PXE_ROM" ]; then
+		PXE_SKIP="ipxe-qemu is not installed ($PXE_ROM)"
+	fi
+	export PXE_SKIP
+	[ -z "$PXE_SKIP" ] || return 0
 	pxe_init "ltspx$$"
 	local rc=0
 	pxe_kernel || rc=$?
 	if [ "$rc" = 3 ]; then
-		rm -rf "$T"
-		skip "Debian's kernel package cannot be downloaded (apt-get download linux-image-amd64 failed)"
+		PXE_SKIP="Debian's kernel package cannot be downloaded (apt-get download linux-image-amd64 failed)"
+		return 0
 	fi
 	[ "$rc" = 0 ]
 	pxe_netns_up
+}
+
+setup() {
+	[ -z "$PXE_SKIP" ] || skip "$PXE_SKIP"
 }
 
 teardown() {

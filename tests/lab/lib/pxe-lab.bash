@@ -75,7 +75,10 @@ pxe_services_down() {
 		ip netns exec "$SNS" openrc-run "$T/init.d/$PXE_SVC" zap >/dev/null 2>&1 || true
 	fi
 	local p
-	[ -f "$T/syslogd.pid" ] && cat "$T/syslogd.pid" >>"$T/pids" && rm -f "$T/syslogd.pid"
+	if [ -f "$T/syslogd.pid" ]; then
+		cat "$T/syslogd.pid" >>"$T/pids"
+		rm -f "$T/syslogd.pid"
+	fi
 	local pids
 	pids=$(tr '\n' ' ' <"$T/pids")
 	for p in $pids; do
@@ -96,10 +99,13 @@ pxe_teardown() {
 	pxe_services_down
 	local ns
 	for ns in "${SNS:-}" "${CNS:-}" "${RNS:-}"; do
-		[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+		if [ -n "$ns" ] && [ -e "/run/netns/$ns" ]; then
+			ip netns del "$ns" || true
+		fi
 	done
-	[ -n "${T:-}" ] && [ -d "$T" ] && rm -rf "$T"
-	true
+	if [ -n "${T:-}" ] && [ -d "$T" ]; then
+		rm -rf "$T"
+	fi
 }
 
 # waits up to $2 tenths of a second for UDP port $1 to be bound in namespace $3
