@@ -29,7 +29,8 @@ function site(hosts) {
 }
 
 function measure(args) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, ...args], { cwd: repo, encoding: 'utf8' });
+  // the bundle runs through its own #! line, with the node options it carries, as installed
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...args], { cwd: repo, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`apply failed: ${r.stderr}`);
   const [wall, kb] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
   return { wall, mb: kb / 1024 };
@@ -43,8 +44,8 @@ for (const n of sizes) {
     writeFileSync(file, site(n));
     const root = join(dir, 'root');
     spawnSync('mkdir', [root]);
-    const first = measure(['dist/ltspcfg-ts.js', '--root', root, '--config', file, 'apply', '--yes']);
-    const again = measure(['dist/ltspcfg-ts.js', '--root', root, '--config', file, 'apply', '--yes']);
+    const first = measure(['./dist/ltspcfg-ts.js', '--root', root, '--config', file, 'apply', '--yes']);
+    const again = measure(['./dist/ltspcfg-ts.js', '--root', root, '--config', file, 'apply', '--yes']);
     rows.push({ n, first, again });
     console.log(`apply --root, ${String(n).padStart(6)} hosts: first ${first.wall.toFixed(2)} s, ${first.mb.toFixed(0)} MB peak RSS; second (nothing to do) ${again.wall.toFixed(2)} s, ${again.mb.toFixed(0)} MB`);
   } finally {

@@ -33,9 +33,17 @@ export function parseSite(text: Buffer | string, file: string): LoadedSite {
     fail(file, (err.line ?? 0) + 1, (err.col ?? 0) + 1, `TOML syntax error: ${first}`, 'expected valid TOML (https://toml.io)');
   }
 
-  const positions: Positions = locateKeys(source);
   const problems: SiteProblem[] = [];
-  const ctx = { file, positions, problems };
+  // key positions are needed for messages only: located on the first problem
+  let positions: Positions | undefined;
+  const ctx = {
+    file,
+    problems,
+    get positions(): Positions {
+      positions ??= locateKeys(source);
+      return positions;
+    },
+  };
   const values = checkAgainstSchema(ctx, parsed);
   if (problems.length) throw new SiteError(problems);
   // hashed on first use: `get` never needs it, and loading node:crypto costs start-up time

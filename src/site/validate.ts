@@ -345,8 +345,8 @@ export function buildSite(ctx: Ctx, t: Table, source: Site['source']): Site {
     const gpath = `group[${gi + 1}]`;
     const name = g.name as string;
     const seen = groupNames.get(name.toLowerCase());
-    if (seen) report(ctx, `${gpath}.name`, `group "${name}" is already defined at ${seen}`, 'expected each group name once');
-    else groupNames.set(name.toLowerCase(), `${gpath}.name (line ${positionOf(ctx.positions, `${gpath}.name`).line})`);
+    if (seen) report(ctx, `${gpath}.name`, `group "${name}" is already defined at ${seen} (line ${positionOf(ctx.positions, seen).line})`, 'expected each group name once');
+    else groupNames.set(name.toLowerCase(), `${gpath}.name`);
     const members = (g.host as Table[]).map((h, hi) => {
       hostPaths.push(`${gpath}.host[${hi + 1}]`);
       return toHost(h, name);
