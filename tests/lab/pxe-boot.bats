@@ -179,6 +179,9 @@ assert_boot() {
 	show_logs
 	grep -aq "DHCPACK(.*) 192.0.2.1[0-4][0-9] $UNKNOWN_MAC" "$T/router.log"
 	[ "$(grep -ac "$UNKNOWN_MAC .*pxelinux" "$T/dnsmasq.log")" = 0 ]
+	# dhcp-ignore: the proxy stays silent for it, rather than answering without a boot file
+	grep -aq "PXE(.*) $UNKNOWN_MAC proxy-ignored" "$T/dnsmasq.log"
+	[ "$(grep -a "PXE(.*) $UNKNOWN_MAC" "$T/dnsmasq.log" | grep -vc 'proxy-ignored')" = 0 ]
 	[ "$(grep -ac 'RRQ' "$T/tftpd.log")" = 0 ]
 	[ -z "$PXE_MARKER_S" ]
 }

@@ -36,6 +36,8 @@ export function renderDnsmasqConf(site: Site): string {
     hosts: site.hosts.length
       ? site.hosts.map((h) => ({ mac: h.mac, sets: h.filename ? `set:${OWN},set:${hostTag(h.name)}` : `set:${KNOWN}` }))
       : false,
+    // machines not listed get no proxy answer at all, not an answer without a boot file
+    ignoreUnknown: !bootUnknown && `tag:!${KNOWN}${own.length ? `,tag:!${OWN}` : ''}`,
     tftp: site.tftp.address,
     who: bootUnknown ? 'Every PXE client boots (dhcp.boot_unknown_clients = true).' : 'Only the listed clients boot (dhcp.boot_unknown_clients = false).',
     // dnsmasq splits its arguments at commas, quoted or not

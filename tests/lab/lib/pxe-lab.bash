@@ -173,7 +173,7 @@ pxe_dhcpd() {
 # dnsmasq in the server namespace (proxyDHCP); $1: its config
 pxe_dnsmasq() {
 	ip netns exec "$SNS" dnsmasq --keep-in-foreground --conf-file="$1" --pid-file="$T/dnsmasq.pid" \
-		--log-facility="$T/dnsmasq.log" --dhcp-leasefile="$T/dnsmasq.leases" \
+		--log-dhcp --log-facility="$T/dnsmasq.log" --dhcp-leasefile="$T/dnsmasq.leases" \
 		</dev/null >"$T/dnsmasq.out" 2>&1 &
 	pxe_track $!
 	pxe_wait_port 67 50 || { cat "$T/dnsmasq.out" "$T/dnsmasq.log" >&2; return 1; }
