@@ -16,11 +16,14 @@ npx tsc --noEmit || { echo "test: the type check failed" >&2; exit 1; }
 
 passed=0
 failed=0
-count() { # $1: TAP file; adds its ok / not ok lines
+skipped=0
+count() { # $1: TAP file; adds its ok / not ok / skip lines
+	s=$(grep -c '^ok .* # skip' "$1" || true)
 	p=$(grep -c '^ok ' "$1" || true)
 	f=$(grep -c '^not ok ' "$1" || true)
-	passed=$((passed + p))
+	passed=$((passed + p - s))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
 }
 
 for suite in $suites; do
@@ -34,8 +37,10 @@ for suite in $suites; do
 		# node's TAP nests subtests; count the top-level summary instead
 		p=$(sed -n 's/^# pass //p' "$logs/unit.tap" | tail -n 1)
 		f=$(sed -n 's/^# fail //p' "$logs/unit.tap" | tail -n 1)
+		s=$(sed -n 's/^# skipped //p' "$logs/unit.tap" | tail -n 1)
 		passed=$((passed + ${p:-0}))
 		failed=$((failed + ${f:-1}))
+		skipped=$((skipped + ${s:-0}))
 		;;
 	bats | lab)
 		dir=tests/$suite
@@ -57,5 +62,5 @@ for suite in $suites; do
 	esac
 done
 
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
