@@ -2,9 +2,10 @@
 // messages naming the file, key and line, and not one byte changed under --root.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, hashTree, ltspcfg, scratch } from '../support/cli';
+import { CLI, REPO, hashTree, ltspcfg, scratch } from '../support/cli';
 
 const dir = join(REPO, 'tests/fixtures/bad');
 const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, { key: string; line: number }>;
@@ -73,7 +74,12 @@ test('a site file without read permission, as an unprivileged user', { skip: pro
   const file = join(root, 'site.toml');
   writeFileSync(file, readFileSync(join(REPO, 'examples/wiki-sample.toml')), { mode: 0o600 });
   const before = hashTree(root);
-  const r = ltspcfg(['--root', root, '--config', file, 'get', 'tftp.root'], { uid: 65534, gid: 65534 });
+  // the bundle from a directory anyone can read: the checkout itself may sit under a private home
+  const bin = scratch();
+  chmodSync(bin, 0o755);
+  copyFileSync(CLI, join(bin, 'ltspcfg-ts.js'));
+  const run = spawnSync(process.execPath, [join(bin, 'ltspcfg-ts.js'), '--root', root, '--config', file, 'get', 'tftp.root'], { cwd: bin, encoding: 'utf8', uid: 65534, gid: 65534 });
+  const r = { code: run.status, stderr: run.stderr };
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /cannot read the site file: permission denied/);
   assert.equal(hashTree(root), before);
