@@ -54,10 +54,16 @@ function firstExisting(sys: SystemRoot, candidates: string[]): { path: string; b
   return null;
 }
 
+/**
+ * currentOwnedSha: the hash of the part of the file that is ours (the whole file,
+ * or an edit's block); null when that part is absent, which is no hand edit:
+ * another package's file may change outside our part, or lose it.
+ */
 function classify(current: Buffer | null, desired: Buffer, currentOwnedSha: string | null, recorded: string | undefined): FileState {
   if (current === null) return 'missing';
   if (current.equals(desired)) return 'current';
-  if (recorded === undefined) return currentOwnedSha === null ? 'missing' : 'unmanaged';
+  if (currentOwnedSha === null) return 'missing';
+  if (recorded === undefined) return 'unmanaged';
   return currentOwnedSha === recorded ? 'stale' : 'drifted';
 }
 
@@ -84,10 +90,7 @@ export function inspect(site: Site, platform: Platform, targets: Target[], sys: 
           const desired = Buffer.from(item.edit(text));
           const ownedNow = item.owned(text);
           const ownedAfter = item.owned(desired.toString('utf8')) ?? '';
-          let fileState: FileState = classify(current, desired, ownedNow === null ? null : sha256(ownedNow), recorded);
-          // a file another package owns may change outside our part: that is no drift
-          if (fileState === 'unmanaged' && ownedNow === null) fileState = 'missing';
-          if (fileState === 'drifted' && ownedNow === null) fileState = 'missing';
+          const fileState = classify(current, desired, ownedNow === null ? null : sha256(ownedNow), recorded);
           files.push({ ...base, state: fileState, current, desired, recordSha: sha256(ownedAfter), mode: item.mode, checker: item.checker });
           break;
         }
