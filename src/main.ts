@@ -3,6 +3,7 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli';
 import { SiteError } from './site/errors';
+import { escapeControl } from './site/chars';
 
 function fail(code: number, message: string): never {
   process.stderr.write(message.endsWith('\n') ? message : message + '\n');
@@ -28,12 +29,14 @@ async function main(): Promise<void> {
     }
     if (e instanceof SiteError) fail(2, e.message);
     const { UsageError } = require('./commands/context') as typeof import('./commands/context');
-    if (e instanceof UsageError) fail(2, `ltspcfg-ts: ${e.message}`);
+    if (e instanceof UsageError) fail(2, `ltspcfg-ts: ${escapeControl(e.message)}`);
     const { RenderError } = require('./commands/render') as typeof import('./commands/render');
-    if (e instanceof RenderError) fail(1, `ltspcfg-ts: ${e.message}`);
+    if (e instanceof RenderError) fail(1, `ltspcfg-ts: ${escapeControl(e.message)}`);
     const { WriteError } = require('./system/write') as typeof import('./system/write');
-    if (e instanceof WriteError) fail(1, `ltspcfg-ts: cannot write ${e.message}; nothing was changed`);
-    fail(1, `ltspcfg-ts: ${(e as Error).stack ?? e}`);
+    if (e instanceof WriteError) fail(1, `ltspcfg-ts: cannot write ${escapeControl(e.message)}; nothing was changed`);
+    // never a stack trace for the admin: one line, the trace only on request
+    if (process.env.LTSPCFG_DEBUG) process.stderr.write(`${(e as Error).stack ?? e}\n`);
+    fail(1, `ltspcfg-ts: unexpected error: ${escapeControl(String((e as Error).message ?? e))} (LTSPCFG_DEBUG=1 shows where)`);
   }
 }
 

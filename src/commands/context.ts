@@ -56,5 +56,5 @@ export function loadSite(ctx: Context): LoadedSite {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
     throw new SiteError([{ file: ctx.configPath, position: { line: 0, col: 0 }, key: '', problem: `cannot read the site file: ${why}`, expected: `expected a readable site.toml (--config FILE, default ${DEFAULT_CONFIG})` }]);
   }
-  return parseSite(bytes, ctx.configPath);
+  return parseSite(bytes, ctx.configPath, (p) => ctx.sys.realPath(p));
 }

@@ -26,12 +26,13 @@ export function schemaKeys(spec: TableSpec = siteSchema, prefix = ''): string[] 
 }
 
 export function runGet(loaded: LoadedSite, key: string): string {
-  if (DERIVED[key]) return format(DERIVED[key](loaded));
+  if (Object.hasOwn(DERIVED, key)) return format(DERIVED[key](loaded));
   let node: unknown = loaded.values;
   for (const part of key.split('.')) {
     const m = /^([A-Za-z0-9_-]+)(?:\[(\d+)\])?$/.exec(part);
     if (!m || typeof node !== 'object' || node === null || Array.isArray(node)) throw unknown(key);
-    node = (node as Record<string, unknown>)[m[1]];
+    // own keys only: `get server.constructor` is an unknown key, not Object's constructor
+    node = Object.hasOwn(node, m[1]) ? (node as Record<string, unknown>)[m[1]] : undefined;
     if (m[2] !== undefined) {
       if (!Array.isArray(node)) throw unknown(key);
       node = node[Number(m[2]) - 1];

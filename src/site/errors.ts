@@ -1,6 +1,7 @@
 // Problems found in a site.toml. Each renders as one line:
 //   FILE:LINE:COL: key.path: what is wrong; what is expected
 import type { Position } from './locate';
+import { escapeControl } from './chars';
 
 export interface SiteProblem {
   file: string;
@@ -11,8 +12,9 @@ export interface SiteProblem {
 }
 
 export function formatProblem(p: SiteProblem): string {
-  const key = p.key ? `${p.key}: ` : '';
-  return `${p.file}:${p.position.line}:${p.position.col}: ${key}${p.problem}; ${p.expected}`;
+  // user text (a file name, a quoted key) may hold a newline: the message stays one line
+  const key = p.key ? `${escapeControl(p.key)}: ` : '';
+  return `${escapeControl(p.file)}:${p.position.line}:${p.position.col}: ${key}${escapeControl(p.problem)}; ${escapeControl(p.expected)}`;
 }
 
 /** Thrown when a site.toml cannot be used; carries every problem found. */

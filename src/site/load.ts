@@ -1,7 +1,8 @@
 // Reading site.toml: bytes -> TOML -> schema check with defaults -> cross-key rules -> Site.
 // the string parser alone: the package's index also loads its stream parser (and node:stream)
 import parseToml = require('@iarna/toml/parse-string');
-import { locateKeys, type Positions } from './locate';
+import { locateKeys, positionOf, type Positions } from './locate';
+import { tftpRootProblem, TFTP_ROOT_RULE } from './path-rules';
 import { SiteError, type SiteProblem } from './errors';
 import { buildSite, checkAgainstSchema } from './validate';
 import type { Site } from './types';
@@ -16,8 +17,12 @@ function fail(file: string, line: number, col: number, problem: string, expected
   throw new SiteError([{ file, position: { line, col }, key: '', problem, expected }]);
 }
 
-/** Parses and validates site.toml text; `file` names it in messages. Throws SiteError. */
-export function parseSite(text: Buffer | string, file: string): LoadedSite {
+/**
+ * Parses and validates site.toml text; `file` names it in messages. `realPath`
+ * tells where a directory really leads on the configured system (null: absent),
+ * so that a TFTP root reached through a symlink is judged by what it is. Throws SiteError.
+ */
+export function parseSite(text: Buffer | string, file: string, realPath?: (p: string) => string | null): LoadedSite {
   const bytes = typeof text === 'string' ? Buffer.from(text) : text;
   if (bytes.includes(0)) fail(file, 1, 1, 'the file contains NUL bytes', 'expected a UTF-8 text file in TOML');
   const source = bytes.toString('utf8');
@@ -57,6 +62,12 @@ export function parseSite(text: Buffer | string, file: string): LoadedSite {
     },
   };
   const site = buildSite(ctx, values, origin);
+  const real = realPath?.(site.tftp.root);
+  if (!problems.length && real && real !== site.tftp.root) {
+    const danger = tftpRootProblem(real);
+    if (danger)
+      problems.push({ file, position: positionOf(ctx.positions, 'tftp.root'), key: 'tftp.root', problem: `${site.tftp.root} leads to ${real}: ${danger} (its whole tree would be given to ${site.tftp.user})`, expected: `expected ${TFTP_ROOT_RULE}` });
+  }
   if (problems.length) throw new SiteError(problems.sort((a, b) => a.position.line - b.position.line));
   return { site, values };
 }

@@ -19,10 +19,24 @@ function readKey(text: string): { parts: string[]; length: number } | null {
   for (;;) {
     while (text[i] === ' ' || text[i] === '\t') i++;
     const q = text[i];
-    if (q === '"' || q === "'") {
+    if (q === "'") {
       const end = text.indexOf(q, i + 1);
       if (end < 0) return null;
       parts.push(text.slice(i + 1, end));
+      i = end + 1;
+    } else if (q === '"') {
+      // a basic string: escapes as in JSON (\n, \", \uXXXX), so that "a\nb" names the key a<newline>b
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (end >= text.length) return null;
+      const raw = text.slice(i + 1, end);
+      let part = raw;
+      try {
+        part = JSON.parse(`"${raw}"`) as string;
+      } catch {
+        // \U or another TOML-only escape: the raw text still locates most keys
+      }
+      parts.push(part);
       i = end + 1;
     } else {
       BARE_KEY.lastIndex = i;

@@ -7,6 +7,9 @@ import type { SiteProblem } from './errors';
 import { siteSchema, type KeySpec, type StringKind, type TableSpec } from './schema';
 import { broadcastOf, formatIPv4, inCidr, maskOf, parseCidr, parseIPv4 } from './ipv4';
 import type { Group, Host, Site, Subnet } from './types';
+import { describeChar, escapeControl, PATH_CHARS, PATH_CHARS_DOC } from './chars';
+import { pathRules, type Finding } from './path-rules';
+import { dhcpPortRules, hostAddressRules, reservedAddressRules, reservedNameProblem, RESERVED_NAME_EXPECTED, type SubnetAddresses } from './address-rules';
 
 type Table = Record<string, unknown>;
 
@@ -23,26 +26,13 @@ function report(ctx: Ctx, key: string, problem: string, expected: string, at = k
 // Characters that would end a value early or open a block in some target's syntax.
 const UNSAFE = /["'`{}[\];\\$#<>|\x00-\x1f\x7f]/;
 
-const CHAR_NAMES: Record<string, string> = {
-  '"': 'a double quote', "'": 'a single quote', '`': 'a backquote', '{': 'a brace', '}': 'a brace', '[': 'a bracket', ']': 'a bracket',
-  ';': 'a semicolon', '\\': 'a backslash', $: 'a dollar sign', '#': 'a hash sign', '<': 'an angle bracket', '>': 'an angle bracket',
-  '|': 'a pipe', '\n': 'a newline', '\x00': 'a NUL byte',
-};
+/** Reports rule findings from the rule modules, each at its key's line. */
+const reportAll = (ctx: Ctx, found: Finding[]) => found.forEach((f) => report(ctx, f.key, f.problem, f.expected));
 
-/** Names a character in words, so that the message itself stays on one line and unambiguous. */
-const describeChar = (c: string): string => CHAR_NAMES[c] ?? `control character 0x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+/** Own keys only: a key named like an Object member (constructor, __proto__) is just a name. */
+const own = <T>(table: Record<string, T> | undefined, key: string): T | undefined => (table && Object.hasOwn(table, key) ? table[key] : undefined);
 
 const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-
-/** Paths that must never become a TFTP or NFS root: the tree under it is handed to another user or exported. */
-const SYSTEM_DIRS = ['/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib32', '/lib64', '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr', '/var', '/var/lib', '/var/tmp', '/usr/local'];
-const SYSTEM_TREES = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/proc', '/root', '/sbin', '/sys', '/usr/bin', '/usr/lib', '/usr/sbin'];
-
-export function dangerousRoot(path: string): string | null {
-  if (SYSTEM_DIRS.includes(path)) return `${path} is a system directory`;
-  const tree = SYSTEM_TREES.find((t) => path.startsWith(t + '/'));
-  return tree ? `${path} lies inside the system directory ${tree}` : null;
-}
 
 /** Checks one string of a given kind; returns the normalised value or an error pair. */
 export function checkString(kind: StringKind, value: string): { value: string } | { problem: string; expected: string } {
@@ -85,7 +75,8 @@ export function checkString(kind: StringKind, value: string): { value: string } 
       let p = value;
       if (kind === 'boot-path' && !p.startsWith('/')) p = '/' + p;
       if (!p.startsWith('/')) return bad(`"${value}" is a relative path`);
-      if (!/^[A-Za-z0-9._/+@=,-]+$/.test(p)) return bad(`"${value}" contains characters that are not safe in every config file`);
+      const stray = [...p].find((c) => !PATH_CHARS.test(c));
+      if (stray !== undefined) return bad(`${describeChar(stray)} is not allowed in a path`);
       if (p.split('/').includes('..')) return bad(`"${value}" contains ".."`);
       p = posix.normalize(p);
       if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
@@ -122,8 +113,8 @@ function expectedFor(kind: StringKind): string {
     case 'label': return 'expected letters, digits and inner hyphens, at most 63 characters';
     case 'hostname': return 'expected a host name like ws101 or ws101.example.org';
     case 'domain': return 'expected a domain name like ltsp.example.org';
-    case 'path': return 'expected an absolute path of letters, digits and . _ - + @ = ,';
-    case 'boot-path': return 'expected a path inside the TFTP root like /pxelinux.0';
+    case 'path': return `expected an absolute path of ${PATH_CHARS_DOC}`;
+    case 'boot-path': return `expected a path inside the TFTP root like /pxelinux.0, of ${PATH_CHARS_DOC}`;
     case 'word': return 'expected letters, digits, dot, underscore and hyphen';
     case 'mount-options': return 'expected comma-separated options like nolock,ro,wsize=2048';
     case 'kernel-args': return 'expected space-separated parameters like quiet vga=791';
@@ -215,7 +206,7 @@ function checkValue(ctx: Ctx, path: string, spec: KeySpec, value: unknown): unkn
  * wrong types and missing required keys, and returns the table with defaults applied.
  */
 function checkTable(ctx: Ctx, path: string, spec: TableSpec, raw: unknown): Table {
-  const out: Table = {};
+  const out: Table = Object.create(null) as Table;
   if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw) || raw instanceof Date)) {
     report(ctx, path, `${typeName(raw)} is not a table`, `expected a [${path}] table`);
     raw = {};
@@ -226,17 +217,20 @@ function checkTable(ctx: Ctx, path: string, spec: TableSpec, raw: unknown): Tabl
 
   for (const [k, v] of Object.entries(table)) {
     const at = join(k);
-    if (spec.keys[k]) {
-      const val = checkValue(ctx, at, spec.keys[k], v);
+    const keySpec = own(spec.keys, k);
+    const tableSpec = own(spec.tables, k);
+    const arraySpec = own(spec.arrays, k);
+    if (keySpec) {
+      const val = checkValue(ctx, at, keySpec, v);
       if (val !== undefined) out[k] = val;
-    } else if (spec.tables?.[k]) {
-      out[k] = checkTable(ctx, at, spec.tables[k], v);
-    } else if (spec.arrays?.[k]) {
+    } else if (tableSpec) {
+      out[k] = checkTable(ctx, at, tableSpec, v);
+    } else if (arraySpec) {
       if (!Array.isArray(v)) {
         report(ctx, at, `${typeName(v)} is not an array of tables`, `expected [[${at}]] entries`);
         continue;
       }
-      out[k] = v.map((item, i) => checkTable(ctx, `${at}[${i + 1}]`, spec.arrays![k], item));
+      out[k] = v.map((item, i) => checkTable(ctx, `${at}[${i + 1}]`, arraySpec, item));
     } else if (spec.anyTable && typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)) {
       out[k] = checkTable(ctx, at, spec.anyTable, v);
     } else if (spec.anyKey) {
@@ -248,12 +242,12 @@ function checkTable(ctx: Ctx, path: string, spec: TableSpec, raw: unknown): Tabl
     }
   }
   for (const [k, keySpec] of Object.entries(spec.keys)) {
-    if (k in table) continue;
+    if (Object.hasOwn(table, k)) continue;
     if (keySpec.required) report(ctx, join(k), 'missing', `expected ${keySpec.doc}`, path);
     else if (keySpec.default !== undefined) out[k] = keySpec.default;
   }
-  for (const k of Object.keys(spec.tables ?? {})) if (!(k in out)) out[k] = checkTable(ctx, join(k), spec.tables![k], undefined);
-  for (const k of Object.keys(spec.arrays ?? {})) if (!(k in out)) out[k] = [];
+  for (const k of Object.keys(spec.tables ?? {})) if (!Object.hasOwn(out, k)) out[k] = checkTable(ctx, join(k), spec.tables![k], undefined);
+  for (const k of Object.keys(spec.arrays ?? {})) if (!Object.hasOwn(out, k)) out[k] = [];
   return out;
 }
 
@@ -319,6 +313,11 @@ export function buildSite(ctx: Ctx, t: Table, source: Site['source']): Site {
   });
 
   const serverAddress = server.address as string;
+  const subnetAddresses: SubnetAddresses[] = subnets.map((s, i) => ({ key: subnetPaths[i], cidr: s.cidr, network: s.network, broadcast: s.broadcast, routers: s.routers }));
+  reportAll(ctx, reservedAddressRules(serverAddress, subnetAddresses));
+  reportAll(ctx, dhcpPortRules(dhcp.mode as string, dhcp.port as number));
+  const reservedServerName = reservedNameProblem(server.hostname as string);
+  if (reservedServerName) report(ctx, 'server.hostname', reservedServerName, RESERVED_NAME_EXPECTED);
   if (!inCidr(ip(serverAddress), cidrs[0])) report(ctx, 'server.address', `${serverAddress} is outside the thin-client subnet ${subnets[0].cidr}`, `expected an address inside ${subnets[0].cidr}`);
   const inRange = (addr: string) => subnets.findIndex((s) => s.range && ip(addr) >= ip(s.range[0]) && ip(addr) <= ip(s.range[1]));
   if (inRange(serverAddress) >= 0) report(ctx, 'server.address', `${serverAddress} lies inside the dynamic range ${rangePaths[inRange(serverAddress)]}`, 'expected the server outside every dynamic range');
@@ -373,6 +372,8 @@ export function buildSite(ctx: Ctx, t: Table, source: Site['source']): Site {
   hosts.forEach((h, i) => {
     once('mac', h.mac, i, 'mac', 'MAC address');
     once('name', h.name, i, 'name', 'name');
+    const reserved = reservedNameProblem(h.name);
+    if (reserved) report(ctx, `${hostPaths[i]}.name`, reserved, RESERVED_NAME_EXPECTED);
     if (h.name.toLowerCase() === (server.hostname as string).toLowerCase())
       report(ctx, `${hostPaths[i]}.name`, `${h.name} is the server's own name (server.hostname)`, 'expected a name the server does not use');
     if (h.address) {
@@ -383,20 +384,14 @@ export function buildSite(ctx: Ctx, t: Table, source: Site['source']): Site {
       else if (h.address === subnets[sub].network || h.address === subnets[sub].broadcast) report(ctx, at, `${h.address} is the network or broadcast address of ${subnets[sub].cidr}`, 'expected a host address');
       const r = inRange(h.address);
       if (r >= 0) report(ctx, at, `${h.address} lies inside the dynamic range ${rangePaths[r]} [${subnets[r].range!.join(', ')}]`, 'expected a fixed address outside every dynamic range');
-      if (h.address === serverAddress) report(ctx, at, `${h.address} is the server's address`, 'expected an address of its own');
+      reportAll(ctx, hostAddressRules(hostPaths[i], h.address, serverAddress, subnetAddresses));
     }
   });
 
   // paths: a TFTP root is handed to an unprivileged user and an NFS root is exported
   const tftpRoot = tftp.root as string;
   const nfsRoot = nfs.root as string;
-  for (const [key, value] of [['tftp.root', tftpRoot], ['nfs.root', nfsRoot], ['nfs.swapfiles', nfs.swapfiles as string]] as const) {
-    const danger = dangerousRoot(value);
-    if (danger) report(ctx, key, danger, 'expected a directory of its own, like /tftpboot or /opt/ltsp/i386');
-  }
-  const inside = (a: string, b: string) => a === b || a.startsWith(b + '/');
-  if (inside(nfsRoot, tftpRoot) || inside(tftpRoot, nfsRoot))
-    report(ctx, 'nfs.root', `${nfsRoot} overlaps tftp.root ${tftpRoot}, whose whole tree is given to ${tftp.user as string}`, 'expected the NFS root and the TFTP root apart');
+  reportAll(ctx, pathRules({ tftpRoot, tftpUser: tftp.user as string, nfsRoot, swapfiles: nfs.swapfiles as string, logDir: syslog.log_dir as string }));
 
   if ((dhcp.default_lease_time as number) > (dhcp.max_lease_time as number))
     report(ctx, 'dhcp.default_lease_time', `${dhcp.default_lease_time} is longer than dhcp.max_lease_time ${dhcp.max_lease_time}`, 'expected default_lease_time <= max_lease_time');
@@ -405,13 +400,23 @@ export function buildSite(ctx: Ctx, t: Table, source: Site['source']): Site {
 
   // lts.conf: section names are Default, a host name, a MAC or an address; keys are UPPER_CASE
   const lts: Site['lts'] = [];
+  const sectionNames = new Map<string, string>();
   for (const [section, entries] of Object.entries(t.lts as Table)) {
     const spath = `lts.${section}`;
-    const known = section === 'Default' || hosts.some((h) => h.name === section) || 'value' in checkString('mac', section) || parseIPv4(section) !== null;
+    const mac = checkString('mac', section);
+    const known = section === 'Default' || hosts.some((h) => h.name === section) || 'value' in mac || parseIPv4(section) !== null;
     if (!known) {
-      report(ctx, spath, `[lts.${section}] names no known client`, `expected Default, a host name (${hosts.slice(0, 3).map((h) => h.name).join(', ') || 'none defined'}), a MAC or an IPv4 address`);
+      report(ctx, spath, `[lts.${escapeControl(section)}] names no known client`, `expected Default, a host name (${hosts.slice(0, 3).map((h) => h.name).join(', ') || 'none defined'}), a MAC or an IPv4 address`);
       continue;
     }
+    // LTSP matches a MAC-named section in the form ifconfig prints: 00:60:08:5C:CB:BE
+    const name = 'value' in mac ? mac.value.toUpperCase() : section;
+    const twice = sectionNames.get(name);
+    if (twice !== undefined) {
+      report(ctx, spath, `[lts.${section}] is the same client as [lts.${twice}]`, 'expected one section per client');
+      continue;
+    }
+    sectionNames.set(name, section);
     const out: [string, string][] = [];
     for (const [k, v] of Object.entries(entries as Table)) {
       const at = `${spath}.${k}`;
@@ -427,7 +432,7 @@ export function buildSite(ctx: Ctx, t: Table, source: Site['source']): Site {
         else report(ctx, at, r.problem, r.expected);
       } else report(ctx, at, `${typeName(v)} is not an lts.conf value`, 'expected a string, an integer or true/false');
     }
-    lts.push({ name: section, entries: out });
+    lts.push({ name, entries: out });
   }
   lts.sort((a, b) => (a.name === 'Default' ? -1 : b.name === 'Default' ? 1 : 0));
 

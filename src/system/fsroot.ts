@@ -1,6 +1,6 @@
 // The machine being configured, seen through --root (like Portage's ROOT):
 // every path the targets name is resolved under it.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export class SystemRoot {
@@ -36,6 +36,22 @@ export class SystemRoot {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Where a path really leads (symlinks resolved), as a path on the configured
+   * system: under --root the root's own prefix is taken off. Null when it does not exist.
+   */
+  realPath(p: string): string | null {
+    let real: string;
+    try {
+      real = realpathSync(this.path(p));
+    } catch {
+      return null;
+    }
+    if (this.root === '/') return real;
+    if (real === this.root) return '/';
+    return real.startsWith(this.root + '/') ? real.slice(this.root.length) : real;
   }
 
   /** Looks a user or group up in ROOT/etc/passwd or /etc/group, then on the host. */

@@ -96,7 +96,7 @@ teardown() {
 	run svc start
 	echo "$output"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"$T/up/etc is a system directory (/etc)"* ]]
+	[[ "$output" == *"tftp.root: $T/up/etc leads to /etc: /etc is a system directory"* ]]
 	[ "$(stat -c '%U' /etc/passwd)" = root ]
 	rm "$T/up"
 }
