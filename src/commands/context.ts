@@ -1,5 +1,6 @@
 // What every command starts from: the options, the configured system and the site.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { MAX_SITE_BYTES, readSiteFile, SiteFileError } from '../system/sitefile';
 import { resolve } from 'node:path';
 import { parseSite, type LoadedSite } from '../site/load';
 import { SiteError } from '../site/errors';
@@ -50,11 +51,10 @@ export function makeContext(opts: GlobalOptions): Context {
 export function loadSite(ctx: Context): LoadedSite {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(ctx.configPath);
+    bytes = readSiteFile(ctx.configPath);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
-    throw new SiteError([{ file: ctx.configPath, position: { line: 0, col: 0 }, key: '', problem: `cannot read the site file: ${why}`, expected: `expected a readable site.toml (--config FILE, default ${DEFAULT_CONFIG})` }]);
+    if (!(e instanceof SiteFileError)) throw e;
+    throw new SiteError([{ file: ctx.configPath, position: { line: 0, col: 0 }, key: '', problem: `cannot read the site file: ${e.message}`, expected: `expected a readable site.toml, a regular file of at most ${MAX_SITE_BYTES / 1048576} MiB (--config FILE, default ${DEFAULT_CONFIG})` }]);
   }
   return parseSite(bytes, ctx.configPath, (p) => ctx.sys.realPath(p));
 }
