@@ -32,6 +32,8 @@ async function main(): Promise<void> {
     if (e instanceof UsageError) fail(2, `ltspcfg-ts: ${escapeControl(e.message)}`);
     const { RenderError } = require('./commands/render') as typeof import('./commands/render');
     if (e instanceof RenderError) fail(1, `ltspcfg-ts: ${escapeControl(e.message)}`);
+    const { StateError } = require('./system/state') as typeof import('./system/state');
+    if (e instanceof StateError) fail(1, `ltspcfg-ts: ${escapeControl(e.message)}`);
     const { WriteError } = require('./system/write') as typeof import('./system/write');
     if (e instanceof WriteError) fail(1, `ltspcfg-ts: cannot write ${escapeControl(e.message)}; nothing was changed`);
     // never a stack trace for the admin: one line, the trace only on request

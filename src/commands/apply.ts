@@ -4,7 +4,11 @@ import { targets as allTargets, findTarget } from '../targets';
 import type { Target } from '../targets/types';
 import { inspect, type FileStatus } from '../system/inspect';
 import { planApply, executeApply, type ApplyReport } from '../system/apply';
-import { BACKUP_DIR } from '../system/state';
+import { dirname } from 'node:path';
+import { BACKUP_DIR, STATE_FILE } from '../system/state';
+import { acquireLock, LockBusyError, lockPath, type Lock } from '../system/lock';
+import { removeStaleTemps } from '../system/write';
+import type { Site } from '../site/types';
 import { unifiedDiff } from '../system/diff';
 import { nearest } from '../site/validate';
 import { loadSite, UsageError, type Context } from './context';
@@ -50,6 +54,13 @@ function printPlan(out: Out, report: ApplyReport, flags: ApplyFlags): void {
     out.line(`  ${out.paint('red', 'refuse'.padEnd(8))}${f.path}  (${f.target}: ${why}; left alone, --force replaces it and keeps the old one in ${BACKUP_DIR})`);
     if (f.desired && f.kind !== 'copy') out.line(indent(unifiedDiff(f.path, f.current, f.desired)));
   }
+  for (const o of report.removals) {
+    out.line(`  ${out.paint('green', 'remove'.padEnd(8))}${o.path}  ${out.paint('dim', `(${o.target}: no longer planned; the old one is kept in ${BACKUP_DIR})`)}`);
+  }
+  for (const o of report.leftovers) {
+    const why = o.state === 'keep' ? 'its ltsp-ts part stays in a file of another package' : 'edited by hand since ltspcfg-ts wrote it; --force removes it, keeping a copy';
+    out.line(`  ${out.paint('yellow', 'leave'.padEnd(8))}${o.path}  (${o.target}: no longer planned, ${why})`);
+  }
   for (const f of report.unavailable) {
     out.line(`  ${out.paint('yellow', 'missing'.padEnd(8))}${f.path}  (${f.target}: no source on this system; ${f.hint})`);
   }
@@ -77,7 +88,39 @@ async function confirm(question: string): Promise<boolean> {
 /** Returns the exit code. */
 export async function runApply(ctx: Context, out: Out, flags: ApplyFlags): Promise<number> {
   const chosen = selectTargets(flags.only);
-  const { site } = loadSite(ctx);
+  const loaded = loadSite(ctx);
+  if (ctx.opts.dryRun) return applyLocked(ctx, out, flags, chosen, loaded.site);
+  // one apply at a time: the plan is made and carried out under the lock
+  let lock: Lock;
+  try {
+    lock = acquireLock(lockPath(ctx.sys.root));
+  } catch (e) {
+    if (!(e instanceof LockBusyError)) throw e;
+    out.error(`ltspcfg-ts: ${e.message}; waited 5 s, nothing was written`);
+    return 1;
+  }
+  try {
+    const stale = removeStaleTemps(plannedDirs(ctx, chosen, loaded.site), lock.since);
+    for (const t of stale) out.line(`  ${'clean'.padEnd(8)}${t}  (a temporary file left by an interrupted apply)`);
+    return await applyLocked(ctx, out, flags, chosen, loaded.site);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Every directory apply writes in (on this machine): where a stale temporary file may lie. */
+function plannedDirs(ctx: Context, chosen: Target[], site: Site): string[] {
+  const dirs = new Set<string>([dirname(ctx.sys.path(STATE_FILE))]);
+  for (const t of chosen)
+    for (const item of t.plan(site, ctx.platform)) {
+      if (item.kind === 'dir' || item.kind === 'tree') continue;
+      dirs.add(dirname(ctx.sys.path(item.path)));
+      dirs.add(dirname(ctx.sys.path(BACKUP_DIR + item.path)));
+    }
+  return [...dirs];
+}
+
+async function applyLocked(ctx: Context, out: Out, flags: ApplyFlags, chosen: Target[], site: Site): Promise<number> {
   const inspection = inspect(site, ctx.platform, chosen, ctx.sys);
   const report = planApply(inspection, ctx.sys, { force: !!flags.force, check: flags.check !== false });
 
@@ -97,30 +140,31 @@ export async function runApply(ctx: Context, out: Out, flags: ApplyFlags): Promi
   }
   const problems = report.unavailable.length ? 1 : 0;
   const hasTree = inspection.files.some((f) => f.kind === 'tree');
-  if (report.changes.length === 0 && !hasTree) {
+  const pending = report.changes.length + report.removals.length;
+  if (pending === 0 && !hasTree) {
     out.line('Nothing to do: every file is up to date.');
     return problems;
   }
-  if (report.changes.length === 0 && hasTree && ctx.opts.dryRun) {
+  if (pending === 0 && hasTree && ctx.opts.dryRun) {
     out.line('Nothing to write.');
     return problems;
   }
   if (ctx.opts.dryRun) {
-    out.line(`Dry run: ${report.changes.length} change(s) not written.`);
+    out.line(`Dry run: ${pending} change(s) not written.`);
     return problems;
   }
   if (!ctx.opts.yes) {
     if (!(out.tty && process.stdin.isTTY)) {
-      out.line(`${report.changes.length} change(s) planned; not written without a terminal to confirm: pass --yes to write them.`);
+      out.line(`${pending} change(s) planned; not written without a terminal to confirm: pass --yes to write them.`);
       return problems;
     }
-    if (report.changes.length && !(await confirm(`Write ${report.changes.length} change(s)? [y/N] `))) {
+    if (pending && !(await confirm(`Write ${pending} change(s)? [y/N] `))) {
       out.line('Nothing written.');
       return problems;
     }
   }
   const treeChanges = executeApply(report, inspection, ctx.sys, site.source.sha256);
-  if (report.changes.length) out.line(out.paint('green', `Wrote ${report.changes.length} change(s).`));
+  if (pending) out.line(out.paint('green', `Wrote ${pending} change(s).`));
   else out.line('Nothing to do: every file is up to date.');
   if (treeChanges) out.line(`Fixed the owner or mode of ${treeChanges} item(s) in the TFTP tree.`);
   return problems;

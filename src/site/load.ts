@@ -5,6 +5,7 @@ import { locateKeys, positionOf, type Positions } from './locate';
 import { tftpRootProblem, TFTP_ROOT_RULE } from './path-rules';
 import { SiteError, type SiteProblem } from './errors';
 import { buildSite, checkAgainstSchema } from './validate';
+import { prescan } from './prescan';
 import type { Site } from './types';
 
 export interface LoadedSite {
@@ -28,6 +29,9 @@ export function parseSite(text: Buffer | string, file: string, realPath?: (p: st
   const source = bytes.toString('utf8');
   if (Buffer.compare(Buffer.from(source, 'utf8'), bytes) !== 0) fail(file, 1, 1, 'the file is not valid UTF-8', 'expected a UTF-8 text file in TOML');
   if (source.trim() === '') fail(file, 1, 1, 'the file is empty', 'expected at least [server] and [network] (see examples/wiki-sample.toml)');
+
+  const over = prescan(source);
+  if (over) fail(file, over.line, over.col, over.problem, over.expected);
 
   let parsed: Record<string, unknown>;
   try {

@@ -2,6 +2,7 @@
 // apply), drifted (edited by hand), unmanaged or unavailable, and what to run.
 import type { FileState, FileStatus } from '../system/inspect';
 import type { TreeCheck } from '../system/treecheck';
+import { posix } from 'node:path';
 import type { Health, Step } from './types';
 
 export interface FileRow {
@@ -34,10 +35,25 @@ function detail(f: FileStatus): string {
 function treeRow(f: FileStatus, check: TreeCheck, cli: string): FileRow {
   const base = { target: f.target, path: f.path, kind: f.kind };
   const counted = `${check.seen}${check.truncated ? '+' : ''} entries`;
-  if (check.unreadable === 0) return { ...base, state: 'current', health: 'ok', detail: `the tree: ${counted}, all readable by the TFTP server`, next: 'nothing to do', steps: [] };
-  const step: Step = { phase: 'configure', command: `${cli} apply --only ${f.target}` };
-  const detail = `the tree: ${check.unreadable} of ${counted} not world-readable (${check.example}${check.unreadable > 1 ? ', ...' : ''}); tftpd refuses them`;
-  return { ...base, state: 'unreadable', health: 'problem', detail, next: step.command, steps: [step] };
+  if (check.unreadable === 0 && check.stuck === 0) return { ...base, state: 'current', health: 'ok', detail: `the tree: ${counted}, all readable by the TFTP server`, next: 'nothing to do', steps: [] };
+  const details: string[] = [];
+  const next: string[] = [];
+  const steps: Step[] = [];
+  if (check.unreadable) {
+    const step: Step = { phase: 'configure', command: `${cli} apply --only ${f.target}` };
+    details.push(`${check.unreadable} of ${counted} not world-readable (${check.example}${check.unreadable > 1 ? ', ...' : ''}); tftpd refuses them`);
+    next.push(step.command);
+    steps.push(step);
+  }
+  if (check.stuck) {
+    // the fix leaves hard-linked files alone (tree.ts treeRule): advising it would repeat forever
+    const file = posix.join(f.path, check.stuckExample!);
+    const step: Step = { phase: 'configure', command: `cp -p ${file} ${file}.copy && mv ${file}.copy ${file} && ${cli} apply --only ${f.target}` };
+    details.push(`${check.stuck} hard-linked file(s) not world-readable (${check.stuckExample}${check.stuck > 1 ? ', ...' : ''}), which the fix leaves alone since their other names may lie outside the tree`);
+    next.push(`if ${file} belongs in the tree, give it a name of its own: ${step.command}; otherwise remove it`);
+    steps.push(step);
+  }
+  return { ...base, state: 'unreadable', health: 'problem', detail: `the tree: ${details.join('; ')}`, next: next.join('; '), steps };
 }
 
 /**

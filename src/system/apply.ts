@@ -1,6 +1,7 @@
 // apply: from an inspection to files on disk. Everything that can refuse
 // (hand edits, checkers, unknown owners) is decided before the first write.
-import type { Inspection, FileStatus } from './inspect';
+import { unlinkSync } from 'node:fs';
+import type { Inspection, FileStatus, Orphan } from './inspect';
 import type { SystemRoot } from './fsroot';
 import { runChecker, type CheckOutcome } from './checkers';
 import { BACKUP_DIR, STATE_FILE, serializeState, type State } from './state';
@@ -20,6 +21,10 @@ export interface ApplyReport {
   refused: FileStatus[];
   /** files whose source is missing on this system */
   unavailable: FileStatus[];
+  /** files ltspcfg-ts wrote that the site no longer plans: removed (with a backup) */
+  removals: Orphan[];
+  /** the same, but changed since (without --force) or a block in another package's file: left in place */
+  leftovers: Orphan[];
   checks: { file: FileStatus; outcome: CheckOutcome }[];
   /** problems that stop every write (checker refusals, unknown owners) */
   blockers: string[];
@@ -32,7 +37,11 @@ const GUARDED_STATES = new Set(['drifted', 'unmanaged']);
 
 /** Decides what apply would do; writes nothing. */
 export function planApply(inspection: Inspection, sys: SystemRoot, opts: ApplyOptions): ApplyReport {
-  const report: ApplyReport = { changes: [], refused: [], unavailable: [], checks: [], blockers: [], warnings: [], unchanged: 0 };
+  const report: ApplyReport = { changes: [], refused: [], unavailable: [], removals: [], leftovers: [], checks: [], blockers: [], warnings: [], unchanged: 0 };
+  for (const o of inspection.orphans) {
+    if (o.state === 'remove' || (o.state === 'drifted' && opts.force)) report.removals.push(o);
+    else if (o.state !== 'gone') report.leftovers.push(o);
+  }
   for (const f of inspection.files) {
     if (f.state === 'unavailable') report.unavailable.push(f);
     else if (WRITE_STATES.has(f.state) || (opts.force && GUARDED_STATES.has(f.state))) report.changes.push(f);
@@ -81,16 +90,30 @@ export function executeApply(report: ApplyReport, inspection: Inspection, sys: S
     if (!f.desired) continue;
     if (f.current) writes.push({ path: sys.path(BACKUP_DIR + f.path), data: f.current, mode: 0o600, uid: 0, gid: 0 });
     writes.push({ path: sys.path(f.path), data: f.desired, mode: f.mode ?? 0o644, ...ids(sys, f) });
-    state.files[f.path] = { target: f.target, sha256: f.recordSha!, site: siteSha };
+    state.files[f.path] = { target: f.target, sha256: f.recordSha!, site: siteSha, kind: f.kind as 'file' | 'edit' | 'copy' };
   }
+  // files no longer planned: backed up with the other writes, removed after them
+  for (const o of report.removals) {
+    writes.push({ path: sys.path(BACKUP_DIR + o.path), data: o.current!, mode: 0o600, uid: 0, gid: 0 });
+    delete state.files[o.path];
+  }
+  for (const o of inspection.orphans) if (o.state === 'gone') delete state.files[o.path];
   // the state file is written with everything else, so it never disagrees with the disk
   const stateWrite = (s: State): Write => ({ path: sys.path(STATE_FILE), data: Buffer.from(serializeState(s)), mode: 0o644 });
   for (const f of inspection.files) {
-    if (f.state === 'current' && f.recordSha && !state.files[f.path]) state.files[f.path] = { target: f.target, sha256: f.recordSha, site: siteSha };
+    if (f.state === 'current' && f.recordSha && !state.files[f.path] && f.kind !== 'dir' && f.kind !== 'tree')
+      state.files[f.path] = { target: f.target, sha256: f.recordSha, site: siteSha, kind: f.kind };
   }
   if (writes.length || JSON.stringify(state) !== JSON.stringify(inspection.state)) {
     if (process.getuid?.() !== 0) for (const w of writes) delete w.uid;
     writeAll([...writes, stateWrite(state)]);
+  }
+  for (const o of report.removals) {
+    try {
+      unlinkSync(sys.path(o.path));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
   }
   for (const f of report.changes) {
     if (f.kind === 'dir') {

@@ -34,7 +34,23 @@ export interface FileStatus {
   item: PlannedItem;
 }
 
+/**
+ * A file ltspcfg-ts wrote (it is in the state) for one of the inspected targets
+ * that the site no longer plans: a host removed from site.toml, say.
+ * remove: as written, removed with a backup; drifted: changed since, removed
+ * only with --force; gone: already absent; keep: a block in another package's
+ * file, or a file of unknown kind changed since, left in place.
+ */
+export interface Orphan {
+  target: string;
+  path: string;
+  state: 'remove' | 'drifted' | 'gone' | 'keep';
+  current: Buffer | null;
+}
+
 export interface Inspection {
+  /** files the targets no longer plan; see Orphan */
+  orphans: Orphan[];
   files: FileStatus[];
   notes: { target: string; text: string }[];
   state: State;
@@ -114,5 +130,20 @@ export function inspect(site: Site, platform: Platform, targets: Target[], sys: 
       }
     }
   }
-  return { files, notes, state };
+  return { files, orphans: findOrphans(state, files, targets, sys), notes, state };
+}
+
+function findOrphans(state: State, files: FileStatus[], targets: Target[], sys: SystemRoot): Orphan[] {
+  const planned = new Set(files.map((f) => f.path));
+  const names = new Set(targets.map((t) => t.name));
+  const orphans: Orphan[] = [];
+  for (const [path, record] of Object.entries(state.files)) {
+    if (planned.has(path) || !names.has(record.target)) continue;
+    const current = sys.read(path);
+    const intact = current !== null && sha256(current) === record.sha256;
+    const whole = record.kind === 'file' || record.kind === 'copy';
+    const fileState: Orphan['state'] = current === null ? 'gone' : record.kind === 'edit' ? 'keep' : intact ? 'remove' : whole ? 'drifted' : 'keep';
+    orphans.push({ target: record.target, path, state: fileState, current });
+  }
+  return orphans.sort((a, b) => a.path.localeCompare(b.path));
 }

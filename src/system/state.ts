@@ -2,9 +2,12 @@
 // site.toml change. Kept in /var/lib/ltsp-ts/state.json on the configured system.
 import { createHash } from 'node:crypto';
 import type { SystemRoot } from './fsroot';
+import { readRegularFile, SiteFileError } from './sitefile';
 
 export const STATE_FILE = '/var/lib/ltsp-ts/state.json';
 export const BACKUP_DIR = '/var/lib/ltsp-ts/backup';
+/** about 250 bytes a file: room for far more than 20,000 hosts */
+const MAX_STATE_BYTES = 64 * 1024 * 1024;
 
 export interface FileRecord {
   target: string;
@@ -12,6 +15,8 @@ export interface FileRecord {
   sha256: string;
   /** sha256 of the site.toml it was generated from */
   site: string;
+  /** file and copy: the whole file is ours; edit: only a block in another package's file */
+  kind?: 'file' | 'edit' | 'copy';
 }
 
 export interface State {
@@ -21,16 +26,52 @@ export interface State {
 
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
-export function readState(sys: SystemRoot): State {
-  const text = sys.readText(STATE_FILE);
-  if (text === null) return { version: 1, files: {} };
-  try {
-    const parsed = JSON.parse(text) as State;
-    if (parsed.version === 1 && typeof parsed.files === 'object') return parsed;
-  } catch {
-    // fall through: an unreadable state makes every existing file count as unmanaged, which is safe
+/** state.json cannot be used: exit 1, one line naming it; nothing is written. */
+export class StateError extends Error {
+  constructor(readonly path: string, why: string) {
+    super(`${path} is damaged (${why}); nothing was written. Move it aside to start afresh: ltspcfg-ts then treats every existing file as not written by it (replaced only with --force)`);
   }
-  return { version: 1, files: {} };
+}
+
+const SHA = /^[0-9a-f]{64}$/;
+const KINDS = new Set(['file', 'edit', 'copy']);
+
+/** Why a parsed state is unusable, or null. Paths must be absolute and plain: state.json names files apply may remove. */
+function damage(parsed: unknown): string | null {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'not a JSON object';
+  const { version, files } = parsed as Record<string, unknown>;
+  if (version !== 1) return `version ${JSON.stringify(version) ?? 'missing'}, expected 1`;
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) return '"files" is not an object';
+  for (const [path, r] of Object.entries(files)) {
+    if (!path.startsWith('/') || path.split('/').includes('..') || /[\x00-\x1f]/.test(path)) return `the entry ${JSON.stringify(path)} is not an absolute path`;
+    if (typeof r !== 'object' || r === null) return `the entry for ${path} is not an object`;
+    const rec = r as Record<string, unknown>;
+    if (typeof rec.target !== 'string' || typeof rec.sha256 !== 'string' || !SHA.test(rec.sha256) || typeof rec.site !== 'string' || (rec.kind !== undefined && !KINDS.has(rec.kind as string)))
+      return `the entry for ${path} lacks a target, sha256 or site`;
+  }
+  return null;
+}
+
+export function readState(sys: SystemRoot): State {
+  const where = sys.path(STATE_FILE);
+  let text: string;
+  try {
+    text = readRegularFile(where, MAX_STATE_BYTES).toString('utf8');
+  } catch (e) {
+    if (e instanceof SiteFileError && e.message === 'no such file') return { version: 1, files: {} };
+    throw new StateError(where, (e as Error).message);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new StateError(where, `not JSON: ${(e as Error).message}`);
+  }
+  const why = damage(parsed);
+  if (why) throw new StateError(where, why);
+  const state = parsed as State;
+  // own keys only from here on: a path named "__proto__" or "constructor" is just a path
+  return { version: 1, files: Object.assign(Object.create(null) as State['files'], state.files) };
 }
 
 export function serializeState(state: State): string {

@@ -2,8 +2,10 @@
 // would refuse because they are not world-readable, which directories it
 // cannot enter. Reading only, never following a symlink, never leaving the
 // root's filesystem, and bounded in entries so that a huge tree stays quick.
+// What the fix would repair and what it leaves alone is tree.ts's treeRule.
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { treeRule } from './tree';
 
 export interface TreeCheck {
   /** entries looked at */
@@ -12,6 +14,10 @@ export interface TreeCheck {
   unreadable: number;
   /** the first of them, relative to the root, for the message */
   example?: string;
+  /** unreadable files the fix leaves alone (hard-linked: their other names may lie outside the tree) */
+  stuck: number;
+  /** the first of those */
+  stuckExample?: string;
   /** the walk stopped at the limit */
   truncated: boolean;
 }
@@ -25,7 +31,7 @@ export function checkTree(absRoot: string, limit = 50_000): TreeCheck | null {
     return null;
   }
   if (!rootStat.isDirectory()) return null;
-  const result: TreeCheck = { seen: 0, unreadable: 0, truncated: false };
+  const result: TreeCheck = { seen: 0, unreadable: 0, stuck: 0, truncated: false };
   const bad = (rel: string) => {
     result.unreadable++;
     result.example ??= rel || '.';
@@ -57,12 +63,19 @@ export function checkTree(absRoot: string, limit = 50_000): TreeCheck | null {
       } catch {
         continue;
       }
-      if (entry.isDirectory()) {
-        if (entry.dev === rootStat.dev) pending.push([path, relPath, entry]);
+      const action = treeRule(entry, rootStat.dev);
+      if (action === 'dir') {
+        pending.push([path, relPath, entry]);
         continue;
       }
+      if (entry.isDirectory()) continue; // another filesystem: neither read nor fixed
       result.seen++;
-      if (entry.isFile() && (entry.mode & 0o004) === 0) bad(relPath);
+      if (!entry.isFile() || (entry.mode & 0o004) !== 0) continue;
+      if (action === 'file') bad(relPath);
+      else {
+        result.stuck++;
+        result.stuckExample ??= relPath;
+      }
     }
   }
   return result;

@@ -3,7 +3,7 @@
 // to temporary files beside their destinations (fsync'd, with their final mode
 // and owner); only when all of them exist are they renamed into place.
 import {
-  accessSync, chmodSync, chownSync, closeSync, constants, fchmodSync, fchownSync, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync,
+  accessSync, chmodSync, chownSync, closeSync, constants, fchmodSync, fchownSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
@@ -32,6 +32,44 @@ function describe(e: Error): string {
     case 'ENOTDIR': return 'a parent is not a directory';
     default: return e.message;
   }
+}
+
+/**
+ * Temporary files are named .NAME.ltspcfg-ts-PID.tmp: recognisable, so that
+ * those an interrupted apply left (killed between write and rename) are
+ * removed by the next one. TEMP_FILE also knows the older .NAME.ltspcfg-PID.tmp.
+ */
+const tempName = (name: string) => `.${name}.ltspcfg-ts-${process.pid}.tmp`;
+const TEMP_FILE = /^\..+\.ltspcfg(?:-ts)?-\d+\.tmp$/;
+
+/**
+ * Removes this tool's temporary files older than `before` (ms since the epoch:
+ * when the apply lock was taken, so no live apply owns them) from the given
+ * directories. Regular files only; returns the paths removed.
+ */
+export function removeStaleTemps(dirs: string[], before: number): string[] {
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue; // not there yet
+    }
+    for (const name of names) {
+      if (!TEMP_FILE.test(name)) continue;
+      const path = join(dir, name);
+      try {
+        const st = lstatSync(path);
+        if (!st.isFile() || st.mtimeMs >= before) continue;
+        unlinkSync(path);
+        removed.push(path);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return removed;
 }
 
 /** Creates missing parent directories; returns those it made, deepest last. */
@@ -113,7 +151,7 @@ export function writeAll(writes: Write[]): void {
       const dir = dirname(w.path);
       try {
         makeParents(dir, madeDirs);
-        const tmp = join(dir, `.${basename(w.path)}.ltspcfg-${process.pid}.tmp`);
+        const tmp = join(dir, tempName(basename(w.path)));
         const fd = openSync(tmp, 'wx', w.mode);
         temps.push({ tmp, path: w.path });
         try {

@@ -90,29 +90,43 @@ teardown() {
 	[ "$(stat -c '%U' /etc)" = root ]
 }
 
-@test "a root that resolves to /etc through a symlinked parent refuses to start" {
-	ln -s / "$T/up"
-	write_site "$T/up/etc"
+@test "a root that resolves into /run through a symlinked parent refuses to start" {
+	# named like a TFTP root, so only its real path gives it away
+	mkdir "/run/$NAME-tftpboot"
+	ln -s /run "$T/up"
+	write_site "$T/up/$NAME-tftpboot"
+	run svc start
+	echo "$output"
+	rm "$T/up"
+	rmdir "/run/$NAME-tftpboot"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"tftp.root: $T/up/$NAME-tftpboot leads to /run/$NAME-tftpboot: /run/$NAME-tftpboot lies inside /run"* ]]
+	[ -z "$(listeners)" ]
+}
+
+@test "a root that is not a directory of its own refuses to start" {
+	mkdir "$T/up"
+	write_site "$T/up"
 	run svc start
 	echo "$output"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"tftp.root: $T/up/etc leads to /etc: /etc is a system directory"* ]]
-	[ "$(stat -c '%U' /etc/passwd)" = root ]
-	rm "$T/up"
+	[[ "$output" == *"tftp.root: $T/up is not a directory dedicated to TFTP"* ]]
+	[ "$(stat -c '%U' "$T/up")" = root ]
+	rmdir "$T/up"
 }
 
 @test "a root that is a symlink, relative or missing refuses to start" {
-	ln -s "$T/tftpboot" "$T/link"
-	write_site "$T/link"
+	ln -s "$T/tftpboot" "$T/tftp-link"
+	write_site "$T/tftp-link"
 	run svc start
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"is a symbolic link; set tftp.root to the directory itself ($T/tftpboot)"* ]]
-	rm "$T/link"
+	rm "$T/tftp-link"
 
-	write_site "$T/missing"
+	write_site "$T/tftp-missing"
 	run svc start
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"$T/missing does not exist"* ]]
+	[[ "$output" == *"$T/tftp-missing does not exist"* ]]
 }
 
 @test "refuses to start while another server holds the port, naming it" {

@@ -1,0 +1,59 @@
+// Reading site.toml (and ltspcfg-ts's own state) from disk: a regular file only (after symlinks), at most
+// MAX_SITE_BYTES, read without ever blocking: a FIFO with no writer, /dev/zero
+// or a terminal named by --config is refused at once instead of hanging.
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+
+/** A site.toml is kilobytes; 20,000 hosts take about 3 MB. Documented in ltspcfg-ts(8) and the README. */
+export const MAX_SITE_BYTES = 8 * 1024 * 1024;
+
+export class SiteFileError extends Error {}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'it is a directory';
+  if (st.isFIFO()) return 'it is a FIFO';
+  if (st.isCharacterDevice()) return 'it is a character device';
+  if (st.isBlockDevice()) return 'it is a block device';
+  if (st.isSocket()) return 'it is a socket';
+  return 'it is not a regular file';
+}
+
+const REASONS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory', ELOOP: 'too many symbolic links', ENOTDIR: 'a part of the path is not a directory', ENXIO: 'it is a socket or a device without a driver' };
+
+/** The bytes of the site file; throws SiteFileError with the reason in words. */
+export const readSiteFile = (path: string): Buffer => readRegularFile(path, MAX_SITE_BYTES);
+
+/** The bytes of a regular file of at most maxBytes, read without blocking; throws SiteFileError. */
+export function readRegularFile(path: string, maxBytes: number): Buffer {
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO without a writer returns at once; fstat then refuses it
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new SiteFileError(REASONS[code] ?? (e as Error).message);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new SiteFileError(kindOf(st));
+    if (st.size > maxBytes) throw new SiteFileError(`it has ${st.size} bytes, more than the ${maxBytes / 1048576} MiB it may have`);
+    // read up to one byte past the cap: a file that grows while read is refused too
+    const buf = Buffer.allocUnsafe(st.size + 1);
+    let length = 0;
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, length, buf.length - length, null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        if (code === 'EAGAIN') throw new SiteFileError('it cannot be read without blocking');
+        throw new SiteFileError(REASONS[code] ?? (e as Error).message);
+      }
+      if (n === 0) break;
+      length += n;
+      if (length === buf.length) throw new SiteFileError('it grew while it was read; expected a file that is not being written');
+    }
+    return buf.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,94 @@
+// Reading --config never hangs or crawls: only a regular file, at most
+// MAX_SITE_BYTES, lines and strings capped before the TOML parser runs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { MAX_SITE_BYTES } from '../../src/system/sitefile';
+import { MAX_LINE_CHARS, MAX_STRING_CHARS } from '../../src/site/prescan';
+import { REPO, hashTree, ltspcfg, scratch } from '../support/cli';
+
+const ONE_LINE = /^[^\n]+:0:0: cannot read the site file: [^;\n]+; expected a readable site\.toml, a regular file of at most \d+ MiB/;
+
+/** Runs the CLI with a deadline: a read that blocks fails the test instead of hanging it. */
+const run = (args: string[]) => ltspcfg(args, { timeout: 20_000 });
+
+test('devices, FIFOs, sockets and directories are refused at once, named', async () => {
+  const dir = scratch();
+  const fifo = join(dir, 'site.fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  symlinkSync('/dev/zero', join(dir, 'zero-link.toml'));
+  const sock = join(dir, 'site.sock');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(sock, resolve));
+  const root = scratch();
+  const before = hashTree(root);
+  try {
+    for (const [file, why] of [
+      ['/dev/zero', 'it is a character device'],
+      ['/dev/urandom', 'it is a character device'],
+      [fifo, 'it is a FIFO'],
+      [join(dir, 'zero-link.toml'), 'it is a character device'],
+      [dir, 'it is a directory'],
+      [sock, 'it is a socket or a device without a driver'],
+    ]) {
+      for (const args of [['get', 'tftp.root'], ['--yes'], ['apply', '--yes']]) {
+        const r = run(['--root', root, '--config', file, ...args]);
+        assert.equal(r.code, 2, `${file} ${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, ONE_LINE);
+        assert.ok(r.stderr.includes(why), `${file}: ${r.stderr}`);
+        assert.equal(r.stderr.trimEnd().split('\n').length, 1);
+      }
+    }
+  } finally {
+    server.close();
+  }
+  assert.equal(hashTree(root), before);
+});
+
+test('a site file over the size cap is refused before it is read', () => {
+  const dir = scratch();
+  const file = join(dir, 'big.toml');
+  writeFileSync(file, readFileSync(join(REPO, 'examples/primary.toml')));
+  // sparse: the cap is checked from fstat, so even 1 GiB costs nothing
+  for (const size of [MAX_SITE_BYTES + 1, 1024 ** 3]) {
+    truncateSync(file, size);
+    const r = run(['--config', file, 'check']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, ONE_LINE);
+    assert.ok(r.stderr.includes(`it has ${size} bytes, more than the ${MAX_SITE_BYTES / 1048576} MiB`), r.stderr);
+  }
+});
+
+test('a huge line or string is refused at its line and column, not parsed', () => {
+  const dir = scratch();
+  const base = readFileSync(join(REPO, 'examples/primary.toml'), 'utf8');
+  const lines = base.split('\n').length;
+  const cases: [string, string, number, number][] = [
+    ['unterminated', `${base}x = "${'a'.repeat(7_000_000)}\n`, lines, MAX_LINE_CHARS + 1],
+    ['terminated', `${base}x = "${'a'.repeat(7_000_000)}"\n`, lines, MAX_LINE_CHARS + 1],
+    ['comment', `${base}#${'#'.repeat(7_000_000)}\n`, lines, MAX_LINE_CHARS + 1],
+    ['multi-line', `${base}[boot]\nkernel_append = """\n${'quiet splash\n'.repeat(500_000)}"""\n`, lines + 1, 17],
+    ['literal multi-line', `${base}[boot]\nkernel_append = '''${'x'.repeat(MAX_STRING_CHARS)}\n'''\n`, lines + 1, 17],
+  ];
+  for (const [name, text, line, col] of cases) {
+    const file = join(dir, `${name.replace(/ /g, '-')}.toml`);
+    writeFileSync(file, text);
+    const r = run(['--config', file, 'check']);
+    assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+    assert.ok(r.stderr.startsWith(`${file}:${line}:${col}: `), `${name}: ${r.stderr.slice(0, 300)}`);
+  }
+});
+
+test('10 MB of comments under the cap parse, and a valid site padded with them stays valid', () => {
+  const dir = scratch();
+  const file = join(dir, 'padded.toml');
+  const pad = `# ${'x'.repeat(78)}\n`.repeat(Math.floor((MAX_SITE_BYTES - 10_000) / 81));
+  writeFileSync(file, pad + readFileSync(join(REPO, 'examples/primary.toml'), 'utf8') + pad);
+  const r = run(['--config', file, 'get', 'tftp.root']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '/tftpboot\n');
+});
