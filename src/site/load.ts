@@ -2,7 +2,7 @@
 // the string parser alone: the package's index also loads its stream parser (and node:stream)
 import parseToml = require('@iarna/toml/parse-string');
 import { locateKeys, type Positions } from './locate';
-import { SiteError, type SiteProblem } from './errors';
+import { SiteError, type SiteProblem } from '../errors';
 import { buildSite, checkAgainstSchema } from './validate';
 import type { Site } from './types';
 

@@ -3,7 +3,8 @@
 // collected, so the admin sees them all at once.
 import { posix } from 'node:path';
 import { positionOf, type Positions } from './locate';
-import type { SiteProblem } from './errors';
+import type { SiteProblem } from '../errors';
+import { nearest } from '../suggest';
 import { siteSchema, type KeySpec, type StringKind, type TableSpec } from './schema';
 import { broadcastOf, formatIPv4, inCidr, maskOf, parseCidr, parseIPv4 } from './ipv4';
 import type { Group, Host, Site, Subnet } from './types';
@@ -141,25 +142,6 @@ function typeName(v: unknown): string {
   if (typeof v === 'object') return 'a table';
   if (typeof v === 'number') return Number.isInteger(v) ? 'an integer' : 'a float';
   return `a ${typeof v}`;
-}
-
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return d[a.length][b.length];
-}
-
-export function nearest(name: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = distance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
 /** Checks one value against its spec; returns the normalised value, or undefined after reporting. */
