@@ -134,7 +134,8 @@ function buildProgram(): Command {
  * A first word that is not a command is a mistake, not an argument of the default
  * action: `ltspcfg-ts stauts --yes` must not write, `ltspcfg-ts image --help` must
  * not print the program's help. Options are parsed as commander will, so that the
- * value of --config or --root is not taken for a command.
+ * value of --config or --root is not taken for a command (parsing them twice sets
+ * the same values twice).
  */
 function refuseUnknownCommand(program: Command, args: string[]): void {
   const { operands } = program.parseOptions(args);
@@ -146,8 +147,9 @@ function refuseUnknownCommand(program: Command, args: string[]): void {
 /** Runs the command line and sets process.exitCode; throws a CliError (src/errors.ts). */
 export async function runCli(argv: string[]): Promise<void> {
   try {
-    refuseUnknownCommand(buildProgram(), argv.slice(2));
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    refuseUnknownCommand(program, argv.slice(2));
+    await program.parseAsync(argv);
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
     process.exitCode = e.exitCode; // --help or --version, already printed
