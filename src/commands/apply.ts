@@ -10,8 +10,7 @@ import { acquireLock, LockBusyError, lockPath, type Lock } from '../system/lock'
 import { removeStaleTemps } from '../system/write';
 import type { Site } from '../site/types';
 import { unifiedDiff } from '../system/diff';
-import { nearest } from '../site/validate';
-import { loadSite, UsageError, type Context } from './context';
+import { loadSite, type Context } from './context';
 import type { Out } from './output';
 
 export interface ApplyFlags {
@@ -23,14 +22,7 @@ export interface ApplyFlags {
 
 export function selectTargets(only: string | undefined): Target[] {
   if (!only) return allTargets;
-  return only.split(',').map((name) => {
-    const t = findTarget(name.trim());
-    if (!t) {
-      const guess = nearest(name, allTargets.map((x) => x.name));
-      throw new UsageError(`--only: unknown target "${name}"; ${guess ? `did you mean "${guess}"? ` : ''}targets: ${allTargets.map((x) => x.name).join(', ')}`);
-    }
-    return t;
-  });
+  return only.split(',').map((name) => findTarget(name.trim(), '--only'));
 }
 
 const VERB: Record<string, string> = { missing: 'create', stale: 'update', drifted: 'replace', unmanaged: 'replace' };

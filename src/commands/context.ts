@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { MAX_SITE_BYTES, readSiteFile, SiteFileError } from '../system/sitefile';
 import { resolve } from 'node:path';
 import { parseSite, type LoadedSite } from '../site/load';
-import { SiteError } from '../site/errors';
+import { SiteError, UsageError } from '../errors';
 import { SystemRoot } from '../system/fsroot';
 import { detectPlatform } from '../system/platform';
 import type { Platform } from '../targets/types';
@@ -18,9 +18,6 @@ export interface GlobalOptions {
   dryRun?: boolean;
   color?: boolean;
 }
-
-/** Bad usage: exit code 2. */
-export class UsageError extends Error {}
 
 export interface Context {
   opts: GlobalOptions;

@@ -1,10 +1,12 @@
-// Reading site.toml: bytes -> TOML -> schema check with defaults -> cross-key rules -> Site.
+// Reading site.toml: bytes -> TOML -> schema check with defaults (validate.ts) -> the rules
+// that span keys (build.ts, rules/) -> Site.
 // the string parser alone: the package's index also loads its stream parser (and node:stream)
 import parseToml = require('@iarna/toml/parse-string');
-import { locateKeys, positionOf, type Positions } from './locate';
+import { SiteError } from '../errors';
+import { Reporter } from './reporter';
+import { camelize, checkAgainstSchema } from './validate';
+import { buildSite } from './build';
 import { tftpRootProblem, TFTP_ROOT_RULE } from './path-rules';
-import { SiteError, type SiteProblem } from './errors';
-import { buildSite, checkAgainstSchema } from './validate';
 import { prescan } from './prescan';
 import type { Site } from './types';
 
@@ -42,19 +44,9 @@ export function parseSite(text: Buffer | string, file: string, realPath?: (p: st
     fail(file, (err.line ?? 0) + 1, (err.col ?? 0) + 1, `TOML syntax error: ${first}`, 'expected valid TOML (https://toml.io)');
   }
 
-  const problems: SiteProblem[] = [];
-  // key positions are needed for messages only: located on the first problem
-  let positions: Positions | undefined;
-  const ctx = {
-    file,
-    problems,
-    get positions(): Positions {
-      positions ??= locateKeys(source);
-      return positions;
-    },
-  };
-  const values = checkAgainstSchema(ctx, parsed);
-  if (problems.length) throw new SiteError(problems);
+  const r = new Reporter(file, source);
+  const values = checkAgainstSchema(r, parsed);
+  if (r.problems.length) throw new SiteError(r.problems);
   // hashed on first use: `get` never needs it, and loading node:crypto costs start-up time
   let hash: string | undefined;
   const origin = {
@@ -65,13 +57,12 @@ export function parseSite(text: Buffer | string, file: string, realPath?: (p: st
       return hash;
     },
   };
-  const site = buildSite(ctx, values, origin);
+  const site = buildSite(r, camelize(values), origin);
   const real = realPath?.(site.tftp.root);
-  if (!problems.length && real && real !== site.tftp.root) {
+  if (!r.problems.length && real && real !== site.tftp.root) {
     const danger = tftpRootProblem(real);
-    if (danger)
-      problems.push({ file, position: positionOf(ctx.positions, 'tftp.root'), key: 'tftp.root', problem: `${site.tftp.root} leads to ${real}: ${danger} (its whole tree would be given to ${site.tftp.user})`, expected: `expected ${TFTP_ROOT_RULE}` });
+    if (danger) r.report('tftp.root', `${site.tftp.root} leads to ${real}: ${danger} (its whole tree would be given to ${site.tftp.user})`, `expected ${TFTP_ROOT_RULE}`);
   }
-  if (problems.length) throw new SiteError(problems.sort((a, b) => a.position.line - b.position.line));
+  if (r.problems.length) throw new SiteError(r.problems.sort((a, b) => a.position.line - b.position.line));
   return { site, values };
 }

@@ -2,6 +2,7 @@
 // site.toml change. Kept in /var/lib/ltsp-ts/state.json on the configured system.
 import { createHash } from 'node:crypto';
 import type { SystemRoot } from './fsroot';
+import { Problem } from '../errors';
 import { readRegularFile, SiteFileError } from './sitefile';
 
 export const STATE_FILE = '/var/lib/ltsp-ts/state.json';
@@ -27,7 +28,7 @@ export interface State {
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** state.json cannot be used: exit 1, one line naming it; nothing is written. */
-export class StateError extends Error {
+export class StateError extends Problem {
   constructor(readonly path: string, why: string) {
     super(`${path} is damaged (${why}); nothing was written. Move it aside to start afresh: ltspcfg-ts then treats every existing file as not written by it (replaced only with --force)`);
   }

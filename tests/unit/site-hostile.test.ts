@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSite } from '../../src/site/load';
-import { SiteError } from '../../src/site/errors';
+import { SiteError } from '../../src/errors';
 import { PATH_CHARS } from '../../src/site/chars';
 import { tftpRootProblem } from '../../src/site/path-rules';
 import { REPO, ltspcfg, scratch } from '../support/cli';
