@@ -1,6 +1,6 @@
 // The validated site: what every target receives. Every string in it has passed
 // its StringKind check in validate.ts, so templates may print it as is.
-import type { DhcpMode } from './schema';
+import type { BootLoader, DhcpMode } from './schema';
 
 export interface Subnet {
   /** network address, e.g. 192.168.0.0 */
@@ -65,7 +65,11 @@ export interface Site {
     serialConsole?: string;
     menuLabel: string;
     timeout: number;
+    loader: BootLoader;
+    uefi: boolean;
   };
+  /** kernels over HTTP (boot.loader = "ipxe"); absent when http.enabled is false */
+  http?: { address: string; port: number; user: string; group: string };
   tftp: {
     root: string;
     user: string;

@@ -7,6 +7,7 @@ import type { SiteProblem } from './errors';
 import { siteSchema, type KeySpec, type StringKind, type TableSpec } from './schema';
 import { broadcastOf, formatIPv4, inCidr, maskOf, parseCidr, parseIPv4 } from './ipv4';
 import type { Group, Host, Site, Subnet } from './types';
+import { httpOf } from './boot-rules';
 
 type Table = Record<string, unknown>;
 
@@ -458,7 +459,10 @@ export function buildSite(ctx: Ctx, t: Table, source: Site['source']): Site {
       serialConsole: boot.serial_console as string | undefined,
       menuLabel: boot.menu_label as string,
       timeout: boot.timeout as number,
+      loader: boot.loader as Site['boot']['loader'],
+      uefi: boot.uefi as boolean,
     },
+    http: httpOf(t.http as Table, boot, serverAddress, (key, problem, expected) => report(ctx, key, problem, expected)),
     tftp: {
       root: tftpRoot,
       user: tftp.user as string,
