@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSite } from '../../src/site/load';
-import { SiteError } from '../../src/site/errors';
+import { SiteError } from '../../src/errors';
 import type { Site } from '../../src/site/types';
 import type { CopiedFile, Platform, WholeFile } from '../../src/targets/types';
 import { ipxe, renderIpxeScript } from '../../src/targets/ipxe';
