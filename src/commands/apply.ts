@@ -1,5 +1,4 @@
 // apply (and the second half of the default action): show the plan, then write it.
-import { createInterface } from 'node:readline/promises';
 import { targets as allTargets, findTarget } from '../targets';
 import type { Target } from '../targets/types';
 import { inspect, type FileStatus } from '../system/inspect';
@@ -65,6 +64,9 @@ function indent(text: string): string {
 }
 
 async function confirm(question: string): Promise<boolean> {
+  // loaded only to ask: readline brings node's streams, which a run with --yes never needs
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createInterface } = require('node:readline/promises') as typeof import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     const answer = await rl.question(question);
@@ -119,7 +121,7 @@ export async function runApply(ctx: Context, out: Out, flags: ApplyFlags): Promi
       return problems;
     }
   }
-  const treeChanges = executeApply(report, inspection, ctx.sys, site.source.sha256);
+  const treeChanges = await executeApply(report, inspection, ctx.sys, site.source.sha256);
   if (report.changes.length) out.line(out.paint('green', `Wrote ${report.changes.length} change(s).`));
   else out.line('Nothing to do: every file is up to date.');
   if (treeChanges) out.line(`Fixed the owner or mode of ${treeChanges} item(s) in the TFTP tree.`);
