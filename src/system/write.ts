@@ -10,6 +10,7 @@ import {
   accessSync, chmodSync, chownSync, close, closeSync, constants, fchmodSync, fchownSync, fsync, fsyncSync, mkdirSync, open, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { Problem } from '../errors';
 
 export interface Write {
   /** absolute path on this machine (already under --root) */
@@ -20,10 +21,9 @@ export interface Write {
   gid?: number;
 }
 
-export class WriteError extends Error {
-  constructor(readonly path: string, readonly cause: Error) {
-    super(`${path}: ${describe(cause)}`);
-  }
+/** A file writeAll cannot write: it then writes none of them. */
+function writeError(path: string, cause: Error): Problem {
+  return new Problem(`cannot write ${path}: ${describe(cause)}; nothing was changed`);
 }
 
 function describe(e: Error): string {
@@ -100,7 +100,7 @@ export function ensureDirectory(path: string, mode: number, uid?: number, gid?: 
   try {
     if (statSync(path).isDirectory()) return false;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new WriteError(path, e as Error);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Problem(`cannot create the directory ${path}: ${describe(e as Error)}`);
   }
   try {
     mkdirSync(path, { recursive: true, mode });
@@ -108,7 +108,7 @@ export function ensureDirectory(path: string, mode: number, uid?: number, gid?: 
     chmodSync(path, mode);
     if (uid !== undefined && gid !== undefined) chownSync(path, uid, gid);
   } catch (e) {
-    throw new WriteError(path, e as Error);
+    throw new Problem(`cannot create the directory ${path}: ${describe(e as Error)}`);
   }
   return true;
 }
@@ -136,7 +136,7 @@ export async function writeAll(writes: Write[]): Promise<void> {
     try {
       accessSync(dir, constants.W_OK);
     } catch (e) {
-      throw new WriteError(w.path, e as Error);
+      throw writeError(w.path, e as Error);
     }
   }
   const temps: { tmp: string; path: string }[] = [];
@@ -162,7 +162,7 @@ export async function writeAll(writes: Write[]): Promise<void> {
           closeSync(fd);
         }
       } catch (e) {
-        throw new WriteError(w.path, e as Error);
+        throw writeError(w.path, e as Error);
       }
     }
     // every temporary file on disk before the first rename
@@ -170,7 +170,7 @@ export async function writeAll(writes: Write[]): Promise<void> {
       await fsyncAll(temps.map((t) => t.tmp));
     } catch (e) {
       const tmp = (e as { path?: string }).path;
-      throw new WriteError(temps.find((t) => t.tmp === tmp)?.path ?? tmp ?? '?', e as Error);
+      throw writeError(temps.find((t) => t.tmp === tmp)?.path ?? tmp ?? '?', e as Error);
     }
   } catch (e) {
     undo();
