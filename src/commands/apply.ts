@@ -1,14 +1,13 @@
 // apply (and the second half of the default action): show the plan, then write it.
-import { createInterface } from 'node:readline/promises';
 import { targets as allTargets, findTarget } from '../targets';
 import type { Target } from '../targets/types';
-import { inspect, type FileStatus } from '../system/inspect';
+import { inspect, type FileStatus, type Inspection } from '../system/inspect';
+import type { Site } from '../site/types';
 import { planApply, executeApply, type ApplyReport } from '../system/apply';
 import { dirname } from 'node:path';
 import { BACKUP_DIR, STATE_FILE } from '../system/state';
 import { acquireLock, LockBusyError, lockPath, type Lock } from '../system/lock';
 import { removeStaleTemps } from '../system/write';
-import type { Site } from '../site/types';
 import { unifiedDiff } from '../system/diff';
 import { loadSite, type Context } from './context';
 import type { Out } from './output';
@@ -68,6 +67,9 @@ function indent(text: string): string {
 }
 
 async function confirm(question: string): Promise<boolean> {
+  // loaded only to ask: readline brings node's streams, which a run with --yes never needs
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createInterface } = require('node:readline/promises') as typeof import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     const answer = await rl.question(question);
@@ -79,22 +81,37 @@ async function confirm(question: string): Promise<boolean> {
 
 /** Returns the exit code. */
 export async function runApply(ctx: Context, out: Out, flags: ApplyFlags): Promise<number> {
+  return (await applyPlan(ctx, out, flags)).code;
+}
+
+/**
+ * Plans (or takes the inspection of every target that status made: one plan a
+ * run), shows and writes under the apply lock; returns the exit code and the
+ * items written.
+ */
+export async function applyPlan(ctx: Context, out: Out, flags: ApplyFlags, planned?: Inspection): Promise<{ code: number; written: FileStatus[] }> {
+  const { site } = loadSite(ctx);
   const chosen = selectTargets(flags.only);
-  const loaded = loadSite(ctx);
-  if (ctx.opts.dryRun) return applyLocked(ctx, out, flags, chosen, loaded.site);
-  // one apply at a time: the plan is made and carried out under the lock
+  const written: FileStatus[] = [];
+  if (ctx.opts.dryRun) {
+    const inspection = planned ?? inspect(site, ctx.platform, chosen, ctx.sys);
+    return { code: await carryOut(ctx, out, flags, site, inspection, written), written };
+  }
+  // one apply at a time: the plan is carried out under the lock
   let lock: Lock;
   try {
     lock = acquireLock(lockPath(ctx.sys.root));
   } catch (e) {
     if (!(e instanceof LockBusyError)) throw e;
     out.error(`ltspcfg-ts: ${e.message}; waited 5 s, nothing was written`);
-    return 1;
+    return { code: 1, written };
   }
   try {
-    const stale = removeStaleTemps(plannedDirs(ctx, chosen, loaded.site), lock.since);
+    const stale = removeStaleTemps(plannedDirs(ctx, chosen, site), lock.since);
     for (const t of stale) out.line(`  ${'clean'.padEnd(8)}${t}  (a temporary file left by an interrupted apply)`);
-    return await applyLocked(ctx, out, flags, chosen, loaded.site);
+    // a plan made before another apply finished is made again
+    const inspection = planned && !lock.waited ? planned : inspect(site, ctx.platform, chosen, ctx.sys);
+    return { code: await carryOut(ctx, out, flags, site, inspection, written), written };
   } finally {
     lock.release();
   }
@@ -112,8 +129,7 @@ function plannedDirs(ctx: Context, chosen: Target[], site: Site): string[] {
   return [...dirs];
 }
 
-async function applyLocked(ctx: Context, out: Out, flags: ApplyFlags, chosen: Target[], site: Site): Promise<number> {
-  const inspection = inspect(site, ctx.platform, chosen, ctx.sys);
+async function carryOut(ctx: Context, out: Out, flags: ApplyFlags, site: Site, inspection: Inspection, written: FileStatus[]): Promise<number> {
   const report = planApply(inspection, ctx.sys, { force: !!flags.force, check: flags.check !== false });
 
   const where = ctx.sys.root === '/' ? '' : ` under ${ctx.sys.root}`;
@@ -155,7 +171,8 @@ async function applyLocked(ctx: Context, out: Out, flags: ApplyFlags, chosen: Ta
       return problems;
     }
   }
-  const treeChanges = executeApply(report, inspection, ctx.sys, site.source.sha256);
+  const treeChanges = await executeApply(report, inspection, ctx.sys, site.source.sha256);
+  written.push(...report.changes);
   if (pending) out.line(out.paint('green', `Wrote ${pending} change(s).`));
   else out.line('Nothing to do: every file is up to date.');
   if (treeChanges) out.line(`Fixed the owner or mode of ${treeChanges} item(s) in the TFTP tree.`);

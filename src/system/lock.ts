@@ -25,6 +25,8 @@ export class LockBusyError extends Error {
 export interface Lock {
   /** when the lock was taken (ms since the epoch): temp files older than this are stale */
   since: number;
+  /** another apply held it first: what was read before may have changed */
+  waited: boolean;
   release(): void;
 }
 
@@ -67,6 +69,7 @@ export function acquireLock(path: string, waitMs = 5000): Lock {
     closeSync(fd);
   }
   const deadline = Date.now() + waitMs;
+  let waited = false;
   try {
     for (;;) {
       try {
@@ -74,6 +77,7 @@ export function acquireLock(path: string, waitMs = 5000): Lock {
         const since = Date.now();
         return {
           since,
+          waited,
           release: () => {
             try {
               unlinkSync(path);
@@ -104,6 +108,7 @@ export function acquireLock(path: string, waitMs = 5000): Lock {
         continue;
       }
       if (Date.now() >= deadline) throw new LockBusyError(path, holder);
+      waited = true;
       sleep(100);
     }
   } finally {

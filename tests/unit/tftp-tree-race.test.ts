@@ -4,11 +4,14 @@
 // or mode. Needs root (chown); skipped otherwise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, chmodSync, chownSync, closeSync, fchmodSync, fchownSync, linkSync, openSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixTree } from '../../src/system/tree';
+import { checkTree } from '../../src/system/treecheck';
+import { checkFiles } from '../../src/status/files';
+import type { FileStatus } from '../../src/system/inspect';
 
 const isRoot = process.getuid?.() === 0;
 const ROUNDS = 400;
@@ -168,6 +171,38 @@ test('set-id bits are cleared, even on a file already owned by the TFTP user', {
     chmodSync(join(tftp, 'bin/suid'), 0o4755);
     assert.equal(fixTree(tftp, 65534, 65534).skipped, 1);
     assert.equal(mode('bin/suid'), '4755');
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('status and the fix share one rule: a hard-linked unreadable file gets advice that fixes it', { skip: !isRoot && 'needs root (chown)' }, () => {
+  const base = mkdtempSync(join(tmpdir(), 'ltsp-advice-'));
+  try {
+    const tftp = join(base, 'tftpboot');
+    mkdirSync(join(tftp, 'lts'), { recursive: true });
+    writeFileSync(join(tftp, 'lts/vmlinuz'), 'kernel', { mode: 0o600 });
+    chmodSync(join(tftp, 'lts/vmlinuz'), 0o600);
+    linkSync(join(tftp, 'lts/vmlinuz'), join(base, 'vmlinuz-elsewhere'));
+    writeFileSync(join(tftp, 'closed'), 'x', { mode: 0o600 });
+    chmodSync(join(tftp, 'closed'), 0o600);
+    fixTree(tftp, 65534, 65534);
+    // the fix leaves the hard-linked file alone; status must not send the admin back to it
+    const check = checkTree(tftp)!;
+    assert.equal(check.unreadable, 0);
+    assert.equal(check.stuck, 1);
+    assert.equal(check.stuckExample, 'lts/vmlinuz');
+    const status: FileStatus = { target: 'tftp-tree', path: tftp, kind: 'tree', state: 'current', current: null, desired: null, item: { kind: 'tree', path: tftp, owner: 'nobody', group: 'nogroup' } };
+    const [row] = checkFiles([status], 'ltspcfg-ts', { [tftp]: check });
+    assert.equal(row.state, 'unreadable');
+    assert.match(row.detail, /hard-linked/);
+    assert.equal(row.steps.length, 1);
+    // the advice, run as given, makes the tree whole
+    const done = spawnSync('sh', ['-c', row.steps[0].command.replace(/&& ltspcfg-ts apply --only tftp-tree$/, '')]);
+    assert.equal(done.status, 0, String(done.stderr));
+    fixTree(tftp, 65534, 65534);
+    assert.deepEqual({ ...checkTree(tftp)!, seen: 0 }, { seen: 0, unreadable: 0, stuck: 0, truncated: false });
+    assert.equal(lstatSync(join(base, 'vmlinuz-elsewhere')).mode & 0o777, 0o600, 'the other name keeps its mode');
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
