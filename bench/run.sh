@@ -9,6 +9,7 @@ node bench/cold-start.mjs
 node bench/apply-scale.mjs
 node bench/dhcpd-render.mjs
 node bench/durable-writes.mjs
+node bench/hostile-input.mjs
 if [ "$(id -u)" = 0 ]; then
 	node bench/ltsp-yardstick.mjs
 	bash bench/dhcp-boot-storm.sh

@@ -107,10 +107,10 @@ export async function applyPlan(ctx: Context, out: Out, flags: ApplyFlags, plann
     return { code: 1, written };
   }
   try {
-    const stale = removeStaleTemps(plannedDirs(ctx, chosen, site), lock.since);
-    for (const t of stale) out.line(`  ${'clean'.padEnd(8)}${t}  (a temporary file left by an interrupted apply)`);
     // a plan made before another apply finished is made again
     const inspection = planned && !lock.waited ? planned : inspect(site, ctx.platform, chosen, ctx.sys);
+    const stale = removeStaleTemps(plannedDirs(ctx, inspection), lock.since);
+    for (const t of stale) out.line(`  ${'clean'.padEnd(8)}${t}  (a temporary file left by an interrupted apply)`);
     return { code: await carryOut(ctx, out, flags, site, inspection, written), written };
   } finally {
     lock.release();
@@ -118,14 +118,13 @@ export async function applyPlan(ctx: Context, out: Out, flags: ApplyFlags, plann
 }
 
 /** Every directory apply writes in (on this machine): where a stale temporary file may lie. */
-function plannedDirs(ctx: Context, chosen: Target[], site: Site): string[] {
+function plannedDirs(ctx: Context, inspection: Inspection): string[] {
   const dirs = new Set<string>([dirname(ctx.sys.path(STATE_FILE))]);
-  for (const t of chosen)
-    for (const item of t.plan(site, ctx.platform)) {
-      if (item.kind === 'dir' || item.kind === 'tree') continue;
-      dirs.add(dirname(ctx.sys.path(item.path)));
-      dirs.add(dirname(ctx.sys.path(BACKUP_DIR + item.path)));
-    }
+  for (const f of inspection.files) {
+    if (f.kind === 'dir' || f.kind === 'tree') continue;
+    dirs.add(dirname(ctx.sys.path(f.path)));
+    dirs.add(dirname(ctx.sys.path(BACKUP_DIR + f.path)));
+  }
   return [...dirs];
 }
 
