@@ -22,6 +22,7 @@
 import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
 import type { Checker, PlannedItem, Target } from '../types';
+import { nfsRootSpec } from '../exports';
 import template from './dhcpd.conf.hbs';
 
 export const DHCPD_CONF = '/etc/dhcp/dhcpd.conf';
@@ -47,11 +48,6 @@ export function dhcpdConfPath(site: Site): string | null {
     default:
       return null;
   }
-}
-
-/** SERVER:PATH, what root-path and nfsroot= carry. */
-export function nfsRootSpec(site: Site): string {
-  return `${site.server.address}:${site.nfs.root}`;
 }
 
 /**
@@ -164,6 +160,7 @@ function manualSettings(site: Site): string[] {
 export const dhcpd: Target = {
   name: 'dhcpd',
   summary: 'ISC dhcpd configuration: /etc/dhcp/dhcpd.conf (primary) or /etc/dhcp/dhcpd.1067.conf (port-1067, nfsroot)',
+  whyNoFile: (site) => (dhcpdConfPath(site) ? undefined : `dhcp.mode = "${site.dhcp.mode}" runs no dhcpd (only primary, port-1067 and nfsroot do)`),
   plan(site): PlannedItem[] {
     const path = dhcpdConfPath(site);
     if (!path) return [];

@@ -14,6 +14,7 @@ import { posix } from 'node:path';
 import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
 import type { CopiedFile, Directory, Platform, PlannedItem, Target, WholeFile } from '../types';
+import { nfsRootSpec } from '../exports';
 import template from './pxelinux.cfg.hbs';
 
 const HINT = 'emerge --ask sys-boot/syslinux';
@@ -53,7 +54,7 @@ function serial(site: Site): { port: number; baud: number; console: string } | u
 
 /** The kernel command line for every client, or for one host. */
 export function appendLine(site: Site, host?: Host): string {
-  const parts = ['root=/dev/nfs', `nfsroot=${site.server.address}:${site.nfs.root}`, 'ip=dhcp'];
+  const parts = ['root=/dev/nfs', `nfsroot=${nfsRootSpec(site)}`, 'ip=dhcp'];
   const con = serial(site);
   if (con) parts.push('console=tty0', `console=${con.console}`);
   if (site.boot.kernelAppend) parts.push(site.boot.kernelAppend);
@@ -91,6 +92,8 @@ function config(site: Site, host?: Host): string {
 export const pxelinux: Target = {
   name: 'pxelinux',
   summary: 'the PXE boot tree: pxelinux.0 and its modules, pxelinux.cfg/default and per-host files',
+  // always at least one file
+  whyNoFile: () => undefined,
   plan(site, platform) {
     const dir = bootDir(site);
     const owner = { owner: site.tftp.user, group: site.tftp.group };
