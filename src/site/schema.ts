@@ -3,7 +3,7 @@
 // completion list its keys, and the type of the validated site is derived from it
 // (SchemaValues below, Site in types.ts). Cross-key rules live in src/site/rules/.
 
-export type Scalar = 'string' | 'integer' | 'boolean';
+type Scalar = 'string' | 'integer' | 'boolean';
 
 /** How a string value is checked and normalised before it can reach a template. */
 export type StringKind =

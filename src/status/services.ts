@@ -8,14 +8,14 @@ import { syslogDaemon } from '../targets/syslog';
 import { checkPackage, installStep, type PackageCheck, type PackageNeed } from './packages';
 import type { Health, Step, SystemFacts } from './types';
 
-export interface ServiceIssue {
+interface ServiceIssue {
   health: Health;
   /** what is wrong, for the detail column */
   text: string;
   step: Step;
 }
 
-export interface ServiceNeed {
+interface ServiceNeed {
   /** the OpenRC service name, e.g. "dhcpd.1067" */
   service: string;
   /** what the site uses it for */
@@ -37,16 +37,16 @@ export function serviceName(need: ServiceNeed, runlevel: string[]): string {
   return runlevel.find((s) => s.startsWith(`${need.service}.`)) ?? need.service;
 }
 
-export const OWN_PACKAGE = 'net-misc/ltsp-ts';
+const OWN_PACKAGE = 'net-misc/ltsp-ts';
 const DHCP: PackageNeed = { atom: 'net-misc/dhcp', use: ['server'] };
 const TFTP_HPA: PackageNeed = { atom: 'net-ftp/tftp-hpa' };
 
 const SYSLOG_PACKAGES: Record<SyslogDaemon, string> = { 'syslog-ng': 'app-admin/syslog-ng', rsyslog: 'app-admin/rsyslog', sysklogd: 'app-admin/sysklogd' };
 const DISPLAY_MANAGER_PACKAGES: Record<DisplayManager, string> = { gdm: 'gnome-base/gdm', lightdm: 'x11-misc/lightdm', xdm: 'x11-apps/xdm' };
 /** installs /etc/init.d/display-manager, which starts $DISPLAYMANAGER */
-export const DISPLAY_MANAGER_INIT = 'gui-libs/display-manager-init';
+const DISPLAY_MANAGER_INIT = 'gui-libs/display-manager-init';
 
-export const FIREWALL_PACKAGES = { nftables: 'net-firewall/nftables', iptables: 'net-firewall/iptables' } as const;
+const FIREWALL_PACKAGES = { nftables: 'net-firewall/nftables', iptables: 'net-firewall/iptables' } as const;
 
 /** Every package a site may need, so that src/system reads them all at once. */
 export const ALL_ATOMS: string[] = [

@@ -9,7 +9,7 @@ export type Health = 'ok' | 'problem' | 'unknown';
  * When a command comes in the plan of next steps: fix site.toml or a system
  * file first, then install, write the configs, enable, start.
  */
-export type Phase = 'edit' | 'install' | 'configure' | 'enable' | 'start';
+type Phase = 'edit' | 'install' | 'configure' | 'enable' | 'start';
 export const PHASES: Phase[] = ['edit', 'install', 'configure', 'enable', 'start'];
 
 export interface Step {

@@ -7,7 +7,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import type { SystemRoot } from './fsroot';
 
-export const VDB = '/var/db/pkg';
+const VDB = '/var/db/pkg';
 
 /** The file's text; null when it is missing or cannot be read (a question unanswered, not an error). */
 function readText(sys: SystemRoot, path: string): string | null {
@@ -17,7 +17,7 @@ function readText(sys: SystemRoot, path: string): string | null {
     return null;
   }
 }
-export const DISPLAY_MANAGER_CONF = '/etc/conf.d/display-manager';
+const DISPLAY_MANAGER_CONF = '/etc/conf.d/display-manager';
 export const NETIFRC_CONF = '/etc/conf.d/net';
 
 /** One installed version of a package, from ROOT/var/db/pkg/<cat>/<pn>-<ver>/. */

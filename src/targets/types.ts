@@ -71,7 +71,7 @@ export interface Directory {
  * owned by owner:group, files world-readable, directories traversable; symlinks
  * are never followed and nothing outside the tree is changed.
  */
-export interface TreeOwnership {
+interface TreeOwnership {
   kind: 'tree';
   path: string;
   owner: string;

@@ -26,9 +26,9 @@ import { nfsRootSpec } from '../exports';
 import template from './dhcpd.conf.hbs';
 
 export const DHCPD_CONF = '/etc/dhcp/dhcpd.conf';
-export const DHCPD_1067_CONF = '/etc/dhcp/dhcpd.1067.conf';
+const DHCPD_1067_CONF = '/etc/dhcp/dhcpd.1067.conf';
 /** Etherboot's magic value in option 128: the ROM reads options 128 and up only when it is there. */
-export const ETHERBOOT_MAGIC = 'e4:45:74:68:00:00';
+const ETHERBOOT_MAGIC = 'e4:45:74:68:00:00';
 
 /**
  * `dhcpd -t` only parses the file: it reads the config (and /etc/services), writes
@@ -38,7 +38,7 @@ export const ETHERBOOT_MAGIC = 'e4:45:74:68:00:00';
 export const dhcpdChecker: Checker = { program: 'dhcpd', args: ['-t', '-4', '-cf', '{}'], label: 'dhcpd -t' };
 
 /** The file this site's dhcpd reads, or null when ltsp-ts runs no dhcpd. */
-export function dhcpdConfPath(site: Site): string | null {
+function dhcpdConfPath(site: Site): string | null {
   switch (site.dhcp.mode) {
     case 'primary':
       return DHCPD_CONF;
@@ -99,7 +99,7 @@ const ABOUT: Record<string, string[]> = {
 };
 
 /** The whole dhcpd.conf for a site whose mode runs a dhcpd. */
-export function renderDhcpdConf(site: Site): string {
+function renderDhcpdConf(site: Site): string {
   const path = dhcpdConfPath(site);
   if (!path) throw new Error(`dhcp.mode "${site.dhcp.mode}" runs no dhcpd`);
   const primary = site.dhcp.mode === 'primary';

@@ -9,7 +9,7 @@ import { generatedHeader, render } from '../template';
 import type { Checker, PlannedItem, Target } from '../types';
 import template from './dnsmasq.conf.hbs';
 
-export const DNSMASQ_CONF = '/etc/dnsmasq.d/ltsp-ts.conf';
+const DNSMASQ_CONF = '/etc/dnsmasq.d/ltsp-ts.conf';
 
 /** --test only parses the options: no socket, no lease file, no pid file. */
 export const dnsmasqChecker: Checker = { program: 'dnsmasq', args: ['--test', '--conf-file={}'], label: 'dnsmasq --test' };
@@ -18,7 +18,7 @@ const KNOWN = 'ltsp';
 const OWN = 'ltsp-own';
 const hostTag = (name: string) => `ltsp-${name}`;
 
-export function renderDnsmasqConf(site: Site): string {
+function renderDnsmasqConf(site: Site): string {
   const own = site.hosts.filter((h) => h.filename);
   const bootUnknown = site.dhcp.bootUnknownClients;
   // the catch-all service: listed hosts only, or everyone but the hosts with a file of their own

@@ -129,7 +129,7 @@ export function iptablesEdit(site: Site): FileEdit {
     edit(current) {
       const text = current ?? '';
       const finalNewline = text === '' || text.endsWith('\n');
-      const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').filter((l, i, all) => !(all.length === 1 && l === '') && !ours(l));
+      const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').filter((l, _i, all) => !(all.length === 1 && l === '') && !ours(l));
       let start = lines.findIndex((l) => l.trim() === '*filter');
       if (start < 0) {
         if (current === null) lines.push(generatedHeader('#', site).trimEnd());

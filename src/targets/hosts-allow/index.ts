@@ -6,7 +6,7 @@ import { markedBlock } from '../edits';
 import type { Target } from '../types';
 import { clientSubnets, wrappersPattern } from '../subnets';
 
-export const HOSTS_ALLOW_DAEMONS = ['rpcbind', 'portmap', 'mountd'];
+const HOSTS_ALLOW_DAEMONS = ['rpcbind', 'portmap', 'mountd'];
 
 export const hostsAllow: Target = {
   name: 'hosts-allow',

@@ -33,7 +33,7 @@ function candidates(file: string, platform: Platform): string[] {
 }
 
 /** The directory pxelinux uses as its path prefix: that of boot.pxe_filename. */
-export function bootDir(site: Site): string {
+function bootDir(site: Site): string {
   return posix.dirname(site.boot.pxeFilename);
 }
 
@@ -53,7 +53,7 @@ function serial(site: Site): { port: number; baud: number; console: string } | u
 }
 
 /** The kernel command line for every client, or for one host. */
-export function appendLine(site: Site, host?: Host): string {
+function appendLine(site: Site, host?: Host): string {
   const parts = ['root=/dev/nfs', `nfsroot=${nfsRootSpec(site)}`, 'ip=dhcp'];
   const con = serial(site);
   if (con) parts.push('console=tty0', `console=${con.console}`);

@@ -16,7 +16,7 @@
 import type { SyslogDaemon } from '../../site/schema';
 import type { Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
-import type { Checker, FileEdit, Platform, PlannedItem, Target } from '../types';
+import type { Checker, FileEdit, PlannedItem, Target } from '../types';
 import { markedBlock } from '../edits';
 import { namedKeys, shellOptions } from '../edits-keys';
 import { clientSubnets, subnetRange } from '../subnets';

@@ -16,7 +16,7 @@ import { generatedHeader } from '../template';
 import type { Platform, PlannedItem, Target } from '../types';
 import { clientSubnets, xaccessPatterns } from '../subnets';
 
-export const XDMCP_DEFAULT_PORT = 177;
+const XDMCP_DEFAULT_PORT = 177;
 
 export const GDM_CUSTOM = '/etc/gdm/custom.conf';
 export const LIGHTDM_DROPIN = '/etc/lightdm/lightdm.conf.d/50-ltsp-ts.conf';
@@ -33,7 +33,7 @@ function isKnown(dm: string | undefined): dm is DisplayManager {
 }
 
 /** Xaccess entries: the thin clients by name, then every address of the subnets as patterns. */
-export function xaccessEntries(site: Site): string[] {
+function xaccessEntries(site: Site): string[] {
   const names = site.hosts.filter((h) => h.address).map((h) => h.name);
   return [...names, ...clientSubnets(site).flatMap(xaccessPatterns)];
 }

@@ -11,10 +11,10 @@ import type { Target } from '../types';
 import template from './tftp.xinetd.hbs';
 
 /** seconds an xinetd-spawned in.tftpd waits for another request before it exits (-t) */
-export const XINETD_LINGER = 30;
+const XINETD_LINGER = 30;
 
 /** in.tftpd's arguments under xinetd: the socket comes from xinetd, so no -L, -a or port. */
-export function xinetdArgs(site: Site): string {
+function xinetdArgs(site: Site): string {
   const t = site.tftp;
   const args = ['-s', t.root, '-u', t.user, '-t', String(XINETD_LINGER), '-B', String(t.blocksize)];
   if (t.dataPorts) args.push('-R', `${t.dataPorts[0]}:${t.dataPorts[1]}`);
