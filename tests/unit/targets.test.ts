@@ -21,6 +21,7 @@ const cases: { name: string; text: string; platform: Platform }[] = [
     text: readFileSync(WIKI, 'utf8').replace('[tftp]\n', '[tftp]\nlauncher = "xinetd"\n') + '\n[firewall]\nenabled = true\n[syslog]\ndaemon = "sysklogd"\nudp_port = 0\n',
     platform: { gentoo: true },
   },
+  { name: 'iPXE over HTTP', text: readFileSync(WIKI, 'utf8').replace('[boot]\n', '[boot]\nloader = "ipxe"\n') + '\n[http]\nenabled = true\n', platform: { gentoo: true } },
 ];
 
 test('whyNoFile gives a reason exactly when the plan holds no file, for every target', () => {
