@@ -35,7 +35,7 @@ export interface SiteProblem {
   expected: string;
 }
 
-export function formatProblem(p: SiteProblem): string {
+function formatProblem(p: SiteProblem): string {
   // user text (a file name, a quoted key) may hold a newline: the message stays one line
   const key = p.key ? `${escapeControl(p.key)}: ` : '';
   return `${escapeControl(p.file)}:${p.position.line}:${p.position.col}: ${key}${escapeControl(p.problem)}; ${escapeControl(p.expected)}`;

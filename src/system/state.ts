@@ -10,7 +10,7 @@ export const BACKUP_DIR = '/var/lib/ltsp-ts/backup';
 /** about 250 bytes a file: room for far more than 20,000 hosts */
 const MAX_STATE_BYTES = 64 * 1024 * 1024;
 
-export interface FileRecord {
+interface FileRecord {
   target: string;
   /** sha256 of the file written (whole files) or of the block it owns (edits) */
   sha256: string;
