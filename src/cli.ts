@@ -14,6 +14,7 @@ const commands = {
   render: () => require('./commands/render') as typeof import('./commands/render'),
   check: () => require('./commands/check') as typeof import('./commands/check'),
   get: () => require('./commands/get') as typeof import('./commands/get'),
+  image: () => require('./commands/image') as typeof import('./commands/image'),
   targets: () => require('./targets') as typeof import('./targets'),
 };
 
@@ -97,6 +98,15 @@ export function buildProgram(exit: (code: number) => void): Command {
       const loaded = commands.context().loadSite(ctx);
       process.stdout.write(commands.get().runGet(loaded, key) + '\n');
       exit(0);
+    });
+
+  globals(program.command('image'))
+    .description('build the [[image]]s: squashfs of the root (nbd), kernel and initramfs in the TFTP root')
+    .argument('[names...]', 'only these images (default: all)')
+    .option('--check', 'only tell whether the images are built and complete (exit 1 if not)')
+    .action(async (names: string[], _o, cmd: Command) => {
+      const { opts, ctx, out } = setup(cmd);
+      exit(await commands.image().runImage(ctx, out, names, { check: !!opts.check }));
     });
 
   globals(program.command('targets'))

@@ -31,6 +31,8 @@ async function main(): Promise<void> {
     if (e instanceof UsageError) fail(2, `ltspcfg-ts: ${e.message}`);
     const { RenderError } = require('./commands/render') as typeof import('./commands/render');
     if (e instanceof RenderError) fail(1, `ltspcfg-ts: ${e.message}`);
+    const { ImageError } = require('./system/image') as typeof import('./system/image');
+    if (e instanceof ImageError) fail(1, `ltspcfg-ts: ${e.message}`);
     const { WriteError } = require('./system/write') as typeof import('./system/write');
     if (e instanceof WriteError) fail(1, `ltspcfg-ts: cannot write ${e.message}; nothing was changed`);
     fail(1, `ltspcfg-ts: ${(e as Error).stack ?? e}`);

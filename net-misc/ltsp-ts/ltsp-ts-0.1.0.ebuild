@@ -22,7 +22,9 @@ RDEPEND="
 	net-fs/nfs-utils
 	net-ftp/tftp-hpa[server(+)]
 	net-misc/dhcp[server]
+	sys-block/nbd
 	sys-boot/syslinux
+	sys-fs/squashfs-tools[zstd]
 	dnsmasq? ( net-dns/dnsmasq )
 	rsyslog? ( app-admin/rsyslog )
 	syslog-ng? ( app-admin/syslog-ng )
@@ -35,7 +37,7 @@ src_install() {
 	dosym -r /usr/lib/ltsp-ts/ltspcfg-ts.js /usr/bin/ltspcfg-ts
 
 	local service
-	for service in dhcpd.1067 ltsp-tftpd; do
+	for service in dhcpd.1067 ltsp-nbd ltsp-tftpd; do
 		newinitd "init.d/${service}" "${service}"
 		newconfd "conf.d/${service}" "${service}"
 	done
@@ -63,7 +65,10 @@ pkg_postinst() {
 		elog "  ltspcfg-ts --gentoo"
 		elog "  rc-update add dhcpd.1067 default && rc-service dhcpd.1067 start"
 		elog "  rc-update add ltsp-tftpd default && rc-service ltsp-tftpd start"
+		elog "  ltspcfg-ts image"
+		elog "  rc-update add ltsp-nbd default && rc-service ltsp-nbd start"
 		elog "The first shows what the server lacks and writes every configuration file;"
-		elog "dhcpd.1067 serves the port-1067 and nfsroot DHCP modes."
+		elog "dhcpd.1067 serves the port-1067 and nfsroot DHCP modes; ltspcfg-ts image"
+		elog "builds the [[image]] client roots that ltsp-nbd serves."
 	fi
 }

@@ -1,6 +1,6 @@
 // The validated site: what every target receives. Every string in it has passed
 // its StringKind check in validate.ts, so templates may print it as is.
-import type { DhcpMode } from './schema';
+import type { DhcpMode, ImageServe } from './schema';
 
 export interface Subnet {
   /** network address, e.g. 192.168.0.0 */
@@ -29,6 +29,16 @@ export interface Host {
   nfsroot: boolean;
   filename?: string;
   kernelAppend?: string;
+  /** the image this host boots (its own, its group's or the default); absent without [[image]] */
+  image?: string;
+}
+
+/** A client root and how it is served ([[image]]). */
+export interface Image {
+  name: string;
+  root: string;
+  serve: ImageServe;
+  default: boolean;
 }
 
 export interface Group {
@@ -83,6 +93,9 @@ export interface Site {
   syslog: { daemon: 'auto' | 'syslog-ng' | 'rsyslog' | 'sysklogd'; udpPort: number; tcpPort: number; logDir: string };
   xdmcp: { enabled: boolean; displayManager: 'auto' | 'gdm' | 'lightdm' | 'xdm'; port: number };
   firewall: { enabled: boolean; backend: 'nftables' | 'iptables' };
+  /** [[image]] entries in file order; exactly one has default = true when any exist */
+  images: Image[];
+  nbd: { port: number; dir: string };
   /** [[group]] entries in file order, then one unnamed group for top-level [[host]] entries is NOT made: see `hosts` */
   groups: Group[];
   /** every host: grouped ones in file order, then top-level [[host]] entries */

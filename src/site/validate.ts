@@ -7,6 +7,7 @@ import type { SiteProblem } from './errors';
 import { siteSchema, type KeySpec, type StringKind, type TableSpec } from './schema';
 import { broadcastOf, formatIPv4, inCidr, maskOf, parseCidr, parseIPv4 } from './ipv4';
 import type { Group, Host, Site, Subnet } from './types';
+import { buildImages } from './images';
 
 type Table = Record<string, unknown>;
 
@@ -430,6 +431,7 @@ export function buildSite(ctx: Ctx, t: Table, source: Site['source']): Site {
     lts.push({ name: section, entries: out });
   }
   lts.sort((a, b) => (a.name === 'Default' ? -1 : b.name === 'Default' ? 1 : 0));
+  const imaging = buildImages(t, hosts, (key, problem, expected) => report(ctx, key, problem, expected), dangerousRoot);
 
   return {
     source,
@@ -480,6 +482,7 @@ export function buildSite(ctx: Ctx, t: Table, source: Site['source']): Site {
     },
     xdmcp: { enabled: xdmcp.enabled as boolean, displayManager: xdmcp.display_manager as Site['xdmcp']['displayManager'], port: xdmcp.port as number },
     firewall: { enabled: firewall.enabled as boolean, backend: firewall.backend as Site['firewall']['backend'] },
+    ...imaging,
     groups,
     hosts,
   };

@@ -13,8 +13,9 @@ import { syslog } from './syslog';
 import { xdmcp } from './xdmcp';
 import { firewall } from './firewall';
 import { hostsAllow } from './hosts-allow';
+import { nbdServer } from './nbd-server';
 
-export const targets: Target[] = [ltsConf, hosts, tftpTree, pxelinux, xinetd, dhcpd, dnsmasq, exportsTarget, syslog, xdmcp, firewall, hostsAllow];
+export const targets: Target[] = [ltsConf, hosts, tftpTree, pxelinux, xinetd, dhcpd, dnsmasq, exportsTarget, nbdServer, syslog, xdmcp, firewall, hostsAllow];
 
 export function findTarget(name: string): Target | undefined {
   return targets.find((t) => t.name === name);

@@ -15,6 +15,7 @@ import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
 import type { CopiedFile, Directory, Platform, PlannedItem, Target, WholeFile } from '../types';
 import template from './pxelinux.cfg.hbs';
+import { imageBoot } from '../image/boot';
 
 const HINT = 'emerge --ask sys-boot/syslinux';
 
@@ -53,7 +54,9 @@ function serial(site: Site): { port: number; baud: number; console: string } | u
 
 /** The kernel command line for every client, or for one host. */
 export function appendLine(site: Site, host?: Host): string {
-  const parts = ['root=/dev/nfs', `nfsroot=${site.server.address}:${site.nfs.root}`, 'ip=dhcp'];
+  // an [[image]] boots the generated initramfs, which finds its root itself
+  const image = imageBoot(site, host);
+  const parts = image ? [...image.append] : ['root=/dev/nfs', `nfsroot=${site.server.address}:${site.nfs.root}`, 'ip=dhcp'];
   const con = serial(site);
   if (con) parts.push('console=tty0', `console=${con.console}`);
   if (site.boot.kernelAppend) parts.push(site.boot.kernelAppend);
@@ -75,6 +78,7 @@ function differs(site: Site, host: Host): boolean {
 function config(site: Site, host?: Host): string {
   const header = generatedHeader('#', site).trimEnd();
   const con = serial(site);
+  const image = imageBoot(site, host);
   return render(template, {
     header,
     forHost: host ? `${host.name} (${host.mac})` : false,
@@ -82,8 +86,8 @@ function config(site: Site, host?: Host): string {
     menu: site.boot.timeout > 0,
     label: site.boot.menuLabel,
     timeout: site.boot.timeout,
-    kernel: pxelinuxPath(site, site.boot.kernel),
-    initrd: site.boot.initrd ? pxelinuxPath(site, site.boot.initrd) : false,
+    kernel: pxelinuxPath(site, image ? image.kernel : site.boot.kernel),
+    initrd: image ? pxelinuxPath(site, image.initrd) : site.boot.initrd ? pxelinuxPath(site, site.boot.initrd) : false,
     append: appendLine(site, host),
   });
 }
