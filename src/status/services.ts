@@ -63,6 +63,7 @@ export const ALL_ATOMS: string[] = [
   DISPLAY_MANAGER_INIT,
   ...Object.values(FIREWALL_PACKAGES),
   'sys-boot/syslinux',
+  'sys-block/nbd',
 ];
 
 const installed = (facts: SystemFacts, atom: string) => (facts.packages[atom] ?? []).length > 0;
@@ -153,6 +154,8 @@ export function requiredServices(site: Site, facts: SystemFacts): ServiceNeed[] 
   }
   needs.push(plain('rpcbind', 'RPC port mapper for NFS (the wiki\'s portmap)', [{ atom: 'net-nds/rpcbind' }]));
   needs.push(plain('nfs', 'NFS: the clients\' root and swap files', [{ atom: 'net-fs/nfs-utils' }]));
+  if (site.images.some((img) => img.serve === 'nbd'))
+    needs.push(plain('ltsp-nbd', 'NBD: the squashfs images of the clients\' roots', [{ atom: 'sys-block/nbd' }, { atom: OWN_PACKAGE }], OWN_PACKAGE));
 
   const syslog = chooseSyslog(site, facts);
   const logger = plain(syslog.daemon, `the clients' logs (${syslog.how})`, [{ atom: SYSLOG_PACKAGES[syslog.daemon] }]);

@@ -13,7 +13,7 @@ import { elfInterpreter, findIn, neededLibraries, type RootKernel } from './root
 
 export interface InitramfsEntry {
   path: string;
-  kind: 'file' | 'dir' | 'char';
+  kind: 'file' | 'dir' | 'char' | 'symlink';
   mode: number;
   data?: Buffer;
   /** for 'char': major, minor */
@@ -128,6 +128,8 @@ export function initramfsEntries(input: InitramfsInput): InitramfsEntry[] {
   }
   if (!busybox) throw new Error(`no static busybox in the root ${root} (nor on this server); install sys-apps/busybox[static] (Debian: busybox-static) into the root`);
   file('/bin/busybox', readFileSync(busybox), 0o755);
+  // the scripts' #! line, before /init has installed the other applets
+  entries.set('/bin/sh', { path: '/bin/sh', kind: 'symlink', mode: 0o777, data: Buffer.from('busybox') });
 
   if (input.nbd) {
     const client = findIn(root, ['/usr/sbin/nbd-client', '/sbin/nbd-client', '/usr/bin/nbd-client']);
@@ -170,7 +172,7 @@ export function cpioGzip(entries: InitramfsEntry[]): Buffer {
   let ino = 1;
   for (const e of entries) {
     const name = e.path.replace(/^\//, '');
-    const type = e.kind === 'dir' ? 0o040000 : e.kind === 'char' ? 0o020000 : 0o100000;
+    const type = { dir: 0o040000, char: 0o020000, symlink: 0o120000, file: 0o100000 }[e.kind];
     put(name, type | e.mode, e.data ?? Buffer.alloc(0), ino++, e.dev, e.kind === 'dir' ? 2 : 1);
   }
   put('TRAILER!!!', 0, Buffer.alloc(0), 0, [0, 0], 1);

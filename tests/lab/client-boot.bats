@@ -71,6 +71,34 @@ served() {
 	}
 }
 
+# Boots the client to the greeter ($1: nbd | nfs) and asserts every step
+# through the generated configs and services; the console taken while the
+# initramfs works must not pass for a greeter.
+boot_to_greeter() {
+	local kind=$1
+	pxe_ra "$BOOT_LIMIT"
+	client_start "$kind"
+	client_wait_serial 'ltsp-init: (DHCP|root)' "$BOOT_LIMIT" || { show_logs; false; }
+	client_shot "$T/console-$kind.png"
+	run client_greeter "$T/console-$kind.png"
+	echo "console: $output"
+	[ "$status" = 1 ]
+
+	client_wait_screen 0 "$BOOT_LIMIT" || { echo "last screen: ${CLIENT_SEEN:-none}"; show_logs; false; }
+	echo "QEMU start to greeter ($kind): $CLIENT_SHOT_S s at ${CLIENT_RAM} MB ($CLIENT_SEEN)"
+	cp "$CLIENT_SHOT" "$T/greeter-$kind.png"
+	client_log | grep -a 'ltsp-' | head -n 30
+
+	served pxelinux.0
+	served "pxelinux.cfg/01-${PXE_MAC//:/-}"
+	served ltsp/lab/vmlinuz
+	served ltsp/lab/initrd.img
+	served ltsp/lts.conf
+	grep -q "DHCPACK on $PXE_HOST_ADDR to $PXE_MAC" "$T/dhcpd.log"
+	client_log | grep -aq "ltsp-init: lts.conf from $PXE_SERVER"
+	client_log | grep -aq "ltsp-session: starting X: XDMCP query to $PXE_SERVER"
+}
+
 @test "nbd: the client boots the image ltspcfg-ts built, from ltsp-nbd, to xdm's greeter" {
 	client_site nbd
 	client_generate
@@ -84,33 +112,10 @@ served() {
 	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
 	client_nbd_service
 	client_xdm
-	pxe_ra "$BOOT_LIMIT"
-	client_start nbd
-
-	# the text console, while the initramfs works: not a greeter
-	client_wait_serial 'ltsp-init: (DHCP|root)' "$BOOT_LIMIT" || { show_logs; false; }
-	client_shot "$T/console.png"
-	run client_greeter "$T/console.png"
-	echo "console: $output"
-	[ "$status" = 1 ]
-
-	client_wait_screen 0 "$BOOT_LIMIT" || { echo "last screen: ${CLIENT_SEEN:-none}"; show_logs; false; }
-	echo "QEMU start to greeter: $CLIENT_SHOT_S s at ${CLIENT_RAM} MB ($CLIENT_SEEN)"
-	cp "$CLIENT_SHOT" "$T/greeter.png"
+	boot_to_greeter nbd
 	[ -z "${LTSP_GREETER_PNG:-}" ] || cp "$CLIENT_SHOT" "$LTSP_GREETER_PNG"
-	client_log | grep -a 'ltsp-' | head -n 30
-
-	# every step through the generated configs and services
-	served pxelinux.0
-	served "pxelinux.cfg/01-${PXE_MAC//:/-}"
-	served ltsp/lab/vmlinuz
-	served ltsp/lab/initrd.img
-	served ltsp/lts.conf
-	grep -q "DHCPACK on $PXE_HOST_ADDR to $PXE_MAC" "$T/dhcpd.log"
 	client_log | grep -aq "ltsp.root=nbd:$PXE_SERVER:10809:lab"
 	client_log | grep -aq "ltsp-init: root: NBD export lab on $PXE_SERVER:10809"
-	client_log | grep -aq "ltsp-init: lts.conf from $PXE_SERVER"
-	client_log | grep -aq "ltsp-session: starting X: XDMCP query to $PXE_SERVER"
 
 	# xdm gone: X resets to its bare root window, which the check refuses
 	kill "$XDM_PID"
@@ -118,4 +123,20 @@ served() {
 	echo "without xdm: $CLIENT_SEEN"
 	cp "$CLIENT_SHOT" "$T/no-greeter.png"
 	kill -0 "$CLIENT_QEMU"
+}
+
+@test "nfs: the client boots the image's root over NFSv4 (Ganesha serving the generated exports) to xdm's greeter" {
+	command -v ganesha.nfsd >/dev/null || skip "nfs-ganesha is not installed"
+	client_site nfs
+	client_generate
+	# the exports target exports the image's root read-only to the subnet
+	grep -qE "^$CLIENT_ROOT	192\.0\.2\.0/24\(ro,.*root_squash\)\$" "$T/sys/etc/exports.d/ltsp-ts.exports"
+	[ ! -e "$T/images/lab.img" ]
+	pxe_tftpd_service
+	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
+	client_ganesha "$T/sys/etc/exports.d/ltsp-ts.exports"
+	client_xdm
+	boot_to_greeter nfs
+	client_log | grep -aq "ltsp.root=nfs:$PXE_SERVER:$CLIENT_ROOT"
+	client_log | grep -aq "ltsp-init: root: NFS $PXE_SERVER:$CLIENT_ROOT"
 }

@@ -17,6 +17,7 @@ import { nbdServer } from '../../src/targets/nbd-server';
 import { ltsConf } from '../../src/targets/lts-conf';
 import { services } from '../../src/targets/firewall/ports';
 import { clientScripts } from '../../src/targets/image';
+import { renderExports } from '../../src/targets/exports';
 import { cpioGzip, initramfsEntries, selectModules } from '../../src/system/initramfs';
 import { findKernel, resolveIn } from '../../src/system/rootfs';
 import { checkRoot, squashfsArgs, verifySquashfs } from '../../src/system/image';
@@ -209,6 +210,7 @@ test('initramfs: a newc archive cpio reads, with /dev/console, busybox, the modu
     assert.match(list.stdout, /^crw------- .* 5, +1 .* dev\/console$/m);
     assert.match(list.stdout, /^-rwxr-xr-x .* init$/m);
     assert.match(list.stdout, /^-rwxr-xr-x .* bin\/busybox$/m);
+    assert.match(list.stdout, /^lrwxrwxrwx .* bin\/sh -> busybox$/m);
     assert.match(list.stdout, /lib\/modules\/6\.1\.0-9-amd64\/kernel\/drivers\/net\/ethernet\/intel\/e1000\/e1000\.ko$/m);
     assert.doesNotMatch(list.stdout, /mlx5|snd/);
     // the same inputs, the same bytes
@@ -274,4 +276,10 @@ test('image --check: a missing, foreign or truncated squashfs is not ready', () 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('exports: an nfs image\'s root is exported read-only beside nfs.root', () => {
+  const text = renderExports(load(TWO));
+  assert.match(text, /^# image gentoo: .*\n\/srv\/ltsp\/gentoo\t192\.0\.2\.0\/24\(ro,sync,no_subtree_check,root_squash\)$/m);
+  assert.doesNotMatch(text, /\/srv\/ltsp\/debian/);
 });

@@ -228,3 +228,46 @@ client_wait_screen() {
 client_log() {
 	sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[()%][0-9A-Za-z@]//g' -e 's/\r//g' "$CLIENT_RAW"
 }
+
+# NFS-Ganesha (NFSv4 only, no rpcbind, no grace period) in the server
+# namespace, standing in for the kernel's nfsd that this machine lacks: one
+# EXPORT block per line of the exports file ltspcfg-ts wrote ($1) whose
+# directory exists, with its clients, ro/rw and root_squash. A mount
+# namespace of its own gives it a private /run.
+client_ganesha() {
+	local exports=$1 conf="$T/ganesha.conf"
+	cat >"$conf" <<-EOF
+		NFS_CORE_PARAM { Protocols = 4; Bind_addr = $PXE_SERVER; Enable_NLM = false; Enable_RQUOTA = false; }
+		NFSv4 { Graceless = true; RecoveryBackend = fs; RecoveryRoot = "$T/ganesha-recovery"; }
+		NFS_KRB5 { Active_krb5 = false; }
+	EOF
+	awk '
+		/^[ \t]*(#|$)/ { next }
+		{
+			path = $1
+			if (system("test -d \"" path "\"") != 0) next
+			n++
+			printf "EXPORT {\n\tExport_Id = %d;\n\tPath = \"%s\";\n\tPseudo = \"%s\";\n\tProtocols = 4;\n\tTransports = TCP;\n\tSecType = sys;\n\tAccess_Type = None;\n\tFSAL { Name = VFS; }\n", n, path, path
+			for (i = 2; i <= NF; i++) {
+				client = $i; opts = $i
+				sub(/\(.*$/, "", client); sub(/^[^(]*\(/, "", opts); sub(/\)$/, "", opts)
+				access = (opts ~ /(^|,)rw(,|$)/) ? "RW" : "RO"
+				squash = (opts ~ /no_root_squash/) ? "No_Root_Squash" : "Root_Squash"
+				printf "\tCLIENT { Clients = %s; Access_Type = %s; Squash = %s; }\n", client, access, squash
+			}
+			print "}"
+		}' "$exports" >>"$conf"
+	mkdir -p "$T/ganesha-recovery"
+	ip netns exec "$SNS" unshare -m --propagation private sh -c \
+		'mount -t tmpfs tmpfs /run && mkdir -p /run/ganesha && exec ganesha.nfsd -F -f "$1" -L "$2" -p /run/ganesha/ganesha.pid -N NIV_EVENT' \
+		ganesha "$conf" "$T/ganesha.log" </dev/null >"$T/ganesha.out" 2>&1 &
+	pxe_track $!
+	local _
+	for _ in $(seq 1 300); do
+		[ -n "$(ip netns exec "$SNS" ss -H -l -t -n "sport = :2049")" ] && return 0
+		sleep 0.1
+	done
+	echo "client-lab: ganesha.nfsd does not listen on 2049" >&2
+	cat "$T/ganesha.out" "$T/ganesha.log" >&2
+	return 1
+}
