@@ -8,7 +8,8 @@ import { clientScripts } from '../targets/image';
 import { imageBootDir } from '../targets/image/boot';
 import { imageFile } from '../targets/nbd-server';
 import { buildSquashfs, checkRoot, ImageError, verifySquashfs, writeBootFiles } from '../system/image';
-import { loadSite, UsageError, type Context } from './context';
+import { loadSite, type Context } from './context';
+import { UsageError } from '../errors';
 import type { Out } from './output';
 
 export interface ImageFlags {
@@ -69,7 +70,7 @@ export async function runImage(ctx: Context, out: Out, names: string[], flags: I
     }
     const t1 = Date.now();
     try {
-      const boot = writeBootFiles(site, ctx.sys, img, check, clientScripts(site, img), SERVER_BUSYBOX);
+      const boot = await writeBootFiles(site, ctx.sys, img, check, clientScripts(site, img), SERVER_BUSYBOX);
       out.line(`  ${boot.kernel}`);
       out.line(`  ${boot.initrd}: ${mib(boot.initrdBytes)} in ${secs(t1)}`);
     } catch (e) {

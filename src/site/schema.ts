@@ -1,6 +1,7 @@
 // The one description of site.toml: every table, every key, its type and default.
-// The loader validates against it, `get` reads through it, and the man page and
-// shell completion list its keys. Cross-key rules (duplicates, subnets) live in validate.ts.
+// The loader validates against it, `get` reads through it, the man page and shell
+// completion list its keys, and the type of the validated site is derived from it
+// (SchemaValues below, Site in types.ts). Cross-key rules live in src/site/rules/.
 
 export type Scalar = 'string' | 'integer' | 'boolean';
 
@@ -52,7 +53,7 @@ export type DhcpMode = (typeof DHCP_MODES)[number];
 export const IMAGE_SERVE = ['nbd', 'nfs'] as const;
 export type ImageServe = (typeof IMAGE_SERVE)[number];
 
-const hostSpec: TableSpec = {
+const hostSpec = {
   doc: 'A thin client, known by its MAC address.',
   keys: {
     name: { type: 'string', of: 'label', required: true, doc: 'host name (a DNS label), also the dhcpd host declaration' },
@@ -67,9 +68,9 @@ const hostSpec: TableSpec = {
     kernel_append: { type: 'string', of: 'kernel-args', doc: 'extra kernel parameters for this host' },
     image: { type: 'string', of: 'label', doc: 'the [[image]] this host boots (default: its group\'s, else the default image)' },
   },
-};
+} as const satisfies TableSpec;
 
-const imageSpec: TableSpec = {
+const imageSpec = {
   doc: 'A client root the thin clients boot: `ltspcfg-ts image` builds its kernel, initramfs and (nbd) squashfs.',
   keys: {
     name: { type: 'string', of: 'label', required: true, doc: 'image name: hosts choose it, and it names its files' },
@@ -77,17 +78,17 @@ const imageSpec: TableSpec = {
     serve: { type: 'enum', values: IMAGE_SERVE, default: 'nbd', doc: 'nbd (a read-only squashfs of the root, by ltsp-nbd) | nfs (the directory, exported read-only)' },
     default: { type: 'boolean', default: false, doc: 'boot this image when a host or group names none (default: the first image)' },
   },
-};
+} as const satisfies TableSpec;
 
-const nbdSpec: TableSpec = {
+const nbdSpec = {
   doc: 'Serving squashfs images over NBD (the ltsp-nbd service).',
   keys: {
     port: { type: 'integer', min: 1, max: 65535, default: 10809, doc: 'TCP port of nbd-server' },
     dir: { type: 'string', of: 'path', default: '/var/lib/ltsp/images', doc: 'where `ltspcfg-ts image` puts <name>.img (and <name>.img.old)' },
   },
-};
+} as const satisfies TableSpec;
 
-export const siteSchema: TableSpec = {
+export const siteSchema = {
   doc: 'site.toml',
   keys: {},
   tables: {
@@ -214,4 +215,42 @@ export const siteSchema: TableSpec = {
     host: hostSpec,
     image: imageSpec,
   },
+} as const satisfies TableSpec;
+
+export const SYSLOG_DAEMONS = siteSchema.tables.syslog.keys.daemon.values;
+/** A syslog daemon ltspcfg-ts can configure (syslog.daemon less "auto"). */
+export type SyslogDaemon = Exclude<(typeof SYSLOG_DAEMONS)[number], 'auto'>;
+export type DisplayManager = Exclude<(typeof siteSchema.tables.xdmcp.keys.display_manager.values)[number], 'auto'>;
+
+// The type of a table's values once checked, with keys in camelCase (pxe_filename ->
+// pxeFilename): a key that is required or has a default is always there.
+
+type Camel<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
+
+type ValueOf<K extends KeySpec> = K['type'] extends 'boolean'
+  ? boolean
+  : K['type'] extends 'integer'
+    ? number
+    : K extends { type: 'enum'; values: readonly (infer V)[] }
+      ? V
+      : K['type'] extends 'string'
+        ? string
+        : K extends { of: 'port' }
+          ? K extends { length: 2 } ? [number, number] : number[]
+          : K extends { length: 2 } ? [string, string] : string[];
+
+type Always<K> = K extends { required: true } ? true : K extends { default: unknown } ? true : false;
+
+type KeysValues<Keys extends Record<string, KeySpec>> = {
+  -readonly [k in keyof Keys as Always<Keys[k]> extends true ? Camel<k & string> : never]: ValueOf<Keys[k]>;
+} & {
+  -readonly [k in keyof Keys as Always<Keys[k]> extends true ? never : Camel<k & string>]?: ValueOf<Keys[k]>;
 };
+
+type TablesValues<Tables> = { -readonly [k in keyof Tables as Camel<k & string>]: Tables[k] extends TableSpec ? SchemaValues<Tables[k]> : never };
+type ArraysValues<Arrays> = { -readonly [k in keyof Arrays as Camel<k & string>]: Arrays[k] extends TableSpec ? SchemaValues<Arrays[k]>[] : never };
+
+/** Free-form sub-tables ([lts.Default]) keep their keys and raw values: their owner checks them. */
+type FreeTables<T extends TableSpec> = T extends { anyTable: TableSpec } ? Record<string, Record<string, unknown>> : unknown;
+
+export type SchemaValues<T extends TableSpec> = KeysValues<T['keys']> & TablesValues<T['tables']> & ArraysValues<T['arrays']> & FreeTables<T>;

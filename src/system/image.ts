@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Image, Site } from '../site/types';
+import { Problem } from '../errors';
 import { imageBootDir } from '../targets/image/boot';
 import { imageFile } from '../targets/nbd-server';
 import { cpioGzip, initramfsEntries } from './initramfs';
@@ -36,7 +37,8 @@ export const SQUASHFS_EXCLUDES = [
  */
 export const LOCKED_FILES = ['etc/shadow', 'etc/gshadow'];
 
-export class ImageError extends Error {}
+/** A root or a build that cannot make an image: exit 1, one line. */
+export class ImageError extends Problem {}
 
 export interface ImageCheck {
   kernel: RootKernel;
@@ -152,7 +154,7 @@ export interface BootFiles {
 }
 
 /** The kernel and the generated initramfs in TFTP_ROOT/ltsp/NAME/, both at once; the previous pair kept as *.old. */
-export function writeBootFiles(site: Site, sys: SystemRoot, image: Image, check: ImageCheck, scripts: Record<string, string>, fallbackBusybox: string[]): BootFiles {
+export async function writeBootFiles(site: Site, sys: SystemRoot, image: Image, check: ImageCheck, scripts: Record<string, string>, fallbackBusybox: string[]): Promise<BootFiles> {
   const entries = initramfsEntries({ root: image.root, kernel: check.kernel, fallbackBusybox, scripts, nbd: image.serve === 'nbd' });
   const initrd = cpioGzip(entries);
   const dir = sys.path(posix.join(site.tftp.root, imageBootDir(image)));
@@ -166,6 +168,6 @@ export function writeBootFiles(site: Site, sys: SystemRoot, image: Image, check:
     { path: initrdPath, data: initrd, mode: 0o644, ...owner },
   ];
   for (const p of [kernelPath, initrdPath]) if (existsSync(p)) writes.push({ path: `${p}.old`, data: readFileSync(p), mode: 0o644, ...owner });
-  writeAll(writes);
+  await writeAll(writes);
   return { kernel: kernelPath, initrd: initrdPath, initrdBytes: initrd.length };
 }

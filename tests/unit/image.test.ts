@@ -9,7 +9,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSite } from '../../src/site/load';
-import { SiteError } from '../../src/site/errors';
+import { SiteError } from '../../src/errors';
 import type { Site } from '../../src/site/types';
 import type { WholeFile } from '../../src/targets/types';
 import { pxelinux } from '../../src/targets/pxelinux';
