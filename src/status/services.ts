@@ -64,6 +64,8 @@ export const ALL_ATOMS: string[] = [
   ...Object.values(FIREWALL_PACKAGES),
   'sys-boot/syslinux',
   'sys-block/nbd',
+  'sys-firmware/ipxe',
+  'www-servers/lighttpd',
 ];
 
 const installed = (facts: SystemFacts, atom: string) => (facts.packages[atom] ?? []).length > 0;
@@ -152,6 +154,7 @@ export function requiredServices(site: Site, facts: SystemFacts): ServiceNeed[] 
     tftpd.conflicts = [{ service: 'in.tftpd', why: `${tftpPort} (tftp-hpa's own service; ltsp-tftpd replaces it)` }];
     needs.push(tftpd);
   }
+  if (site.http) needs.push(plain('ltsp-httpd', 'HTTP: kernels and initramfs for iPXE', [{ atom: 'www-servers/lighttpd' }, { atom: OWN_PACKAGE }], OWN_PACKAGE));
   needs.push(plain('rpcbind', 'RPC port mapper for NFS (the wiki\'s portmap)', [{ atom: 'net-nds/rpcbind' }]));
   needs.push(plain('nfs', 'NFS: the clients\' root and swap files', [{ atom: 'net-fs/nfs-utils' }]));
   if (site.images.some((img) => img.serve === 'nbd'))

@@ -23,7 +23,7 @@ setup_file() {
 		CLIENT_SKIP="qemu-system-x86 or ipxe-qemu is not installed"
 	elif ! command -v nbd-server >/dev/null || ! command -v mksquashfs >/dev/null; then
 		CLIENT_SKIP="nbd-server or squashfs-tools is not installed"
-	elif ! python3 -c 'import PIL' 2>/dev/null; then
+	elif ! /usr/bin/python3 -c 'import PIL' 2>/dev/null; then
 		CLIENT_SKIP="python3-pil is not installed"
 	fi
 	export CLIENT_SKIP

@@ -161,12 +161,12 @@ client_xdm() {
 
 # QEMU's screen, now, as PNG $1
 client_shot() {
-	python3 "$CLIENT_LIB/greeter.py" shot "$T/monitor.sock" "$1"
+	/usr/bin/python3 "$CLIENT_LIB/greeter.py" shot "$T/monitor.sock" "$1"
 }
 
 # exit 0 when PNG $1 shows xdm's greeter; says what it saw
 client_greeter() {
-	python3 "$CLIENT_LIB/greeter.py" check "$1"
+	/usr/bin/python3 "$CLIENT_LIB/greeter.py" check "$1"
 }
 
 # Starts the QEMU client (192 MB, VGA, serial log, monitor socket) in the
