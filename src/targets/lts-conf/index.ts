@@ -8,6 +8,8 @@ import { LTS_CONF_TFTP } from '../image/boot';
 export const ltsConf: Target = {
   name: 'lts.conf',
   summary: 'LTSP client settings in the NFS root (etc/lts.conf), and in the TFTP root for [[image]] clients',
+  // always at least one file
+  whyNoFile: () => undefined,
   plan(site) {
     // one stringify per section: ini would escape the dots of an address-named section
     const sections = site.lts.map(({ name, entries }) =>

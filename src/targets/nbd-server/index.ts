@@ -22,6 +22,7 @@ export function nbdImages(site: Site): Image[] {
 export const nbdServer: Target = {
   name: 'nbd-server',
   summary: 'nbd-server.conf for ltsp-nbd: the [[image]] squashfs files, read-only, on the server address',
+  whyNoFile: (site) => (nbdImages(site).length === 0 ? 'no [[image]] with serve = "nbd"' : undefined),
   plan(site, platform) {
     const images = nbdImages(site);
     if (images.length === 0) return [];
