@@ -50,8 +50,8 @@ code() {
 }
 
 @test "a root reached through a symlink is refused" {
-	ln -s "$T/tftpboot" "$T/boot-link"
-	http_site 'enabled = true' "$T/boot-link"
+	ln -s "$T/tftpboot" "$T/tftpboot-link"
+	http_site 'enabled = true' "$T/tftpboot-link"
 	run svc start
 	echo "$output"
 	[ "$status" -ne 0 ]
