@@ -14,9 +14,10 @@ SRC_URI="https://github.com/ltsp-ts/ltsp-ts/releases/download/v${PV}/${P}.tar.xz
 LICENSE="GPL-2+ BSD ISC MIT"
 SLOT="0"
 KEYWORDS="~amd64 ~x86"
-IUSE="dnsmasq rsyslog syslog-ng xinetd"
+IUSE="dnsmasq http ipxe rsyslog syslog-ng xinetd"
 
-# ltspcfg-ts.js is one self-contained file: node (any slot) is all it needs to run
+# ltspcfg-ts.bundle.js is self-contained, ltspcfg-ts.js its launcher: node (any
+# slot) is all they need to run
 RDEPEND="
 	>=net-libs/nodejs-20:*
 	net-fs/nfs-utils
@@ -24,6 +25,8 @@ RDEPEND="
 	net-misc/dhcp[server]
 	sys-boot/syslinux
 	dnsmasq? ( net-dns/dnsmasq )
+	http? ( www-servers/lighttpd )
+	ipxe? ( sys-firmware/ipxe[undi,uefi64] )
 	rsyslog? ( app-admin/rsyslog )
 	syslog-ng? ( app-admin/syslog-ng )
 	xinetd? ( sys-apps/xinetd )
@@ -32,10 +35,12 @@ RDEPEND="
 src_install() {
 	exeinto /usr/lib/ltsp-ts
 	doexe ltspcfg-ts.js
+	insinto /usr/lib/ltsp-ts
+	doins ltspcfg-ts.bundle.js
 	dosym -r /usr/lib/ltsp-ts/ltspcfg-ts.js /usr/bin/ltspcfg-ts
 
 	local service
-	for service in dhcpd.1067 ltsp-tftpd; do
+	for service in dhcpd.1067 ltsp-tftpd ltsp-httpd; do
 		newinitd "init.d/${service}" "${service}"
 		newconfd "conf.d/${service}" "${service}"
 	done
@@ -52,18 +57,36 @@ src_install() {
 	dodoc examples/*.toml
 	docompress -x "/usr/share/doc/${PF}/examples"
 
-	# state and backups of ltspcfg-ts; the swap files the clients use over NFS
-	keepdir /var/lib/ltsp-ts /var/opt/ltsp/swapfiles
+	# state and backups of ltspcfg-ts; its V8 code cache; the swap files the
+	# clients use over NFS
+	keepdir /var/lib/ltsp-ts /var/cache/ltsp-ts /var/opt/ltsp/swapfiles
 }
 
 pkg_postinst() {
+	# the V8 code cache is made by the node that will run ltspcfg-ts: any run
+	# writes it when it is missing (and removes those of other versions or
+	# nodes). It is only a hint: without it, ltspcfg-ts starts slower.
+	if [[ -z ${ROOT} ]]; then
+		"${EROOT}"/usr/bin/ltspcfg-ts --config "${EROOT}/usr/share/doc/${PF}/examples/wiki-sample.toml" \
+			render dhcpd >/dev/null 2>&1
+		compgen -G "${EROOT}/var/cache/ltsp-ts/ltspcfg-ts-*.cache" >/dev/null ||
+			ewarn "ltspcfg-ts made no code cache in ${EROOT}/var/cache/ltsp-ts; it starts slower"
+	fi
 	if [[ -z ${REPLACING_VERSIONS} ]]; then
 		elog "Describe the site in ${EROOT}/etc/ltsp/site.toml (examples and"
 		elog "ltspcfg-ts(8) list every key; ${EROOT}/usr/share/doc/${PF}/examples), then:"
 		elog "  ltspcfg-ts --gentoo"
 		elog "  rc-update add dhcpd.1067 default && rc-service dhcpd.1067 start"
 		elog "  rc-update add ltsp-tftpd default && rc-service ltsp-tftpd start"
+		elog "  rc-update add ltsp-httpd default && rc-service ltsp-httpd start   (http.enabled = true)"
 		elog "The first shows what the server lacks and writes every configuration file;"
 		elog "dhcpd.1067 serves the port-1067 and nfsroot DHCP modes."
+	fi
+}
+
+pkg_postrm() {
+	# the code cache belongs to no package: a removal takes it along
+	if [[ -z ${REPLACED_BY_VERSION} ]]; then
+		rm -f "${EROOT}"/var/cache/ltsp-ts/ltspcfg-ts-*.cache || die
 	fi
 }

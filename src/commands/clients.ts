@@ -6,7 +6,8 @@ import type { LogEvent } from '../clients/events';
 import { normalMac } from '../clients/events';
 import type { Site } from '../site/types';
 import { nearestFile, tftpFileInfo } from '../system/tftpfiles';
-import { loadSite, UsageError, type Context } from './context';
+import { UsageError } from '../errors';
+import { loadSite, type Context } from './context';
 import type { Out } from './output';
 
 export interface ClientsFlags {

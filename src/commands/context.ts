@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseSite, type LoadedSite } from '../site/load';
-import { SiteError } from '../site/errors';
+import { SiteError, UsageError } from '../errors';
 import { SystemRoot } from '../system/fsroot';
 import { detectPlatform } from '../system/platform';
 import type { Platform } from '../targets/types';
@@ -17,9 +17,6 @@ export interface GlobalOptions {
   dryRun?: boolean;
   color?: boolean;
 }
-
-/** Bad usage: exit code 2. */
-export class UsageError extends Error {}
 
 export interface Context {
   opts: GlobalOptions;
@@ -47,7 +44,19 @@ export function makeContext(opts: GlobalOptions): Context {
   };
 }
 
+const loaded = new WeakMap<Context, LoadedSite>();
+
+/** The site of this run: read, parsed and validated once, whichever commands ask. */
 export function loadSite(ctx: Context): LoadedSite {
+  let site = loaded.get(ctx);
+  if (!site) {
+    site = readSite(ctx);
+    loaded.set(ctx, site);
+  }
+  return site;
+}
+
+function readSite(ctx: Context): LoadedSite {
   let bytes: Buffer;
   try {
     bytes = readFileSync(ctx.configPath);

@@ -1,12 +1,14 @@
 // get KEY: one value of site.toml, defaults applied, for shell scripts.
 import { siteSchema, type TableSpec } from '../site/schema';
-import { nearest } from '../site/validate';
+import { nearest } from '../suggest';
+import { UsageError } from '../errors';
 import type { LoadedSite } from '../site/load';
-import { UsageError } from './context';
+import { loadSite, type Context } from './context';
 
 /** Keys whose default depends on another key: answered from the validated site. */
 const DERIVED: Record<string, (l: LoadedSite) => unknown> = {
   'tftp.address': (l) => l.site.tftp.address,
+  'http.address': (l) => l.site.http?.address ?? l.site.server.address,
   'network.log_servers': (l) => l.site.network.logServers,
 };
 
@@ -25,7 +27,13 @@ export function schemaKeys(spec: TableSpec = siteSchema, prefix = ''): string[] 
   ];
 }
 
-export function runGet(loaded: LoadedSite, key: string): string {
+/** Prints the value of KEY, arrays space-separated; an unset optional key prints an empty line. */
+export function runGet(ctx: Context, key: string): number {
+  process.stdout.write(valueOf(loadSite(ctx), key) + '\n');
+  return 0;
+}
+
+function valueOf(loaded: LoadedSite, key: string): string {
   if (DERIVED[key]) return format(DERIVED[key](loaded));
   let node: unknown = loaded.values;
   for (const part of key.split('.')) {

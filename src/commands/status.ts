@@ -2,7 +2,7 @@
 // interfaces, services, packages, generated files, and the next commands.
 import { resolve } from 'node:path';
 import { targets } from '../targets';
-import { inspect } from '../system/inspect';
+import { inspect, type FileStatus, type Inspection } from '../system/inspect';
 import {
   hasInitScript,
   installedVersions,
@@ -56,16 +56,30 @@ export function cliFor(ctx: Context): string {
   return parts.join(' ');
 }
 
-export function makeReport(ctx: Context): { site: Site; facts: SystemFacts; report: Report } {
+export interface StatusReport {
+  site: Site;
+  facts: SystemFacts;
+  /** every target planned and compared with the disk: apply can carry out this same plan */
+  inspection: Inspection;
+  report: Report;
+}
+
+/** The report for a set of files; trees are looked at as they are now. */
+export function reportFor(ctx: Context, site: Site, facts: SystemFacts, files: FileStatus[], notes: Inspection['notes']): Report {
+  const trees = Object.fromEntries(files.filter((f) => f.kind === 'tree').map((f) => [f.path, checkTree(ctx.sys.path(f.path))]));
+  return buildReport(site, facts, files, notes, cliFor(ctx), trees);
+}
+
+export function makeReport(ctx: Context): StatusReport {
   const { site } = loadSite(ctx);
   const inspection = inspect(site, ctx.platform, targets, ctx.sys);
   const facts = readFacts(ctx.sys, site, ctx.platform);
-  const trees = Object.fromEntries(inspection.files.filter((f) => f.kind === 'tree').map((f) => [f.path, checkTree(ctx.sys.path(f.path))]));
-  return { site, facts, report: buildReport(site, facts, inspection.files, inspection.notes, cliFor(ctx), trees) };
+  return { site, facts, inspection, report: reportFor(ctx, site, facts, inspection.files, inspection.notes) };
 }
 
-export function runStatus(ctx: Context, out: Out, json: boolean): number {
-  const { site, facts, report } = makeReport(ctx);
+/** Prints the report; returns the exit code. */
+export function runStatus(ctx: Context, out: Out, json: boolean, made: StatusReport = makeReport(ctx)): number {
+  const { site, facts, report } = made;
   const code = report.problems ? 1 : 0;
   if (json) {
     out.line(JSON.stringify(toJson(ctx, site, facts, report), null, 2));
@@ -102,6 +116,8 @@ function toJson(ctx: Context, site: Site, facts: SystemFacts, r: Report) {
     })),
     packages: r.packages.map((p) => ({ atom: p.atom, role: p.role, state: p.state, installed: p.installed, health: p.health, next: p.next, steps: commands(p) })),
     files: r.files.map((f) => ({ target: f.target, path: f.path, kind: f.kind, state: f.state, health: f.health, detail: f.detail, next: f.next, steps: commands(f) })),
+    boot_loader: site.boot.loader,
+    architectures: r.architectures.map((a) => ({ arch: a.arch, name: a.name, state: a.state, health: a.health, loader: a.loader, missing: a.missing, next: a.next })),
     notes: r.notes,
     next: r.plan,
     problems: r.problems,
@@ -187,6 +203,18 @@ function printTable(ctx: Context, out: Out, site: Site, facts: SystemFacts, r: R
       r.files.map((f) => ({ cells: [{ text: f.state, style: HEALTH_STYLE[f.health] }, f.kind === 'tree' ? `${f.path}/*` : f.path], next: f.next, detail: `${f.target}: ${f.detail}` })),
     );
   }
+
+  out.line();
+  out.line(out.paint('bold', `Client architectures (boot.loader ${site.boot.loader}):`));
+  table(
+    out,
+    ['ARCHITECTURE', 'STATE', 'LOADER'],
+    r.architectures.map((a) => ({
+      cells: [a.name, { text: a.state, style: HEALTH_STYLE[a.health] }, a.loader],
+      next: a.next,
+      detail: a.missing.length ? `missing: ${a.missing.map((m) => m.path).join(', ')}` : undefined,
+    })),
+  );
 
   if (r.notes.length) {
     out.line();

@@ -2,10 +2,15 @@
 // system as it was: first every new file, every backup and the state are written
 // to temporary files beside their destinations (fsync'd, with their final mode
 // and owner); only when all of them exist are they renamed into place.
+//
+// The fsyncs overlap (node's thread pool runs several at once, and the file
+// system commits them together) instead of paying one after the other:
+// bench/durable-writes.mjs measures the choices.
 import {
-  accessSync, chmodSync, chownSync, closeSync, constants, fchmodSync, fchownSync, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync,
+  accessSync, chmodSync, chownSync, close, closeSync, constants, fchmodSync, fchownSync, fsync, fsyncSync, mkdirSync, open, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { Problem } from '../errors';
 
 export interface Write {
   /** absolute path on this machine (already under --root) */
@@ -16,10 +21,9 @@ export interface Write {
   gid?: number;
 }
 
-export class WriteError extends Error {
-  constructor(readonly path: string, readonly cause: Error) {
-    super(`${path}: ${describe(cause)}`);
-  }
+/** A file writeAll cannot write: it then writes none of them. */
+function writeError(path: string, cause: Error): Problem {
+  return new Problem(`cannot write ${path}: ${describe(cause)}; nothing was changed`);
 }
 
 function describe(e: Error): string {
@@ -62,12 +66,41 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/** fsync of one file; fsync flushes the file, whichever descriptor asks: a read-only one will do. */
+function fsyncPath(path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    open(path, 'r', (e, fd) => {
+      if (e) return reject(e);
+      fsync(fd, (syncError) => close(fd, (closeError) => (syncError ?? closeError ? reject(syncError ?? closeError) : resolve())));
+    });
+  });
+}
+
+/** fsync of many files, several in flight at once; rejects with the first failure, after all have settled. */
+const IN_FLIGHT = 16;
+export async function fsyncAll(paths: string[]): Promise<void> {
+  let next = 0;
+  let failure: { path: string; error: Error } | undefined;
+  const lane = async () => {
+    while (next < paths.length) {
+      const path = paths[next++];
+      try {
+        await fsyncPath(path);
+      } catch (e) {
+        failure ??= { path, error: e as Error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, paths.length) }, lane));
+  if (failure) throw Object.assign(failure.error, { path: failure.path });
+}
+
 /** Makes a directory (mode, owner) that must exist; true when it was created. */
 export function ensureDirectory(path: string, mode: number, uid?: number, gid?: number): boolean {
   try {
     if (statSync(path).isDirectory()) return false;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new WriteError(path, e as Error);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Problem(`cannot create the directory ${path}: ${describe(e as Error)}`);
   }
   try {
     mkdirSync(path, { recursive: true, mode });
@@ -75,7 +108,7 @@ export function ensureDirectory(path: string, mode: number, uid?: number, gid?: 
     chmodSync(path, mode);
     if (uid !== undefined && gid !== undefined) chownSync(path, uid, gid);
   } catch (e) {
-    throw new WriteError(path, e as Error);
+    throw new Problem(`cannot create the directory ${path}: ${describe(e as Error)}`);
   }
   return true;
 }
@@ -97,17 +130,21 @@ function existingAncestor(dir: string): string {
  * write access first (access(2) reports a read-only mount even to root), so a
  * doomed run does not even leave a temporary file's trace in a directory mtime.
  */
-export function writeAll(writes: Write[]): void {
+export async function writeAll(writes: Write[]): Promise<void> {
   for (const w of writes) {
     const dir = existingAncestor(dirname(w.path));
     try {
       accessSync(dir, constants.W_OK);
     } catch (e) {
-      throw new WriteError(w.path, e as Error);
+      throw writeError(w.path, e as Error);
     }
   }
   const temps: { tmp: string; path: string }[] = [];
   const madeDirs: string[] = [];
+  const undo = () => {
+    for (const t of temps) try { unlinkSync(t.tmp); } catch { /* already gone */ }
+    for (const d of madeDirs.reverse()) try { rmdirSync(d); } catch { /* not empty or gone */ }
+  };
   try {
     for (const w of writes) {
       const dir = dirname(w.path);
@@ -121,17 +158,22 @@ export function writeAll(writes: Write[]): void {
           while (off < w.data.length) off += writeSync(fd, w.data, off);
           fchmodSync(fd, w.mode);
           if (w.uid !== undefined && w.gid !== undefined) fchownSync(fd, w.uid, w.gid);
-          fsyncSync(fd);
         } finally {
           closeSync(fd);
         }
       } catch (e) {
-        throw new WriteError(w.path, e as Error);
+        throw writeError(w.path, e as Error);
       }
     }
+    // every temporary file on disk before the first rename
+    try {
+      await fsyncAll(temps.map((t) => t.tmp));
+    } catch (e) {
+      const tmp = (e as { path?: string }).path;
+      throw writeError(temps.find((t) => t.tmp === tmp)?.path ?? tmp ?? '?', e as Error);
+    }
   } catch (e) {
-    for (const t of temps) try { unlinkSync(t.tmp); } catch { /* already gone */ }
-    for (const d of madeDirs.reverse()) try { rmdirSync(d); } catch { /* not empty or gone */ }
+    undo();
     throw e;
   }
   const dirs = new Set<string>();
