@@ -332,7 +332,7 @@ export function clientRows(site: Site, events: LogEvent[], facts: ServerFacts): 
     const r = row(undefined, null, key.slice(3), evs);
     r.unattributed = evs.length;
     for (const b of r.boots)
-      b.problem ??= {
+      b.problem = {
         code: 'unknown-address',
         time: b.start,
         diagnosis: `${key.slice(3)} is not the address of any host in site.toml nor one this server leased in the window read: its lines are shown, but say nothing of which machine it is`,

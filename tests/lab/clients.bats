@@ -209,10 +209,10 @@ pxe_fetches() {
 	mv "$T/tftpboot/lts/vmlinuz" "$T/tftpboot/lts/vmlinuz-6.1.0-28-amd64"
 	tftp_get pxelinux.0
 	run tftp_get lts/vmlinuz
-	mv "$T/tftpboot/lts/vmlinuz-6.1.0-28-amd64" "$T/tftpboot/lts/vmlinuz"
 	[ "$status" -ne 0 ]
-	logged "$T/tftpd.log" "NAK.*to $ADDR|$ADDR.*File not found"
+	logged "$T/tftpd.log" "sending NAK \\(1, File not found\\) to $ADDR"
 	run clients --json
+	mv "$T/tftpboot/lts/vmlinuz-6.1.0-28-amd64" "$T/tftpboot/lts/vmlinuz"
 	echo "$output"
 	ROW=$(row ws2)
 	[ "$(field last_boot.problem.code)" = tftp-not-found ]
@@ -240,8 +240,14 @@ pxe_fetches() {
 	[ "$(field last_boot.problem.code)" = tftp-denied ]
 	[[ "$(field last_boot.problem.diagnosis)" == *'cannot read "lts/initramfs-new.gz"'* ]]
 	[[ "$(field last_boot.problem.fix)" == "rc-service ltsp-tftpd restart"* ]]
-	# the fix: the service's restart gives the tree to the TFTP user
-	ip netns exec "$SNS" openrc-run "$T/init.d/$PXE_SVC" restart
+	# the fix: the service's start (a restart is stop, then start) gives the tree to the TFTP user
+	ip netns exec "$SNS" openrc-run "$T/init.d/$PXE_SVC" stop || ip netns exec "$SNS" openrc-run "$T/init.d/$PXE_SVC" zap
+	local i
+	for i in $(seq 1 100); do
+		[ -z "$(ip netns exec "$SNS" ss -H -l -u -n 'sport = :69')" ] && break
+		sleep 0.1
+	done
+	pxe_with_syslog openrc-run "$T/init.d/$PXE_SVC" start
 	pxe_wait_port 69 100
 	tftp_get lts/initramfs-new.gz
 	cmp "$T/got" "$T/tftpboot/lts/initramfs-new.gz"
@@ -290,7 +296,7 @@ pxe_fetches() {
 	become ws5
 	dhcp_ask "reject $PXE_ROUTER;"
 	pxe_fetches
-	ip netns exec "$CNS" logger -n "$PXE_SERVER" -P 514 -d -t ltsp-init "root mounted, starting X"
+	ip netns exec "$CNS" logger --rfc3164 -n "$PXE_SERVER" -P 514 -d -t ltsp-init "root mounted, starting X"
 	logged "$T/log/$ADDR.log" "starting X"
 	sleep 2
 	run clients --json --stuck-after 1
@@ -301,7 +307,7 @@ pxe_fetches() {
 	[[ "$(field last_boot.problem.diagnosis)" == *"XDMCP is disabled (xdmcp.enabled = false)"* ]]
 	[[ "$(field last_boot.problem.fix)" == *"[xdmcp] enabled = true"* ]]
 	# trace: every line with its source, the client's own line among them
-	run trace ws5
+	run trace ws5 --stuck-after 1
 	echo "$output"
 	[[ "$output" == *"dhcpd"*"DHCPACK on $ADDR to $MAC"* ]]
 	[[ "$output" == *"tftpd"*"RRQ from $ADDR filename"*"lts/initramfs.gz"* ]]
@@ -325,4 +331,26 @@ pxe_fetches() {
 	cat "$T/follow.out"
 	# appended lines, no screen control
 	! grep -q $'\x1b' "$T/follow.out"
+}
+
+@test "clients --follow on a terminal: the table is redrawn in place as a client boots" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	start_dhcpd
+	start_tftpd
+	script -qfec "$T/bin/ltspcfg-ts --config $T/site.toml --no-color clients --log $T/messages --log $T/tftpd.log --follow --interval 300" /dev/null >"$T/tty.out" 2>&1 &
+	local s=$!
+	pxe_track "$s"
+	become ws7
+	dhcp_ask "reject $PXE_ROUTER;"
+	pxe_fetches
+	logged "$T/tty.out" "ws7 +$MAC +$ADDR +initrd"
+	kill "$s"
+	wait "$s" || true
+	# a screen cleared and redrawn, more than once
+	[ "$(grep -o $'\x1b\[H\x1b\[2J' "$T/tty.out" | wc -l)" -ge 2 ]
+	# the last frame, as the admin sees it
+	sed -e 's/\r//g' -e 's/\x1b\[H\x1b\[2J/\n--- frame\n/g' "$T/tty.out" | awk '/^--- frame$/ { f = "" ; next } { f = f $0 "\n" } END { printf "%s", f }' >"$T/frame"
+	cat "$T/frame"
+	grep -q '^NAME  *MAC  *ADDRESS  *STAGE  *WHEN  *BOOT  *PROBLEM$' "$T/frame"
+	grep -Eq "^ws7 +$MAC +$ADDR +initrd +[0-9:]{8} +[0-9.]+s +ok$" "$T/frame"
 }
