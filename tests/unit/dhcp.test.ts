@@ -20,7 +20,6 @@ import { golden } from '../support/golden';
 const repo = join(__dirname, '../..');
 const examples = readdirSync(join(repo, 'examples')).filter((f) => f.endsWith('.toml')).sort();
 const gentoo: Platform = { gentoo: true };
-const update = process.env.UPDATE_GOLDEN === '1';
 
 const load = (text: string): Site => parseSite(text, '/etc/ltsp/site.toml').site;
 

@@ -10,12 +10,12 @@ import { generatedHeader, render } from '../template';
 import type { Checker, PlannedItem, Target } from '../types';
 import template from './lighttpd.conf.hbs';
 
-export const HTTPD_CONF = '/etc/ltsp/ltsp-httpd.conf';
+const HTTPD_CONF = '/etc/ltsp/ltsp-httpd.conf';
 
 /** -t parses the file only: no socket, no user lookup, no pid file. */
 export const lighttpdChecker: Checker = { program: 'lighttpd', args: ['-t', '-f', '{}'], label: 'lighttpd -t' };
 
-export function renderLighttpdConf(site: Site): string {
+function renderLighttpdConf(site: Site): string {
   const http = site.http;
   if (!http) throw new Error('http.enabled is false: no HTTP server');
   return render(template, {
@@ -32,6 +32,7 @@ export function renderLighttpdConf(site: Site): string {
 export const httpd: Target = {
   name: 'httpd',
   summary: 'lighttpd serving the boot tree read-only to iPXE: /etc/ltsp/ltsp-httpd.conf (http.enabled = true)',
+  whyNoFile: (site) => (site.http ? undefined : 'http.enabled = false'),
   plan(site): PlannedItem[] {
     if (!site.http) return [];
     return [{ kind: 'file', path: HTTPD_CONF, content: renderLighttpdConf(site), mode: 0o644, checker: lighttpdChecker }];

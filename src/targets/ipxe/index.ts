@@ -12,7 +12,7 @@ import { posix } from 'node:path';
 import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
 import { appendLine } from '../pxelinux';
-import { architectures, bootDir, ipxeBaseUrl, ipxeScriptPath, loaderCopy } from '../boot-loaders';
+import { architectures, bootDir, ipxeBaseUrl, ipxeScriptPath, loaderCopy, otherLoader } from '../boot-loaders';
 import type { PlannedItem, Target } from '../types';
 import template from './ltsp.ipxe.hbs';
 
@@ -44,11 +44,14 @@ export function renderIpxeScript(site: Site): string {
   });
 }
 
+const unused = (site: Site) => otherLoader(site, 'ipxe');
+
 export const ipxe: Target = {
   name: 'ipxe',
   summary: 'the iPXE boot tree (boot.loader = "ipxe"): undionly.kpxe (BIOS), ipxe.efi (UEFI) and the generated script ltsp.ipxe',
+  whyNoFile: unused,
   plan(site, platform) {
-    if (site.boot.loader !== 'ipxe') return [];
+    if (unused(site)) return [];
     const items: PlannedItem[] = architectures(site).map((arch) => loaderCopy(site, platform, arch === 'bios' ? 'undionly.kpxe' : 'ipxe.efi'));
     const dir = bootDir(site);
     if (dir !== '/') items.unshift({ kind: 'dir', path: posix.join(site.tftp.root, dir), mode: 0o755, owner: site.tftp.user, group: site.tftp.group });
