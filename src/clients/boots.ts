@@ -151,7 +151,6 @@ function splitBoots(site: Site, host: Host | undefined, events: LogEvent[]): Log
   return boots;
 }
 
-const fmtAddr = (ip?: string) => ip ?? 'an unknown address';
 
 function hostLines(mac: string, ip: string | undefined, site: Site): string {
   const name = `ws-${mac.split(':').slice(-3).join('')}`;
