@@ -17,6 +17,8 @@ setup_file() {
 	pxe_init "ltscl$$"
 	pxe_netns_up
 	BR="${PX}br"
+	# the name pxe_tftpd_service gives the service copy: every test (a subshell of its own) needs it
+	PXE_SVC="${PX}tftpd"
 	cat >"$T/site.toml" <<-EOF
 		[server]
 		address   = "$PXE_SERVER"
@@ -55,7 +57,7 @@ setup_file() {
 	head -c 200000 /dev/urandom >"$T/tftpboot/lts/vmlinuz"
 	head -c 100000 /dev/urandom >"$T/tftpboot/lts/initramfs.gz"
 	chown -R root:root "$T/tftpboot"
-	export BR
+	export BR PXE_SVC
 }
 
 teardown_file() {
