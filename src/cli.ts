@@ -19,6 +19,7 @@ const commands = {
   check: () => require('./commands/check') as typeof import('./commands/check'),
   get: () => require('./commands/get') as typeof import('./commands/get'),
   clients: () => require('./commands/clients') as typeof import('./commands/clients'),
+  image: () => require('./commands/image') as typeof import('./commands/image'),
   targets: () => require('./commands/targets') as typeof import('./commands/targets'),
 };
 
@@ -141,6 +142,17 @@ function buildProgram(): Command {
       run((who: string, _o, cmd: Command) => {
         const { opts, ctx, out } = setup(cmd);
         return commands.clients().runTrace(ctx, out, who, opts as import('./commands/clients').ClientsFlags & { boots?: string });
+      }),
+    );
+
+  globals(program.command('image'))
+    .description('build the [[image]]s: squashfs of the root (nbd), kernel and initramfs in the TFTP root')
+    .argument('[names...]', 'only these images (default: all)')
+    .option('--check', 'only tell whether the images are built and complete (exit 1 if not)')
+    .action(
+      run((names: string[], _o, cmd: Command) => {
+        const { opts, ctx, out } = setup(cmd);
+        return commands.image().runImage(ctx, out, names, { check: !!opts.check });
       }),
     );
 
