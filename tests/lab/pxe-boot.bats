@@ -10,41 +10,34 @@
 # The kernel and initramfs are built once into a cache (tests/lab/lib/pxe-cache.sh).
 # Needs root; makes and removes its own namespaces (ltspx<pid>*, 192.0.2.0/24).
 
+load ../support/bats
 load lib/pxe-lab
 
 BOOT_LIMIT=${PXE_BOOT_LIMIT:-120}
 HOSTCFG="pxelinux.cfg/01-${PXE_MAC//:/-}"
 UNKNOWN_MAC=52:54:00:5e:00:99
 
-# bats 1.8 reports a skip in setup_file as a failure: the reason to skip is
-# passed on to setup() instead
 setup_file() {
-	PXE_SKIP=""
-	if [ "$(id -u)" != 0 ]; then
-		PXE_SKIP="the lab needs root"
-	elif ! command -v qemu-system-x86_64 >/dev/null; then
-		PXE_SKIP="qemu-system-x86 is not installed"
-	elif [ ! -f "$PXE_ROM" ]; then
-		PXE_SKIP="ipxe-qemu is not installed ($PXE_ROM)"
-	fi
-	export PXE_SKIP
-	[ -z "$PXE_SKIP" ] || return 0
+	[ "$(id -u)" = 0 ] || { skip_file "the lab needs root (network namespaces)"; return; }
+	command -v qemu-system-x86_64 >/dev/null || { skip_file "qemu-system-x86 is not installed"; return; }
+	[ -f "$PXE_ROM" ] || { skip_file "ipxe-qemu is not installed ($PXE_ROM)"; return; }
 	pxe_init "ltspx$$"
 	local rc=0
 	pxe_kernel || rc=$?
 	if [ "$rc" = 3 ]; then
-		PXE_SKIP="Debian's kernel package cannot be downloaded (apt-get download linux-image-amd64 failed)"
-		return 0
+		skip_file "Debian's kernel package cannot be downloaded (apt-get download linux-image-amd64 failed)"
+		return
 	fi
 	[ "$rc" = 0 ]
 	pxe_netns_up
 }
 
 setup() {
-	[ -z "$PXE_SKIP" ] || skip "$PXE_SKIP"
+	skip_if_file_skipped
 }
 
 teardown() {
+	if file_skipped; then return; fi
 	pxe_services_down
 }
 
