@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs every benchmark and prints its figures. Needs a build (npm run build);
-# the DHCP boot storm and the PXE boot need root (network namespaces of their own).
+# the DHCP boot storm, the service restart and the PXE boot need root (network namespaces of their own).
 set -eu
 cd "$(dirname "$0")/.."
 [ -f dist/ltspcfg-ts.js ] || npm run --silent build
@@ -9,7 +9,8 @@ node bench/apply-scale.mjs
 node bench/dhcpd-render.mjs
 if [ "$(id -u)" = 0 ]; then
 	bash bench/dhcp-boot-storm.sh
+	bash bench/service-restart.sh
 	bash bench/pxe-boot.sh
 else
-	echo "bench: dhcp-boot-storm and pxe-boot need root; skipped" >&2
+	echo "bench: dhcp-boot-storm, service-restart and pxe-boot need root; skipped" >&2
 fi

@@ -13,7 +13,7 @@ _ltspcfg_ts_opts_status='--gentoo --config --root --yes --dry-run --no-color --j
 _ltspcfg_ts_opts_apply='--gentoo --config --root --yes --dry-run --no-color --diff --only --force --no-check --help'
 _ltspcfg_ts_opts_render='--gentoo --config --root --yes --dry-run --no-color --path --help'
 _ltspcfg_ts_opts_check='--gentoo --config --root --yes --dry-run --no-color --help'
-_ltspcfg_ts_opts_get='--gentoo --config --root --yes --dry-run --no-color --help'
+_ltspcfg_ts_opts_get='--gentoo --config --root --yes --dry-run --no-color --shell --help'
 _ltspcfg_ts_opts_targets='--gentoo --config --root --yes --dry-run --no-color --help'
 # END GENERATED: lists
 

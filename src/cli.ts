@@ -91,11 +91,14 @@ export function buildProgram(exit: (code: number) => void): Command {
 
   globals(program.command('get'))
     .description('print one value of site.toml, defaults applied (arrays space-separated)')
-    .argument('<key>', 'dotted key, e.g. tftp.root or group[1].host[2].mac')
-    .action((key: string, _o, cmd: Command) => {
-      const { ctx } = setup(cmd);
+    .argument('<key...>', 'dotted key, e.g. tftp.root or group[1].host[2].mac; with --shell, keys or tables')
+    .option('--shell', "print shell assignments (tftp_root='/tftpboot'), a table standing for each of its keys")
+    .action((keys: string[], _o, cmd: Command) => {
+      const { opts, ctx } = setup(cmd);
+      const get = commands.get();
+      if (!opts.shell && keys.length > 1) throw new (commands.context().UsageError)(`get: one key at a time (got ${keys.length}); --shell prints several`);
       const loaded = commands.context().loadSite(ctx);
-      process.stdout.write(commands.get().runGet(loaded, key) + '\n');
+      process.stdout.write((opts.shell ? get.runGetShell(loaded, keys) : get.runGet(loaded, keys[0])) + '\n');
       exit(0);
     });
 

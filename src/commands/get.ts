@@ -1,4 +1,5 @@
 // get KEY: one value of site.toml, defaults applied, for shell scripts.
+// get --shell KEY|TABLE...: shell assignments of many values from one read of the site (services).
 import { siteSchema, type TableSpec } from '../site/schema';
 import { nearest } from '../site/validate';
 import type { LoadedSite } from '../site/load';
@@ -52,4 +53,31 @@ function unknown(key: string): UsageError {
   const keys = schemaKeys();
   const guess = nearest(key, keys);
   return new UsageError(`get: unknown key "${key}"; ${guess ? `did you mean "${guess}"?` : 'see ltspcfg-ts(8) for the keys'}`);
+}
+
+/** Single-quoted for sh: nothing inside is expanded, a quote becomes '\'' */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/** The schema table at a dotted path of plain tables (tftp, dhcp, server...), if it is one. */
+function tableAt(path: string): TableSpec | undefined {
+  let spec: TableSpec | undefined = siteSchema;
+  for (const part of path.split('.')) spec = spec?.tables?.[part];
+  return spec;
+}
+
+/**
+ * `tftp_root='/tftpboot'` lines, one per key: a table stands for each of its keys. The names are
+ * the keys with every character outside [A-Za-z0-9_] made `_`; the values are those of `get`.
+ */
+export function runGetShell(loaded: LoadedSite, keys: string[]): string {
+  const lines: string[] = [];
+  for (const key of keys) {
+    const table = tableAt(key);
+    const leaves = table ? Object.keys(table.keys).map((k) => `${key}.${k}`) : [key];
+    if (table && leaves.length === 0) throw new UsageError(`get --shell: ${key} has no keys of its own; name them`);
+    for (const leaf of leaves) lines.push(`${leaf.replace(/[^A-Za-z0-9_]/g, '_')}=${shellQuote(runGet(loaded, leaf))}`);
+  }
+  return lines.join('\n');
 }
