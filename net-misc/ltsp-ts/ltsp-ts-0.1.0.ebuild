@@ -14,16 +14,18 @@ SRC_URI="https://github.com/ltsp-ts/ltsp-ts/releases/download/v${PV}/${P}.tar.xz
 LICENSE="GPL-2+ BSD ISC MIT"
 SLOT="0"
 KEYWORDS="~amd64 ~x86"
-IUSE="dnsmasq rsyslog syslog-ng xinetd"
+IUSE="+dhcpd dnsmasq +nfs rsyslog syslog-ng xinetd"
+# ltspcfg-ts configures one syslog daemon for the clients' logs
+REQUIRED_USE="?? ( rsyslog syslog-ng )"
 
 # ltspcfg-ts.js is one self-contained file: node (any slot) is all it needs to run
 RDEPEND="
 	>=net-libs/nodejs-20:*
-	net-fs/nfs-utils
 	net-ftp/tftp-hpa[server(+)]
-	net-misc/dhcp[server]
 	sys-boot/syslinux
+	dhcpd? ( net-misc/dhcp[server] )
 	dnsmasq? ( net-dns/dnsmasq )
+	nfs? ( net-fs/nfs-utils )
 	rsyslog? ( app-admin/rsyslog )
 	syslog-ng? ( app-admin/syslog-ng )
 	xinetd? ( sys-apps/xinetd )
