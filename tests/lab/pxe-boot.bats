@@ -13,7 +13,9 @@
 load ../support/bats
 load lib/pxe-lab
 
-BOOT_LIMIT=${PXE_BOOT_LIMIT:-120}
+# a boot takes ~15 s on a quiet machine; with two CPU hogs beside QEMU's TCG,
+# pxelinux alone took 100 s to fetch the kernel: the limit only bounds a failure
+BOOT_LIMIT=${PXE_BOOT_LIMIT:-360}
 HOSTCFG="pxelinux.cfg/01-${PXE_MAC//:/-}"
 UNKNOWN_MAC=52:54:00:5e:00:99
 
@@ -68,13 +70,13 @@ serial() {
 	sed -n "s/^.*LTSPX-$1 \{0,1\}//p" "$PXE_LOG" | head -n 1
 }
 
-# PXE_UNTIL for a machine that must not boot: true 5 s after the first line
+# PXE_UNTIL for a machine that must not boot: true 10 s after the first line
 # of $ACK_LOG matching $ACK_RE (its lease); a boot file would be fetched
-# within a second of it
-acked_5s_ago() {
+# within a second of it on a quiet machine, within a few on a busy one
+acked_10s_ago() {
 	grep -aq "$ACK_RE" "$ACK_LOG" || return 1
 	[ -n "${ACKED:-}" ] || ACKED=$(date +%s)
-	[ $(($(date +%s) - ACKED)) -ge 5 ]
+	[ $(($(date +%s) - ACKED)) -ge 10 ]
 }
 
 # what every boot must show: pxelinux, the per-host menu, kernel and
@@ -124,9 +126,9 @@ assert_boot() {
 	pxe_generate
 	pxe_tftpd_service
 	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
-	pxe_ra 30
-	ACKED="" ACK_LOG=$T/dhcpd.log ACK_RE="DHCPACK on .* to $UNKNOWN_MAC" PXE_BOOT_MAC=$UNKNOWN_MAC PXE_UNTIL=acked_5s_ago \
-		pxe_boot unknown 40 || true
+	pxe_ra 120
+	ACKED="" ACK_LOG=$T/dhcpd.log ACK_RE="DHCPACK on .* to $UNKNOWN_MAC" PXE_BOOT_MAC=$UNKNOWN_MAC PXE_UNTIL=acked_10s_ago \
+		pxe_boot unknown 120 || true
 	show_logs
 	grep -q "DHCPACK on 192.0.2.1[0-4][0-9] to $UNKNOWN_MAC" "$T/dhcpd.log"
 	[ "$(grep -ac 'RRQ' "$T/tftpd.log")" = 0 ]
@@ -166,9 +168,9 @@ assert_boot() {
 	pxe_tftpd_service
 	pxe_router_dhcp
 	pxe_dnsmasq "$T/sys/etc/dnsmasq.d/ltsp-ts.conf"
-	pxe_ra 30
-	ACKED="" ACK_LOG=$T/router.log ACK_RE="DHCPACK(.*) .* $UNKNOWN_MAC" PXE_BOOT_MAC=$UNKNOWN_MAC PXE_UNTIL=acked_5s_ago \
-		pxe_boot proxy-unknown 40 || true
+	pxe_ra 120
+	ACKED="" ACK_LOG=$T/router.log ACK_RE="DHCPACK(.*) .* $UNKNOWN_MAC" PXE_BOOT_MAC=$UNKNOWN_MAC PXE_UNTIL=acked_10s_ago \
+		pxe_boot proxy-unknown 120 || true
 	show_logs
 	grep -aq "DHCPACK(.*) 192.0.2.1[0-4][0-9] $UNKNOWN_MAC" "$T/router.log"
 	[ "$(grep -ac "$UNKNOWN_MAC .*pxelinux" "$T/dnsmasq.log")" = 0 ]
