@@ -1,6 +1,9 @@
-// Command-line wiring only: options, commands, exit codes. The work is in src/commands/.
-import { Command, Option } from 'commander';
+// Command-line wiring only: options, commands, and which module runs each one.
+// The work is in src/commands/; errors are thrown (src/errors.ts) and printed by main.ts.
+import { Command, CommanderError } from 'commander';
 import type { GlobalOptions } from './commands/context';
+import type { ApplyFlags } from './commands/apply';
+import { UsageError, unknownName } from './errors';
 
 declare const LTSPCFG_VERSION: string;
 const VERSION = typeof LTSPCFG_VERSION === 'string' ? LTSPCFG_VERSION : '0.0.0-dev';
@@ -9,57 +12,63 @@ const VERSION = typeof LTSPCFG_VERSION === 'string' ? LTSPCFG_VERSION : '0.0.0-d
 const commands = {
   context: () => require('./commands/context') as typeof import('./commands/context'),
   output: () => require('./commands/output') as typeof import('./commands/output'),
+  configure: () => require('./commands/configure') as typeof import('./commands/configure'),
   apply: () => require('./commands/apply') as typeof import('./commands/apply'),
   status: () => require('./commands/status') as typeof import('./commands/status'),
   render: () => require('./commands/render') as typeof import('./commands/render'),
   check: () => require('./commands/check') as typeof import('./commands/check'),
   get: () => require('./commands/get') as typeof import('./commands/get'),
-  targets: () => require('./targets') as typeof import('./targets'),
+  targets: () => require('./commands/targets') as typeof import('./commands/targets'),
 };
+
+type Opts = GlobalOptions & Record<string, unknown>;
 
 /** Options of the command and of the program: commander gives an option both define to the program. */
 function setup(cmd: Command) {
-  const opts = cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
+  const opts = cmd.optsWithGlobals() as Opts;
   const ctx = commands.context().makeContext(opts);
   const out = commands.output().makeOut(opts.color as boolean | undefined);
   return { opts, ctx, out };
 }
 
-export function buildProgram(exit: (code: number) => void): Command {
-  const program = new Command('ltspcfg-ts');
-  const globals = (c: Command) =>
-    c
-      .option('--gentoo', "use Gentoo's paths and OpenRC (detected from /etc/gentoo-release)")
-      .option('-c, --config <file>', 'the site description (default: /etc/ltsp/site.toml under --root)')
-      .option('-r, --root <dir>', 'configure the system staged under DIR, like Portage\'s ROOT')
-      .option('-y, --yes', 'write without asking')
-      .option('-n, --dry-run', 'show what would change, write nothing')
-      .option('--no-color', 'no colour, even on a terminal (NO_COLOR works too)');
+const globals = (c: Command) =>
+  c
+    .option('--gentoo', "use Gentoo's paths and OpenRC (detected from /etc/gentoo-release)")
+    .option('-c, --config <file>', 'the site description (default: /etc/ltsp/site.toml under --root)')
+    .option('-r, --root <dir>', 'configure the system staged under DIR, like Portage\'s ROOT')
+    .option('-y, --yes', 'write without asking')
+    .option('-n, --dry-run', 'show what would change, write nothing')
+    .option('--no-color', 'no colour, even on a terminal (NO_COLOR works too)');
 
+/** An action returns its exit code (0, or 1 when it found problems); errors are thrown instead. */
+function run<A extends unknown[]>(action: (...args: A) => number | Promise<number>): (...args: A) => Promise<void> {
+  return async (...args) => {
+    process.exitCode = await action(...args);
+  };
+}
+
+function buildProgram(): Command {
+  const program = new Command('ltspcfg-ts');
   globals(program)
     .description('Configure a Gentoo LTSP thin-client server from /etc/ltsp/site.toml: show its status, then write every config file, safely.')
     .version(VERSION, '-V, --version', 'print the version')
-    .helpOption('-h, --help', 'show help for a command')
     .option('--force', 'replace files changed by hand (the old ones are kept)')
-    .showHelpAfterError()
-    .exitOverride()
-    .action(async (_o, cmd: Command) => {
-      const { opts, ctx, out } = setup(cmd);
-      const statusCode = commands.status().runStatus(ctx, out, false);
-      out.line();
-      const applyCode = await commands.apply().runApply(ctx, out, { force: !!opts.force });
-      // exit 1 while anything the site needs is still missing after the writes
-      const remaining = statusCode === 0 || applyCode !== 0 ? statusCode : commands.status().makeReport(ctx).report.problems ? 1 : 0;
-      exit(Math.max(applyCode, remaining));
-    });
+    .action(
+      run((_o, cmd: Command) => {
+        const { opts, ctx, out } = setup(cmd);
+        return commands.configure().runConfigure(ctx, out, { force: !!opts.force });
+      }),
+    );
 
   globals(program.command('status'))
     .description('show what the site needs and what the system has; exit 1 when something is missing')
     .option('--json', 'machine-readable output')
-    .action((_o, cmd: Command) => {
-      const { opts, ctx, out } = setup(cmd);
-      exit(commands.status().runStatus(ctx, out, !!opts.json));
-    });
+    .action(
+      run((_o, cmd: Command) => {
+        const { opts, ctx, out } = setup(cmd);
+        return commands.status().runStatus(ctx, out, !!opts.json);
+      }),
+    );
 
   globals(program.command('apply'))
     .description('write every generated file that is missing or out of date')
@@ -67,48 +76,85 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--only <targets>', 'only these targets, comma-separated (see `ltspcfg-ts targets`)')
     .option('--force', 'replace files changed by hand (the old ones are kept)')
     .option('--no-check', 'do not run the real checkers (dhcpd -t, ...) before writing')
-    .action(async (_o, cmd: Command) => {
-      const { opts, ctx, out } = setup(cmd);
-      exit(await commands.apply().runApply(ctx, out, opts as import('./commands/apply').ApplyFlags));
-    });
+    .action(
+      run((_o, cmd: Command) => {
+        const { opts, ctx, out } = setup(cmd);
+        return commands.apply().runApply(ctx, out, opts as ApplyFlags);
+      }),
+    );
 
   globals(program.command('render'))
     .description('print one generated file to stdout, as apply would write it')
     .argument('<target>', 'target name (see `ltspcfg-ts targets`)')
     .option('--path <file>', 'which file, for targets that write several')
-    .action((target: string, _o, cmd: Command) => {
-      const { opts, ctx } = setup(cmd);
-      process.stdout.write(commands.render().runRender(ctx, target, opts.path as string | undefined));
-      exit(0);
-    });
+    .action(
+      run((target: string, _o, cmd: Command) => {
+        const { opts, ctx } = setup(cmd);
+        return commands.render().runRender(ctx, target, opts.path as string | undefined);
+      }),
+    );
 
   globals(program.command('check'))
     .description('validate site.toml and run every generated file through its real checker')
-    .action((_o, cmd: Command) => {
-      const { ctx, out } = setup(cmd);
-      exit(commands.check().runCheck(ctx, out));
-    });
+    .action(
+      run((_o, cmd: Command) => {
+        const { ctx, out } = setup(cmd);
+        return commands.check().runCheck(ctx, out);
+      }),
+    );
 
   globals(program.command('get'))
     .description('print one value of site.toml, defaults applied (arrays space-separated)')
     .argument('<key...>', 'dotted key, e.g. tftp.root or group[1].host[2].mac; with --shell, keys or tables')
     .option('--shell', "print shell assignments (tftp_root='/tftpboot'), a table standing for each of its keys")
-    .action((keys: string[], _o, cmd: Command) => {
-      const { opts, ctx } = setup(cmd);
-      const get = commands.get();
-      if (!opts.shell && keys.length > 1) throw new (commands.context().UsageError)(`get: one key at a time (got ${keys.length}); --shell prints several`);
-      const loaded = commands.context().loadSite(ctx);
-      process.stdout.write((opts.shell ? get.runGetShell(loaded, keys) : get.runGet(loaded, keys[0])) + '\n');
-      exit(0);
-    });
+    .action(
+      run((keys: string[], _o, cmd: Command) => {
+        const { opts, ctx } = setup(cmd);
+        if (opts.shell) return commands.get().runGetShell(ctx, keys);
+        if (keys.length > 1) throw new UsageError(`get: one key at a time (got ${keys.length}); --shell prints several`);
+        return commands.get().runGet(ctx, keys[0]);
+      }),
+    );
 
   globals(program.command('targets'))
     .description('list the targets, one per line: name and summary')
-    .action(() => {
-      for (const t of commands.targets().targets) process.stdout.write(`${t.name}\t${t.summary}\n`);
-      exit(0);
-    });
+    .action(run(() => commands.targets().runTargets()));
 
-  for (const c of program.commands) c.exitOverride().showHelpAfterError().helpOption('-h, --help', 'show help for this command');
+  for (const c of [program, ...program.commands]) {
+    c.helpOption('-h, --help', c === program ? 'show help for a command' : 'show help for this command')
+      // commander's own messages become one line, printed by main.ts like every other error
+      .configureOutput({ outputError: () => {} })
+      .exitOverride((e) => {
+        if (e.exitCode === 0) throw e; // --help, --version
+        const where = c === program ? '' : ` ${c.name()}`;
+        throw new UsageError(`${e.message.replace(/^error: /, '').replace(/\n/g, ' ')}; see ltspcfg-ts${where} --help`);
+      });
+  }
   return program;
+}
+
+/**
+ * A first word that is not a command is a mistake, not an argument of the default
+ * action: `ltspcfg-ts stauts --yes` must not write, `ltspcfg-ts image --help` must
+ * not print the program's help. Options are parsed as commander will, so that the
+ * value of --config or --root is not taken for a command (parsing them twice sets
+ * the same values twice).
+ */
+function refuseUnknownCommand(program: Command, args: string[]): void {
+  const { operands } = program.parseOptions(args);
+  const word = operands[0];
+  const names = program.commands.map((c) => c.name());
+  if (word !== undefined && !names.includes(word)) throw unknownName('', 'command', word, names);
+}
+
+/** Runs the command line and sets process.exitCode; throws a CliError (src/errors.ts). */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    const program = buildProgram();
+    refuseUnknownCommand(program, argv.slice(2));
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    process.exitCode = e.exitCode; // --help or --version, already printed
+  }
 }

@@ -1,13 +1,8 @@
-// Entry point of the bundled ltspcfg-ts: runs the CLI and maps errors to exit codes
-// (0 fine, 1 problems found or a checker refused a file, 2 bad usage or invalid site.toml).
-import { CommanderError } from 'commander';
-import { buildProgram } from './cli';
-import { SiteError } from './site/errors';
-
-function fail(code: number, message: string): never {
-  process.stderr.write(message.endsWith('\n') ? message : message + '\n');
-  process.exit(code);
-}
+// Entry point of the bundled ltspcfg-ts: runs the command line and prints what
+// went wrong, one line a problem, never a stack trace. Exit codes: 0 fine,
+// 1 problems found or a checker refused a file, 2 bad usage or invalid site.toml.
+import { runCli } from './cli';
+import { CliError } from './errors';
 
 // `ltspcfg-ts status | head`: a reader that goes away ends the output, not the program with a trace
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -15,26 +10,10 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-async function main(): Promise<void> {
-  const program = buildProgram((code) => {
-    process.exitCode = code;
-  });
-  try {
-    await program.parseAsync(process.argv);
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      // help and version exit 0; usage errors were already printed by commander
-      process.exit(e.exitCode === 0 ? 0 : 2);
-    }
-    if (e instanceof SiteError) fail(2, e.message);
-    const { UsageError } = require('./commands/context') as typeof import('./commands/context');
-    if (e instanceof UsageError) fail(2, `ltspcfg-ts: ${e.message}`);
-    const { RenderError } = require('./commands/render') as typeof import('./commands/render');
-    if (e instanceof RenderError) fail(1, `ltspcfg-ts: ${e.message}`);
-    const { WriteError } = require('./system/write') as typeof import('./system/write');
-    if (e instanceof WriteError) fail(1, `ltspcfg-ts: cannot write ${e.message}; nothing was changed`);
-    fail(1, `ltspcfg-ts: ${(e as Error).stack ?? e}`);
-  }
-}
-
-void main();
+runCli(process.argv).catch((e: unknown) => {
+  const known = e instanceof CliError;
+  // anything else is unexpected (an unreadable file under --root, a defect): its message, still one line
+  const lines = known ? e.lines() : [`ltspcfg-ts: ${e instanceof Error ? e.message : String(e)}`];
+  for (const line of lines) process.stderr.write(line.replace(/\s*\n\s*/g, ' ') + '\n');
+  process.exitCode = known ? e.exitCode : 1;
+});

@@ -6,8 +6,7 @@ import { inspect, type FileStatus } from '../system/inspect';
 import { planApply, executeApply, type ApplyReport } from '../system/apply';
 import { BACKUP_DIR } from '../system/state';
 import { unifiedDiff } from '../system/diff';
-import { nearest } from '../site/validate';
-import { loadSite, UsageError, type Context } from './context';
+import { loadSite, type Context } from './context';
 import type { Out } from './output';
 
 export interface ApplyFlags {
@@ -19,14 +18,7 @@ export interface ApplyFlags {
 
 export function selectTargets(only: string | undefined): Target[] {
   if (!only) return allTargets;
-  return only.split(',').map((name) => {
-    const t = findTarget(name.trim());
-    if (!t) {
-      const guess = nearest(name, allTargets.map((x) => x.name));
-      throw new UsageError(`--only: unknown target "${name}"; ${guess ? `did you mean "${guess}"? ` : ''}targets: ${allTargets.map((x) => x.name).join(', ')}`);
-    }
-    return t;
-  });
+  return only.split(',').map((name) => findTarget(name.trim(), '--only'));
 }
 
 const VERB: Record<string, string> = { missing: 'create', stale: 'update', drifted: 'replace', unmanaged: 'replace' };

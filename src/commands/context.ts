@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseSite, type LoadedSite } from '../site/load';
-import { SiteError } from '../site/errors';
+import { SiteError, UsageError } from '../errors';
 import { SystemRoot } from '../system/fsroot';
 import { detectPlatform } from '../system/platform';
 import type { Platform } from '../targets/types';
@@ -17,9 +17,6 @@ export interface GlobalOptions {
   dryRun?: boolean;
   color?: boolean;
 }
-
-/** Bad usage: exit code 2. */
-export class UsageError extends Error {}
 
 export interface Context {
   opts: GlobalOptions;

@@ -1,9 +1,10 @@
 // get KEY: one value of site.toml, defaults applied, for shell scripts.
 // get --shell KEY|TABLE...: shell assignments of many values from one read of the site (services).
 import { siteSchema, type TableSpec } from '../site/schema';
-import { nearest } from '../site/validate';
+import { nearest } from '../suggest';
+import { UsageError } from '../errors';
 import type { LoadedSite } from '../site/load';
-import { UsageError } from './context';
+import { loadSite, type Context } from './context';
 
 /** Keys whose default depends on another key: answered from the validated site. */
 const DERIVED: Record<string, (l: LoadedSite) => unknown> = {
@@ -26,7 +27,13 @@ export function schemaKeys(spec: TableSpec = siteSchema, prefix = ''): string[] 
   ];
 }
 
-export function runGet(loaded: LoadedSite, key: string): string {
+/** Prints the value of KEY, arrays space-separated; an unset optional key prints an empty line. */
+export function runGet(ctx: Context, key: string): number {
+  process.stdout.write(valueOf(loadSite(ctx), key) + '\n');
+  return 0;
+}
+
+function valueOf(loaded: LoadedSite, key: string): string {
   if (DERIVED[key]) return format(DERIVED[key](loaded));
   let node: unknown = loaded.values;
   for (const part of key.split('.')) {
@@ -67,17 +74,23 @@ function tableAt(path: string): TableSpec | undefined {
   return spec;
 }
 
+/** Prints `tftp_root='/tftpboot'` lines for KEYs and TABLEs from one read of the site (shellAssignments). */
+export function runGetShell(ctx: Context, keys: string[]): number {
+  process.stdout.write(shellAssignments(loadSite(ctx), keys) + '\n');
+  return 0;
+}
+
 /**
  * `tftp_root='/tftpboot'` lines, one per key: a table stands for each of its keys. The names are
  * the keys with every character outside [A-Za-z0-9_] made `_`; the values are those of `get`.
  */
-export function runGetShell(loaded: LoadedSite, keys: string[]): string {
+export function shellAssignments(loaded: LoadedSite, keys: string[]): string {
   const lines: string[] = [];
   for (const key of keys) {
     const table = tableAt(key);
     const leaves = table ? Object.keys(table.keys).map((k) => `${key}.${k}`) : [key];
     if (table && leaves.length === 0) throw new UsageError(`get --shell: ${key} has no keys of its own; name them`);
-    for (const leaf of leaves) lines.push(`${leaf.replace(/[^A-Za-z0-9_]/g, '_')}=${shellQuote(runGet(loaded, leaf))}`);
+    for (const leaf of leaves) lines.push(`${leaf.replace(/[^A-Za-z0-9_]/g, '_')}=${shellQuote(valueOf(loaded, leaf))}`);
   }
   return lines.join('\n');
 }

@@ -13,6 +13,13 @@ export function parseIPv4(text: string): number | null {
   return n;
 }
 
+/** An address that has passed validation (every address in a Site), as a number. */
+export function ipv4Number(address: string): number {
+  const n = parseIPv4(address);
+  if (n === null) throw new Error(`not a validated IPv4 address: ${address}`);
+  return n;
+}
+
 export function formatIPv4(n: number): string {
   return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 }

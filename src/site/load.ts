@@ -1,9 +1,11 @@
-// Reading site.toml: bytes -> TOML -> schema check with defaults -> cross-key rules -> Site.
+// Reading site.toml: bytes -> TOML -> schema check with defaults (validate.ts) -> the rules
+// that span keys (build.ts, rules/) -> Site.
 // the string parser alone: the package's index also loads its stream parser (and node:stream)
 import parseToml = require('@iarna/toml/parse-string');
-import { locateKeys, type Positions } from './locate';
-import { SiteError, type SiteProblem } from './errors';
-import { buildSite, checkAgainstSchema } from './validate';
+import { SiteError } from '../errors';
+import { Reporter } from './reporter';
+import { camelize, checkAgainstSchema } from './validate';
+import { buildSite } from './build';
 import type { Site } from './types';
 
 export interface LoadedSite {
@@ -33,19 +35,9 @@ export function parseSite(text: Buffer | string, file: string): LoadedSite {
     fail(file, (err.line ?? 0) + 1, (err.col ?? 0) + 1, `TOML syntax error: ${first}`, 'expected valid TOML (https://toml.io)');
   }
 
-  const problems: SiteProblem[] = [];
-  // key positions are needed for messages only: located on the first problem
-  let positions: Positions | undefined;
-  const ctx = {
-    file,
-    problems,
-    get positions(): Positions {
-      positions ??= locateKeys(source);
-      return positions;
-    },
-  };
-  const values = checkAgainstSchema(ctx, parsed);
-  if (problems.length) throw new SiteError(problems);
+  const r = new Reporter(file, source);
+  const values = checkAgainstSchema(r, parsed);
+  if (r.problems.length) throw new SiteError(r.problems);
   // hashed on first use: `get` never needs it, and loading node:crypto costs start-up time
   let hash: string | undefined;
   const origin = {
@@ -56,7 +48,7 @@ export function parseSite(text: Buffer | string, file: string): LoadedSite {
       return hash;
     },
   };
-  const site = buildSite(ctx, values, origin);
-  if (problems.length) throw new SiteError(problems.sort((a, b) => a.position.line - b.position.line));
+  const site = buildSite(r, camelize(values), origin);
+  if (r.problems.length) throw new SiteError(r.problems.sort((a, b) => a.position.line - b.position.line));
   return { site, values };
 }

@@ -1,6 +1,7 @@
 // The one description of site.toml: every table, every key, its type and default.
-// The loader validates against it, `get` reads through it, and the man page and
-// shell completion list its keys. Cross-key rules (duplicates, subnets) live in validate.ts.
+// The loader validates against it, `get` reads through it, the man page and shell
+// completion list its keys, and the type of the validated site is derived from it
+// (SchemaValues below, Site in types.ts). Cross-key rules live in src/site/rules/.
 
 export type Scalar = 'string' | 'integer' | 'boolean';
 
@@ -50,7 +51,7 @@ export interface TableSpec {
 export const DHCP_MODES = ['primary', 'port-1067', 'nfsroot', 'proxy', 'none'] as const;
 export type DhcpMode = (typeof DHCP_MODES)[number];
 
-const hostSpec: TableSpec = {
+const hostSpec = {
   doc: 'A thin client, known by its MAC address.',
   keys: {
     name: { type: 'string', of: 'label', required: true, doc: 'host name (a DNS label), also the dhcpd host declaration' },
@@ -64,9 +65,9 @@ const hostSpec: TableSpec = {
     filename: { type: 'string', of: 'boot-path', doc: 'boot file for this host instead of the default' },
     kernel_append: { type: 'string', of: 'kernel-args', doc: 'extra kernel parameters for this host' },
   },
-};
+} as const satisfies TableSpec;
 
-export const siteSchema: TableSpec = {
+export const siteSchema = {
   doc: 'site.toml',
   keys: {},
   tables: {
@@ -190,4 +191,42 @@ export const siteSchema: TableSpec = {
     },
     host: hostSpec,
   },
+} as const satisfies TableSpec;
+
+export const SYSLOG_DAEMONS = siteSchema.tables.syslog.keys.daemon.values;
+/** A syslog daemon ltspcfg-ts can configure (syslog.daemon less "auto"). */
+export type SyslogDaemon = Exclude<(typeof SYSLOG_DAEMONS)[number], 'auto'>;
+export type DisplayManager = Exclude<(typeof siteSchema.tables.xdmcp.keys.display_manager.values)[number], 'auto'>;
+
+// The type of a table's values once checked, with keys in camelCase (pxe_filename ->
+// pxeFilename): a key that is required or has a default is always there.
+
+type Camel<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
+
+type ValueOf<K extends KeySpec> = K['type'] extends 'boolean'
+  ? boolean
+  : K['type'] extends 'integer'
+    ? number
+    : K extends { type: 'enum'; values: readonly (infer V)[] }
+      ? V
+      : K['type'] extends 'string'
+        ? string
+        : K extends { of: 'port' }
+          ? K extends { length: 2 } ? [number, number] : number[]
+          : K extends { length: 2 } ? [string, string] : string[];
+
+type Always<K> = K extends { required: true } ? true : K extends { default: unknown } ? true : false;
+
+type KeysValues<Keys extends Record<string, KeySpec>> = {
+  -readonly [k in keyof Keys as Always<Keys[k]> extends true ? Camel<k & string> : never]: ValueOf<Keys[k]>;
+} & {
+  -readonly [k in keyof Keys as Always<Keys[k]> extends true ? never : Camel<k & string>]?: ValueOf<Keys[k]>;
 };
+
+type TablesValues<Tables> = { -readonly [k in keyof Tables as Camel<k & string>]: Tables[k] extends TableSpec ? SchemaValues<Tables[k]> : never };
+type ArraysValues<Arrays> = { -readonly [k in keyof Arrays as Camel<k & string>]: Arrays[k] extends TableSpec ? SchemaValues<Arrays[k]>[] : never };
+
+/** Free-form sub-tables ([lts.Default]) keep their keys and raw values: their owner checks them. */
+type FreeTables<T extends TableSpec> = T extends { anyTable: TableSpec } ? Record<string, Record<string, unknown>> : unknown;
+
+export type SchemaValues<T extends TableSpec> = KeysValues<T['keys']> & TablesValues<T['tables']> & ArraysValues<T['arrays']> & FreeTables<T>;

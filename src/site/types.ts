@@ -1,6 +1,11 @@
-// The validated site: what every target receives. Every string in it has passed
-// its StringKind check in validate.ts, so templates may print it as is.
-import type { DhcpMode } from './schema';
+// The validated site: what every target receives. Its tables and keys are those of
+// the schema (schema.ts), in camelCase, with defaults applied; the few parts below
+// are what the rules in src/site/rules/ make of them. Every string in it has passed
+// its StringKind check, so templates may print it as is.
+import type { SchemaValues, siteSchema } from './schema';
+
+/** site.toml's values after the schema check, keys in camelCase: what the rules start from. */
+export type SiteValues = SchemaValues<typeof siteSchema>;
 
 export interface Subnet {
   /** network address, e.g. 192.168.0.0 */
@@ -15,75 +20,39 @@ export interface Subnet {
   range?: [string, string];
 }
 
-export interface Host {
-  name: string;
-  /** lower case, colon separated */
-  mac: string;
+export type Host = SiteValues['host'][number] & {
   /** group name, absent for top-level [[host]] entries */
   group?: string;
-  address?: string;
-  dhcpPort?: number;
-  nic?: string;
-  io?: string;
-  mountOptions?: string;
   nfsroot: boolean;
-  filename?: string;
-  kernelAppend?: string;
-}
+};
 
 export interface Group {
   name: string;
   hosts: Host[];
 }
 
-export interface Site {
+/** One lts.conf section: [Default], [ws101] or [00:60:08:5c:cb:be]; values as lts.conf writes them (Y/N). */
+export interface LtsSection {
+  name: string;
+  entries: [string, string][];
+}
+
+export interface Site extends Omit<SiteValues, 'network' | 'dhcp' | 'tftp' | 'lts' | 'group' | 'host'> {
   /** the site.toml this came from, for messages and the state file */
   source: { file: string; sha256: string };
-  server: { address: string; interface: string; hostname: string };
-  network: {
-    /** the thin-client subnet first, then [[network.extra_subnet]] */
+  network: Omit<SiteValues['network'], 'subnet' | 'routers' | 'extraSubnet' | 'logServers'> & {
+    /** the thin-client subnet first, then [[network.extra_subnet]], each with its routers and range */
     subnets: Subnet[];
-    dns: string[];
-    domain?: string;
-    ntp: string[];
+    /** default: the server */
     logServers: string[];
   };
-  dhcp: {
-    mode: DhcpMode;
-    port: number;
-    bootUnknownClients: boolean;
-    defaultLeaseTime: number;
-    maxLeaseTime: number;
-    dnsmasqDns: boolean;
-  };
-  boot: {
-    pxeFilename: string;
-    etherbootFile: string;
-    kernel: string;
-    initrd?: string;
-    kernelAppend: string;
-    serialConsole?: string;
-    menuLabel: string;
-    timeout: number;
-  };
-  tftp: {
-    root: string;
-    user: string;
-    group: string;
-    address: string;
-    port: number;
-    launcher: 'ltsp-tftpd' | 'xinetd';
-    blocksize: number;
-    dataPorts?: [number, number];
-    verbose: boolean;
-  };
-  nfs: { root: string; swapfiles: string; mountdPort: number };
+  /** dhcp.range is in network.subnets[0] */
+  dhcp: Omit<SiteValues['dhcp'], 'range'>;
+  /** address default: the server */
+  tftp: SiteValues['tftp'] & { address: string };
   /** lts.conf sections in file order; Default first when present */
-  lts: { name: string; entries: [string, string][] }[];
-  syslog: { daemon: 'auto' | 'syslog-ng' | 'rsyslog' | 'sysklogd'; udpPort: number; tcpPort: number; logDir: string };
-  xdmcp: { enabled: boolean; displayManager: 'auto' | 'gdm' | 'lightdm' | 'xdm'; port: number };
-  firewall: { enabled: boolean; backend: 'nftables' | 'iptables' };
-  /** [[group]] entries in file order, then one unnamed group for top-level [[host]] entries is NOT made: see `hosts` */
+  lts: LtsSection[];
+  /** [[group]] entries in file order */
   groups: Group[];
   /** every host: grouped ones in file order, then top-level [[host]] entries */
   hosts: Host[];

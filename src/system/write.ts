@@ -6,6 +6,7 @@ import {
   accessSync, chmodSync, chownSync, closeSync, constants, fchmodSync, fchownSync, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { Problem } from '../errors';
 
 export interface Write {
   /** absolute path on this machine (already under --root) */
@@ -16,10 +17,9 @@ export interface Write {
   gid?: number;
 }
 
-export class WriteError extends Error {
-  constructor(readonly path: string, readonly cause: Error) {
-    super(`${path}: ${describe(cause)}`);
-  }
+/** A file writeAll cannot write: it then writes none of them. */
+function writeError(path: string, cause: Error): Problem {
+  return new Problem(`cannot write ${path}: ${describe(cause)}; nothing was changed`);
 }
 
 function describe(e: Error): string {
@@ -67,7 +67,7 @@ export function ensureDirectory(path: string, mode: number, uid?: number, gid?: 
   try {
     if (statSync(path).isDirectory()) return false;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new WriteError(path, e as Error);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Problem(`cannot create the directory ${path}: ${describe(e as Error)}`);
   }
   try {
     mkdirSync(path, { recursive: true, mode });
@@ -75,7 +75,7 @@ export function ensureDirectory(path: string, mode: number, uid?: number, gid?: 
     chmodSync(path, mode);
     if (uid !== undefined && gid !== undefined) chownSync(path, uid, gid);
   } catch (e) {
-    throw new WriteError(path, e as Error);
+    throw new Problem(`cannot create the directory ${path}: ${describe(e as Error)}`);
   }
   return true;
 }
@@ -103,7 +103,7 @@ export function writeAll(writes: Write[]): void {
     try {
       accessSync(dir, constants.W_OK);
     } catch (e) {
-      throw new WriteError(w.path, e as Error);
+      throw writeError(w.path, e as Error);
     }
   }
   const temps: { tmp: string; path: string }[] = [];
@@ -126,7 +126,7 @@ export function writeAll(writes: Write[]): void {
           closeSync(fd);
         }
       } catch (e) {
-        throw new WriteError(w.path, e as Error);
+        throw writeError(w.path, e as Error);
       }
     }
   } catch (e) {

@@ -1,6 +1,7 @@
 // Every target, in the order apply plans and prints them. Adding a generated
 // file family means adding its module here and nothing else.
 import type { Target } from './types';
+import { unknownName } from '../errors';
 import { ltsConf } from './lts-conf';
 import { hosts } from './hosts';
 import { tftpTree } from './tftp-tree';
@@ -16,6 +17,9 @@ import { hostsAllow } from './hosts-allow';
 
 export const targets: Target[] = [ltsConf, hosts, tftpTree, pxelinux, xinetd, dhcpd, dnsmasq, exportsTarget, syslog, xdmcp, firewall, hostsAllow];
 
-export function findTarget(name: string): Target | undefined {
-  return targets.find((t) => t.name === name);
+/** The target of that name; an unknown name is a usage error of `where` (render, --only). */
+export function findTarget(name: string, where = 'ltspcfg-ts'): Target {
+  const target = targets.find((t) => t.name === name);
+  if (!target) throw unknownName(where, 'target', name, targets.map((t) => t.name));
+  return target;
 }

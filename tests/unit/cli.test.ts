@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO, ltspcfg, scratch } from '../support/cli';
+import { REPO, hashTree, ltspcfg, scratch } from '../support/cli';
 import { parseSite } from '../../src/site/load';
-import { runGetShell } from '../../src/commands/get';
+import { shellAssignments } from '../../src/commands/get';
 
 const WIKI = join(REPO, 'examples/wiki-sample.toml');
 const COMMANDS = ['status', 'apply', 'render', 'check', 'get', 'targets'];
@@ -36,6 +36,43 @@ test('bad usage exits 2', () => {
   const only = ltspcfg(['--config', WIKI, '--root', scratch(), 'apply', '--only', 'lts.cnf']);
   assert.equal(only.code, 2);
   assert.match(only.stderr, /unknown target "lts\.cnf"; did you mean "lts\.conf"\?/);
+});
+
+test('an unknown command is a usage error: exit 2, one line, did you mean, nothing written', () => {
+  const root = scratch();
+  const before = hashTree(root);
+  const typo = ltspcfg(['--config', WIKI, '--root', root, 'stauts', '--yes']);
+  assert.equal(typo.code, 2);
+  assert.equal(typo.stdout, '');
+  assert.equal(typo.stderr, 'ltspcfg-ts: unknown command "stauts"; did you mean "status"? commands: status, apply, render, check, get, targets\n');
+  assert.equal(hashTree(root), before, 'nothing written under --root');
+  for (const word of ['image', 'clients']) {
+    const r = ltspcfg([word, '--help']);
+    assert.equal(r.code, 2, `${word} --help`);
+    assert.equal(r.stdout, '', `${word} --help prints no help`);
+    assert.match(r.stderr, new RegExp(`^ltspcfg-ts: unknown command "${word}"; commands: status, `));
+  }
+});
+
+test('every error is one line on stderr, never a stack trace', () => {
+  const cases: [string[], number][] = [
+    [['apply', '--dif'], 2],
+    [['get'], 2],
+    [['--config', WIKI, 'get', 'tftp'], 2],
+    [['--root', '/no/such/dir', 'status'], 2],
+    [['--config', WIKI, 'render', 'dhcp'], 2],
+    [['--config', WIKI, 'render', 'firewall'], 1],
+    [['--config', '/no/such/site.toml', 'status'], 2],
+  ];
+  for (const [args, code] of cases) {
+    const r = ltspcfg(args);
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr.split('\n').length, 2, `one line for ${args.join(' ')}: ${JSON.stringify(r.stderr)}`);
+    assert.doesNotMatch(r.stderr, /\n\s+at |Error:/, 'no stack trace');
+  }
+  const write = ltspcfg(['--config', WIKI, '--root', '/proc', 'apply', '--yes', '--only', 'lts.conf']);
+  assert.equal(write.code, 1, write.stderr);
+  assert.match(write.stderr, /^ltspcfg-ts: cannot write \/proc\/opt\/ltsp\/i386\/etc\/lts\.conf: .*; nothing was changed\n$/);
 });
 
 test('get prints one value with defaults applied, and refuses unknown keys', () => {
@@ -76,7 +113,7 @@ test('get --shell: every key of a table and single keys, from one read, as sh re
   const loaded = parseSite(readFileSync(site), site);
   const hostile = "it's $HOME \\ \"q\" \n;";
   (loaded.values as { boot: Record<string, unknown> }).boot.menu_label = hostile;
-  const back = spawnSync('sh', ['-euc', 'eval "$1"; printf %s "$boot_menu_label"', 'sh', runGetShell(loaded, ['boot.menu_label'])], { encoding: 'utf8' });
+  const back = spawnSync('sh', ['-euc', 'eval "$1"; printf %s "$boot_menu_label"', 'sh', shellAssignments(loaded, ['boot.menu_label'])], { encoding: 'utf8' });
   assert.equal(back.stdout, hostile, back.stderr);
   assert.equal(ltspcfg(['--config', site, 'get', 'tftp.root', 'tftp.user']).code, 2, 'several keys only with --shell');
   assert.equal(ltspcfg(['--config', site, 'get', '--shell', 'tftp.rot']).code, 2);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseSite } from '../../src/site/load';
-import { SiteError } from '../../src/site/errors';
+import { SiteError } from '../../src/errors';
 import { DHCP_MODES, type DhcpMode } from '../../src/site/schema';
 import type { Site } from '../../src/site/types';
 import type { Platform, WholeFile } from '../../src/targets/types';

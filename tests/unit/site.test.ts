@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSite } from '../../src/site/load';
-import { SiteError } from '../../src/site/errors';
+import { SiteError } from '../../src/errors';
 import { locateKeys } from '../../src/site/locate';
 import { REPO } from '../support/cli';
 
