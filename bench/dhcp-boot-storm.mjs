@@ -7,11 +7,12 @@
 // after --deadline seconds. Run it inside the client network namespace:
 //
 //   node bench/dhcp-boot-storm.mjs --count 200 --mac-prefix 02:1d:0f:00 \
-//        --first-address 192.0.2.20 --file /lts/vmlinuz-lab
+//        --addresses 192.0.2.20-192.0.2.219 --file /lts/vmlinuz-lab
 //
-// Client i expects the fixed address first-address + i; with --dynamic, any
-// address from first-address to first-address + count - 1 (dhcp.range), each
-// handed to one client only.
+// --addresses lists ranges FIRST-LAST, comma-separated (--first-address A is
+// A-255.255.255.254). Client i expects the i-th address of the list as its
+// fixed address; with --dynamic, any of the first `count` addresses (the
+// dhcp.range), each handed to one client only.
 //
 // Prints one line per figure; exits 1 when a client got no right ACK.
 import dgram from 'node:dgram';
@@ -22,6 +23,7 @@ const { values: opt } = parseArgs({
     count: { type: 'string', default: '200' },
     'mac-prefix': { type: 'string', default: '02:1d:0f:00' },
     'first-address': { type: 'string', default: '192.0.2.20' },
+    addresses: { type: 'string' },
     dynamic: { type: 'boolean', default: false },
     file: { type: 'string', default: '' },
     vendor: { type: 'string', default: 'Etherboot-5.4' },
@@ -42,7 +44,14 @@ if (!(count >= 1 && count <= 65536)) throw new Error(`--count ${opt.count}: expe
 
 const ipToInt = (s) => s.split('.').reduce((a, b) => a * 256 + Number(b), 0);
 const intToIp = (n) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
-const firstAddress = ipToInt(opt['first-address']);
+// the addresses the clients expect, in order
+const pool = [];
+for (const part of (opt.addresses ?? `${opt['first-address']}-255.255.255.254`).split(',')) {
+  const [a, b] = part.split('-').map(ipToInt);
+  for (let n = a; n <= b && pool.length < count; n++) pool.push(n);
+}
+if (pool.length < count) throw new Error(`--addresses ${opt.addresses}: ${pool.length} addresses for ${count} clients`);
+const expected = new Set(pool);
 const prefix = opt['mac-prefix'].split(':').map((h) => parseInt(h, 16));
 if (prefix.length !== 4) throw new Error('--mac-prefix: expected four bytes, e.g. 02:1d:0f:00');
 
@@ -108,7 +117,7 @@ for (let i = 0; i < count; i++) {
   const mac = Buffer.from([...prefix, (i >> 8) & 255, i & 255]);
   const c = {
     i, mac, xid: (xidBase + i) >>> 0, state: 'discover', tries: 0, sent: 0, start: 0, done: 0,
-    offered: null, server: null, expect: intToIp(firstAddress + i), why: '',
+    offered: null, server: null, expect: intToIp(pool[i]), why: '',
   };
   clients.push(c);
   byXid.set(c.xid, c);
@@ -139,7 +148,7 @@ sock.on('message', (msg) => {
   } else if (c.state === 'request' && r.type === ACK) {
     const got = [...r.yiaddr].join('.');
     const n = ipToInt(got);
-    const inRange = n >= firstAddress && n < firstAddress + count && !leased.has(n);
+    const inRange = expected.has(n) && !leased.has(n);
     if ((opt.dynamic ? !inRange : got !== c.expect) || (opt.file && r.file !== opt.file)) {
       wrong++;
       c.state = 'failed';

@@ -1,7 +1,11 @@
-// Bundles the CLI into one dependency-free file, dist/ltspcfg-ts.js, which the
-// release tarball and the ebuild ship. Templates are inlined as text.
+// Bundles the CLI into one dependency-free file, dist/ltspcfg-ts.bundle.js, and
+// its launcher dist/ltspcfg-ts.js (src/launcher.ts: runs the bundle through a V8
+// code cache), which the release tarball and the ebuild ship. Templates are
+// precompiled here.
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync } from 'node:fs';
+import Handlebars from 'handlebars';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url)));
 
@@ -37,15 +41,35 @@ const commanderLazyChildProcess = {
   },
 };
 
-// Handlebars and shelljs are two thirds of the bundle but only rendering and
+// Templates are compiled here, once, into the spec Handlebars' runtime runs
+// (src/targets/template.ts): a run neither ships the compiler nor pays for it.
+const templateOptions = JSON.parse(readFileSync(new URL('../src/targets/template-options.json', import.meta.url)));
+const precompiledTemplates = {
+  name: 'precompiled-templates',
+  setup(b) {
+    b.onLoad({ filter: /\.hbs$/ }, (args) => ({
+      contents: `module.exports = { precompiled: ${Handlebars.precompile(readFileSync(args.path, 'utf8'), templateOptions)} };`,
+      loader: 'js',
+    }));
+    // template.ts compiles text only under tsx; the bundle has none to compile
+    b.onResolve({ filter: /^handlebars$/ }, (args) =>
+      args.importer.includes('node_modules') ? undefined : { path: 'handlebars-compiler', namespace: 'no-compiler' });
+    b.onLoad({ filter: /.*/, namespace: 'no-compiler' }, () => ({
+      contents: "module.exports = { compile() { throw new Error('templates are precompiled in the bundle'); } };",
+      loader: 'js',
+    }));
+  },
+};
+
+// Handlebars' runtime and shelljs are two thirds of the bundle but only rendering and
 // checking need them. Each is bundled on its own and inlined as a string that
 // is compiled on first require(): V8 then skips over it at start-up instead of
 // parsing it, which keeps `ltspcfg-ts get` close to a bare `node` start.
-const DEFERRED = ['handlebars', 'shelljs'];
+const DEFERRED = ['handlebars/runtime', 'shelljs'];
 const deferredModules = {
   name: 'deferred-modules',
   setup(b) {
-    b.onResolve({ filter: new RegExp(`^(${DEFERRED.join('|')})$`) }, (args) =>
+    b.onResolve({ filter: new RegExp(`^(${DEFERRED.join('|').replace(/\//g, '\\/')})$`) }, (args) =>
       args.importer.includes('node_modules') ? undefined : { path: args.path, namespace: 'deferred' });
     b.onLoad({ filter: /.*/, namespace: 'deferred' }, async (args) => {
       const inner = await build({
@@ -71,19 +95,33 @@ const deferredModules = {
 
 await build({
   entryPoints: ['src/main.ts'],
+  outfile: 'dist/ltspcfg-ts.bundle.js',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  define: { LTSPCFG_VERSION: JSON.stringify(version) },
+  legalComments: 'none',
+  plugins: [precompiledTemplates, deferredModules, commanderLazyChildProcess],
+  // a smaller file parses faster: start-up is most of a `get`
+  minify: true,
+  keepNames: false,
+  logLevel: 'warning',
+});
+
+// the launcher knows its bundle by hash: a code cache made from another bundle is never used
+const bundleSha = createHash('sha256').update(readFileSync('dist/ltspcfg-ts.bundle.js')).digest('hex');
+await build({
+  entryPoints: ['src/launcher.ts'],
   outfile: 'dist/ltspcfg-ts.js',
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
   banner: { js: '#!/usr/bin/env node' },
-  loader: { '.hbs': 'text' },
-  define: { LTSPCFG_VERSION: JSON.stringify(version) },
+  define: { LTSPCFG_BUNDLE_SHA: JSON.stringify(bundleSha) },
   legalComments: 'none',
-  plugins: [deferredModules, commanderLazyChildProcess],
-  // a smaller file parses faster: start-up is most of a `get`
   minify: true,
-  keepNames: false,
   logLevel: 'warning',
 });
 chmodSync('dist/ltspcfg-ts.js', 0o755);

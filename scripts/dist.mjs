@@ -50,7 +50,7 @@ function run(cmd, args, opts = {}) {
   return r.stdout;
 }
 
-/** Builds dist/ltspcfg-ts.js with the project's own build script, in a scratch directory. */
+/** Builds dist/ltspcfg-ts.js (and the bundle beside it) with the project's own build script, in a scratch directory. */
 function buildBundle(work) {
   const b = join(work, 'build');
   mkdirSync(join(b, 'dist'), { recursive: true });
@@ -247,6 +247,7 @@ async function stage(work, cli) {
   completion = splice(completion, 'lists', completionLists(cli, schemaKeys(), targets), COMPLETION);
 
   put('ltspcfg-ts.js', { from: cli }, 0o755);
+  put('ltspcfg-ts.bundle.js', { from: join(dirname(cli), 'ltspcfg-ts.bundle.js') });
   put(MAN, man);
   put(COMPLETION, completion);
   for (const f of ['README.md', 'LICENSE']) put(f, { from: join(ROOT, f) });

@@ -1,5 +1,6 @@
-// Templates are bundled as text (esbuild's text loader; tests/support/register-hbs.cjs under tsx).
+// Templates: precompiled by scripts/build.mjs in the bundle; text under tsx
+// (tests/support/register-hbs.cjs), compiled on first use. See src/targets/template.ts.
 declare module '*.hbs' {
-  const template: string;
+  const template: import('./targets/template').Template;
   export default template;
 }

@@ -18,7 +18,8 @@ IUSE="+dhcpd dnsmasq +nfs rsyslog syslog-ng xinetd"
 # ltspcfg-ts configures one syslog daemon for the clients' logs
 REQUIRED_USE="?? ( rsyslog syslog-ng )"
 
-# ltspcfg-ts.js is one self-contained file: node (any slot) is all it needs to run
+# ltspcfg-ts.bundle.js is self-contained, ltspcfg-ts.js its launcher: node (any
+# slot) is all they need to run
 RDEPEND="
 	>=net-libs/nodejs-20:*
 	net-ftp/tftp-hpa[server(+)]
@@ -34,6 +35,8 @@ RDEPEND="
 src_install() {
 	exeinto /usr/lib/ltsp-ts
 	doexe ltspcfg-ts.js
+	insinto /usr/lib/ltsp-ts
+	doins ltspcfg-ts.bundle.js
 	dosym -r /usr/lib/ltsp-ts/ltspcfg-ts.js /usr/bin/ltspcfg-ts
 
 	local service
@@ -54,11 +57,21 @@ src_install() {
 	dodoc examples/*.toml
 	docompress -x "/usr/share/doc/${PF}/examples"
 
-	# state and backups of ltspcfg-ts; the swap files the clients use over NFS
-	keepdir /var/lib/ltsp-ts /var/opt/ltsp/swapfiles
+	# state and backups of ltspcfg-ts; its V8 code cache; the swap files the
+	# clients use over NFS
+	keepdir /var/lib/ltsp-ts /var/cache/ltsp-ts /var/opt/ltsp/swapfiles
 }
 
 pkg_postinst() {
+	# the V8 code cache is made by the node that will run ltspcfg-ts: any run
+	# writes it when it is missing (and removes those of other versions or
+	# nodes). It is only a hint: without it, ltspcfg-ts starts slower.
+	if [[ -z ${ROOT} ]]; then
+		"${EROOT}"/usr/bin/ltspcfg-ts --config "${EROOT}/usr/share/doc/${PF}/examples/wiki-sample.toml" \
+			render dhcpd >/dev/null 2>&1
+		compgen -G "${EROOT}/var/cache/ltsp-ts/ltspcfg-ts-*.cache" >/dev/null ||
+			ewarn "ltspcfg-ts made no code cache in ${EROOT}/var/cache/ltsp-ts; it starts slower"
+	fi
 	if [[ -z ${REPLACING_VERSIONS} ]]; then
 		elog "Describe the site in ${EROOT}/etc/ltsp/site.toml (examples and"
 		elog "ltspcfg-ts(8) list every key; ${EROOT}/usr/share/doc/${PF}/examples), then:"
@@ -67,5 +80,12 @@ pkg_postinst() {
 		elog "  rc-update add ltsp-tftpd default && rc-service ltsp-tftpd start"
 		elog "The first shows what the server lacks and writes every configuration file;"
 		elog "dhcpd.1067 serves the port-1067 and nfsroot DHCP modes."
+	fi
+}
+
+pkg_postrm() {
+	# the code cache belongs to no package: a removal takes it along
+	if [[ -z ${REPLACED_BY_VERSION} ]]; then
+		rm -f "${EROOT}"/var/cache/ltsp-ts/ltspcfg-ts-*.cache || die
 	fi
 }

@@ -1,8 +1,8 @@
 // apply (and the second half of the default action): show the plan, then write it.
-import { createInterface } from 'node:readline/promises';
 import { targets as allTargets, findTarget } from '../targets';
 import type { Target } from '../targets/types';
-import { inspect, type FileStatus } from '../system/inspect';
+import { inspect, type FileStatus, type Inspection } from '../system/inspect';
+import type { Site } from '../site/types';
 import { planApply, executeApply, type ApplyReport } from '../system/apply';
 import { BACKUP_DIR } from '../system/state';
 import { unifiedDiff } from '../system/diff';
@@ -57,6 +57,9 @@ function indent(text: string): string {
 }
 
 async function confirm(question: string): Promise<boolean> {
+  // loaded only to ask: readline brings node's streams, which a run with --yes never needs
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createInterface } = require('node:readline/promises') as typeof import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     const answer = await rl.question(question);
@@ -68,9 +71,22 @@ async function confirm(question: string): Promise<boolean> {
 
 /** Returns the exit code. */
 export async function runApply(ctx: Context, out: Out, flags: ApplyFlags): Promise<number> {
-  const chosen = selectTargets(flags.only);
+  return (await applyPlan(ctx, out, flags)).code;
+}
+
+/**
+ * Plans (or takes the inspection of every target that status made: one plan a
+ * run), shows and writes; returns the exit code and the items written.
+ */
+export async function applyPlan(ctx: Context, out: Out, flags: ApplyFlags, planned?: Inspection): Promise<{ code: number; written: FileStatus[] }> {
   const { site } = loadSite(ctx);
-  const inspection = inspect(site, ctx.platform, chosen, ctx.sys);
+  const inspection = planned ?? inspect(site, ctx.platform, selectTargets(flags.only), ctx.sys);
+  const written: FileStatus[] = [];
+  const code = await carryOut(ctx, out, flags, site, inspection, written);
+  return { code, written };
+}
+
+async function carryOut(ctx: Context, out: Out, flags: ApplyFlags, site: Site, inspection: Inspection, written: FileStatus[]): Promise<number> {
   const report = planApply(inspection, ctx.sys, { force: !!flags.force, check: flags.check !== false });
 
   const where = ctx.sys.root === '/' ? '' : ` under ${ctx.sys.root}`;
@@ -111,7 +127,8 @@ export async function runApply(ctx: Context, out: Out, flags: ApplyFlags): Promi
       return problems;
     }
   }
-  const treeChanges = executeApply(report, inspection, ctx.sys, site.source.sha256);
+  const treeChanges = await executeApply(report, inspection, ctx.sys, site.source.sha256);
+  written.push(...report.changes);
   if (report.changes.length) out.line(out.paint('green', `Wrote ${report.changes.length} change(s).`));
   else out.line('Nothing to do: every file is up to date.');
   if (treeChanges) out.line(`Fixed the owner or mode of ${treeChanges} item(s) in the TFTP tree.`);

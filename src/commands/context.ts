@@ -44,7 +44,19 @@ export function makeContext(opts: GlobalOptions): Context {
   };
 }
 
+const loaded = new WeakMap<Context, LoadedSite>();
+
+/** The site of this run: read, parsed and validated once, whichever commands ask. */
 export function loadSite(ctx: Context): LoadedSite {
+  let site = loaded.get(ctx);
+  if (!site) {
+    site = readSite(ctx);
+    loaded.set(ctx, site);
+  }
+  return site;
+}
+
+function readSite(ctx: Context): LoadedSite {
   let bytes: Buffer;
   try {
     bytes = readFileSync(ctx.configPath);

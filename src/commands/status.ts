@@ -2,7 +2,7 @@
 // interfaces, services, packages, generated files, and the next commands.
 import { resolve } from 'node:path';
 import { targets } from '../targets';
-import { inspect } from '../system/inspect';
+import { inspect, type FileStatus, type Inspection } from '../system/inspect';
 import {
   hasInitScript,
   installedVersions,
@@ -56,16 +56,30 @@ export function cliFor(ctx: Context): string {
   return parts.join(' ');
 }
 
-export function makeReport(ctx: Context): { site: Site; facts: SystemFacts; report: Report } {
+export interface StatusReport {
+  site: Site;
+  facts: SystemFacts;
+  /** every target planned and compared with the disk: apply can carry out this same plan */
+  inspection: Inspection;
+  report: Report;
+}
+
+/** The report for a set of files; trees are looked at as they are now. */
+export function reportFor(ctx: Context, site: Site, facts: SystemFacts, files: FileStatus[], notes: Inspection['notes']): Report {
+  const trees = Object.fromEntries(files.filter((f) => f.kind === 'tree').map((f) => [f.path, checkTree(ctx.sys.path(f.path))]));
+  return buildReport(site, facts, files, notes, cliFor(ctx), trees);
+}
+
+export function makeReport(ctx: Context): StatusReport {
   const { site } = loadSite(ctx);
   const inspection = inspect(site, ctx.platform, targets, ctx.sys);
   const facts = readFacts(ctx.sys, site, ctx.platform);
-  const trees = Object.fromEntries(inspection.files.filter((f) => f.kind === 'tree').map((f) => [f.path, checkTree(ctx.sys.path(f.path))]));
-  return { site, facts, report: buildReport(site, facts, inspection.files, inspection.notes, cliFor(ctx), trees) };
+  return { site, facts, inspection, report: reportFor(ctx, site, facts, inspection.files, inspection.notes) };
 }
 
-export function runStatus(ctx: Context, out: Out, json: boolean): number {
-  const { site, facts, report } = makeReport(ctx);
+/** Prints the report; returns the exit code. */
+export function runStatus(ctx: Context, out: Out, json: boolean, made: StatusReport = makeReport(ctx)): number {
+  const { site, facts, report } = made;
   const code = report.problems ? 1 : 0;
   if (json) {
     out.line(JSON.stringify(toJson(ctx, site, facts, report), null, 2));

@@ -72,7 +72,7 @@ function ids(sys: SystemRoot, f: FileStatus): { uid?: number; gid?: number } {
 }
 
 /** Carries out a plan with no blockers and no refusals. Returns how many tree entries changed owner or mode. */
-export function executeApply(report: ApplyReport, inspection: Inspection, sys: SystemRoot, siteSha: string): number {
+export async function executeApply(report: ApplyReport, inspection: Inspection, sys: SystemRoot, siteSha: string): Promise<number> {
   let treeChanges = 0;
   const state: State = { version: 1, files: { ...inspection.state.files } };
   const writes: Write[] = [];
@@ -90,7 +90,7 @@ export function executeApply(report: ApplyReport, inspection: Inspection, sys: S
   }
   if (writes.length || JSON.stringify(state) !== JSON.stringify(inspection.state)) {
     if (process.getuid?.() !== 0) for (const w of writes) delete w.uid;
-    writeAll([...writes, stateWrite(state)]);
+    await writeAll([...writes, stateWrite(state)]);
   }
   for (const f of report.changes) {
     if (f.kind === 'dir') {

@@ -38,18 +38,27 @@ export class SystemRoot {
     }
   }
 
+  /** name -> id of ROOT/etc/passwd and /etc/group (then the host's), read once a run */
+  private readonly ids = new Map<'user' | 'group', Map<string, number>>();
+
   /** Looks a user or group up in ROOT/etc/passwd or /etc/group, then on the host. */
   lookupId(kind: 'user' | 'group', name: string): number | null {
     if (name === 'root') return 0;
-    const file = kind === 'user' ? '/etc/passwd' : '/etc/group';
-    for (const text of [this.readText(file), this.root === '/' ? null : readHost(file)]) {
-      if (!text) continue;
-      for (const line of text.split('\n')) {
-        const f = line.split(':');
-        if (f[0] === name && f.length >= 3 && /^\d+$/.test(f[2])) return Number(f[2]);
+    let table = this.ids.get(kind);
+    if (!table) {
+      table = new Map();
+      const file = kind === 'user' ? '/etc/passwd' : '/etc/group';
+      // the configured system's first entry for a name wins, then the host's
+      for (const text of [this.readText(file), this.root === '/' ? null : readHost(file)]) {
+        if (!text) continue;
+        for (const line of text.split('\n')) {
+          const f = line.split(':');
+          if (f.length >= 3 && /^\d+$/.test(f[2]) && !table.has(f[0])) table.set(f[0], Number(f[2]));
+        }
       }
+      this.ids.set(kind, table);
     }
-    return null;
+    return table.get(name) ?? null;
   }
 }
 

@@ -2,8 +2,12 @@
 // system as it was: first every new file, every backup and the state are written
 // to temporary files beside their destinations (fsync'd, with their final mode
 // and owner); only when all of them exist are they renamed into place.
+//
+// The fsyncs overlap (node's thread pool runs several at once, and the file
+// system commits them together) instead of paying one after the other:
+// bench/durable-writes.mjs measures the choices.
 import {
-  accessSync, chmodSync, chownSync, closeSync, constants, fchmodSync, fchownSync, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync,
+  accessSync, chmodSync, chownSync, close, closeSync, constants, fchmodSync, fchownSync, fsync, fsyncSync, mkdirSync, open, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { Problem } from '../errors';
@@ -62,6 +66,35 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/** fsync of one file; fsync flushes the file, whichever descriptor asks: a read-only one will do. */
+function fsyncPath(path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    open(path, 'r', (e, fd) => {
+      if (e) return reject(e);
+      fsync(fd, (syncError) => close(fd, (closeError) => (syncError ?? closeError ? reject(syncError ?? closeError) : resolve())));
+    });
+  });
+}
+
+/** fsync of many files, several in flight at once; rejects with the first failure, after all have settled. */
+const IN_FLIGHT = 16;
+export async function fsyncAll(paths: string[]): Promise<void> {
+  let next = 0;
+  let failure: { path: string; error: Error } | undefined;
+  const lane = async () => {
+    while (next < paths.length) {
+      const path = paths[next++];
+      try {
+        await fsyncPath(path);
+      } catch (e) {
+        failure ??= { path, error: e as Error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, paths.length) }, lane));
+  if (failure) throw Object.assign(failure.error, { path: failure.path });
+}
+
 /** Makes a directory (mode, owner) that must exist; true when it was created. */
 export function ensureDirectory(path: string, mode: number, uid?: number, gid?: number): boolean {
   try {
@@ -97,7 +130,7 @@ function existingAncestor(dir: string): string {
  * write access first (access(2) reports a read-only mount even to root), so a
  * doomed run does not even leave a temporary file's trace in a directory mtime.
  */
-export function writeAll(writes: Write[]): void {
+export async function writeAll(writes: Write[]): Promise<void> {
   for (const w of writes) {
     const dir = existingAncestor(dirname(w.path));
     try {
@@ -108,6 +141,10 @@ export function writeAll(writes: Write[]): void {
   }
   const temps: { tmp: string; path: string }[] = [];
   const madeDirs: string[] = [];
+  const undo = () => {
+    for (const t of temps) try { unlinkSync(t.tmp); } catch { /* already gone */ }
+    for (const d of madeDirs.reverse()) try { rmdirSync(d); } catch { /* not empty or gone */ }
+  };
   try {
     for (const w of writes) {
       const dir = dirname(w.path);
@@ -121,7 +158,6 @@ export function writeAll(writes: Write[]): void {
           while (off < w.data.length) off += writeSync(fd, w.data, off);
           fchmodSync(fd, w.mode);
           if (w.uid !== undefined && w.gid !== undefined) fchownSync(fd, w.uid, w.gid);
-          fsyncSync(fd);
         } finally {
           closeSync(fd);
         }
@@ -129,9 +165,15 @@ export function writeAll(writes: Write[]): void {
         throw writeError(w.path, e as Error);
       }
     }
+    // every temporary file on disk before the first rename
+    try {
+      await fsyncAll(temps.map((t) => t.tmp));
+    } catch (e) {
+      const tmp = (e as { path?: string }).path;
+      throw writeError(temps.find((t) => t.tmp === tmp)?.path ?? tmp ?? '?', e as Error);
+    }
   } catch (e) {
-    for (const t of temps) try { unlinkSync(t.tmp); } catch { /* already gone */ }
-    for (const d of madeDirs.reverse()) try { rmdirSync(d); } catch { /* not empty or gone */ }
+    undo();
     throw e;
   }
   const dirs = new Set<string>();

@@ -2,17 +2,36 @@
 // (a missing field is an error, not an empty string). Values reach templates
 // only from the validated Site, whose strings passed their checks in validate.ts.
 import type { TemplateDelegate } from 'handlebars';
+// read by scripts/build.mjs too: precompiled and compiled templates render alike
+import TEMPLATE_OPTIONS from './template-options.json';
 
-const compiled = new Map<string, TemplateDelegate>();
+/**
+ * A template as its module exports it: in the bundle, the spec Handlebars
+ * precompiled at build time (scripts/build.mjs), which only needs the small
+ * runtime; under tsx (the unit tests), the text of the .hbs file.
+ */
+export type Template = string | { precompiled: object };
 
-/** Renders a template (the text of a .hbs file beside the target) with a view. */
-export function render(template: string, view: object): string {
+const compiled = new Map<Template, TemplateDelegate>();
+
+function load(template: Template): TemplateDelegate {
+  // loaded here, not at start-up: `get` and `status` never pay for it
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  if (typeof template !== 'string') {
+    const runtime = require('handlebars/runtime') as typeof import('handlebars');
+    return runtime.template(template.precompiled as never);
+  }
+  // the bundle holds no template text, and in place of the compiler a stub (scripts/build.mjs)
+  const Handlebars = require('handlebars') as typeof import('handlebars');
+  return Handlebars.compile(template, TEMPLATE_OPTIONS);
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
+/** Renders a template (its .hbs file beside the target) with a view. */
+export function render(template: Template, view: object): string {
   let fn = compiled.get(template);
   if (!fn) {
-    // loaded here, not at start-up: `get` and `status` never pay for it
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Handlebars = require('handlebars') as typeof import('handlebars');
-    fn = Handlebars.compile(template, { noEscape: true, strict: true, preventIndent: true });
+    fn = load(template);
     compiled.set(template, fn);
   }
   return fn(view);

@@ -14,8 +14,9 @@ export interface Run {
   stderr: string;
 }
 
-export function ltspcfg(args: string[], opts: SpawnSyncOptions = {}): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: REPO, timeout: 60_000, ...opts, env: { ...process.env, NO_COLOR: '1', ...(opts.env ?? {}) } });
+/** Runs the CLI (another copy of the launcher with `cli`). */
+export function ltspcfg(args: string[], opts: SpawnSyncOptions = {}, cli = CLI): Run {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: REPO, timeout: 60_000, ...opts, env: { ...process.env, NO_COLOR: '1', ...(opts.env ?? {}) } });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }

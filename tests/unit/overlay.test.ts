@@ -170,6 +170,7 @@ test('every path the ebuild installs is in the tarball, and every file of the ta
   const { sources, dest } = installLog();
   const want: Record<string, string> = {
     '/usr/lib/ltsp-ts/ltspcfg-ts.js': 'exec',
+    '/usr/lib/ltsp-ts/ltspcfg-ts.bundle.js': 'file',
     '/usr/bin/ltspcfg-ts': 'symlink:../lib/ltsp-ts/ltspcfg-ts.js',
     '/etc/init.d/dhcpd.1067': 'exec',
     '/etc/conf.d/dhcpd.1067': 'file',
@@ -180,6 +181,7 @@ test('every path the ebuild installs is in the tarball, and every file of the ta
     '/usr/share/bash-completion/completions/ltspcfg-ts': 'file',
     [`/usr/share/doc/${P}/README.md`]: 'file',
     '/var/lib/ltsp-ts': 'dir',
+    '/var/cache/ltsp-ts': 'dir',
     '/var/opt/ltsp/swapfiles': 'dir',
   };
   for (const [path, kind] of Object.entries(want)) assert.equal(dest.get(path), kind, `the ebuild installs ${path} (${kind})`);
@@ -332,7 +334,7 @@ test('shellcheck passes on the services (init.d, conf.d) and the completion', ()
 test('the CLI from the unpacked tarball runs with node alone, without node_modules', () => {
   const dir = scratch('ltsp-overlay-cli-');
   try {
-    copyFileSync(join(top, 'ltspcfg-ts.js'), join(dir, 'ltspcfg-ts.js'));
+    for (const f of ['ltspcfg-ts.js', 'ltspcfg-ts.bundle.js']) copyFileSync(join(top, f), join(dir, f));
     mkdirSync(join(dir, 'examples'));
     copyFileSync(join(top, 'examples/wiki-sample.toml'), join(dir, 'examples/wiki-sample.toml'));
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1' }; // no NODE_PATH, no NODE_OPTIONS

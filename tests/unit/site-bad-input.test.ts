@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CLI, REPO, hashTree, ltspcfg, scratch } from '../support/cli';
 
 const dir = join(REPO, 'tests/fixtures/bad');
@@ -77,7 +77,7 @@ test('a site file without read permission, as an unprivileged user', { skip: pro
   // the bundle from a directory anyone can read: the checkout itself may sit under a private home
   const bin = scratch();
   chmodSync(bin, 0o755);
-  copyFileSync(CLI, join(bin, 'ltspcfg-ts.js'));
+  for (const f of ['ltspcfg-ts.js', 'ltspcfg-ts.bundle.js']) copyFileSync(join(dirname(CLI), f), join(bin, f));
   const run = spawnSync(process.execPath, [join(bin, 'ltspcfg-ts.js'), '--root', root, '--config', file, 'get', 'tftp.root'], { cwd: bin, encoding: 'utf8', uid: 65534, gid: 65534 });
   const r = { code: run.status, stderr: run.stderr };
   assert.equal(r.code, 2, r.stderr);

@@ -1,0 +1,138 @@
+// LTSP 23 (Debian's `ltsp` package, shell) as the yardstick: `ltsp dnsmasq`,
+// `ltsp nfs` and `ltsp ipxe` against `ltspcfg-ts apply --only dnsmasq`,
+// `--only exports` and `--only pxelinux` (with the real checkers, and with
+// --no-check), on equivalent sites of 200 and 2,000 hosts (each host by MAC
+// with a name, every tenth with its own kernel parameters: ltsp.conf sections
+// for LTSP, [[group.host]] for ltspcfg-ts). The commands take turns, ROUNDS
+// times; medians and ratios (ltspcfg-ts / ltsp; goal <= 1.0).
+//
+// Runs as root in a private mount namespace: tmpfs over every directory LTSP
+// writes (/etc/ltsp, /etc/dnsmasq.d, /etc/exports.d, /srv, /etc/systemd) and a
+// no-op `systemctl` first on PATH, so the host is not changed and no service
+// is restarted. ltspcfg-ts writes a fresh staged root (--root) on a tmpfs each
+// time, with its code cache as installed. Installs Debian's ltsp when missing.
+//
+//   node bench/ltsp-yardstick.mjs          SIZES=200,2000 ROUNDS=7
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const sizes = (process.env.SIZES ?? '200,2000').split(',').map(Number);
+const rounds = Number(process.env.ROUNDS ?? 7);
+const WRITTEN = ['/etc/ltsp', '/etc/dnsmasq.d', '/etc/exports.d', '/srv', '/etc/systemd'];
+
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, ...opts });
+  if (r.error) throw r.error;
+  return r;
+}
+
+if (!process.env.LTSP_YARDSTICK_NS) {
+  if (process.getuid() !== 0) {
+    console.error('ltsp-yardstick: needs root (a private mount namespace)');
+    process.exit(2);
+  }
+  if (sh('sh', ['-c', 'command -v ltsp']).status !== 0) {
+    console.error("ltsp-yardstick: installing Debian's ltsp package");
+    const r = sh('apt-get', ['install', '-y', '--no-install-recommends', 'ltsp'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (r.status !== 0) process.exit(1);
+  }
+  if (sh('test', ['-f', join(repo, 'dist/ltspcfg-ts.js')]).status !== 0) sh('npm', ['run', '--silent', 'build'], { cwd: repo, stdio: 'inherit' });
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', process.execPath, fileURLToPath(import.meta.url)], {
+    stdio: 'inherit', env: { ...process.env, LTSP_YARDSTICK_NS: '1' },
+  });
+  process.exit(r.status ?? 1);
+}
+
+// ------------------------------------------------------------ inside the namespace
+for (const d of WRITTEN) {
+  mkdirSync(d, { recursive: true });
+  if (sh('mount', ['-t', 'tmpfs', 'ltsp-yardstick', d]).status !== 0) throw new Error(`cannot mount a tmpfs on ${d}`);
+}
+const work = mkdtempSync('/tmp/ltsp-yardstick-');
+sh('mount', ['-t', 'tmpfs', 'ltsp-yardstick', work]);
+mkdirSync(join(work, 'bin'));
+writeFileSync(join(work, 'bin/systemctl'), '#!/bin/sh\n# no service is restarted from a benchmark\nexit 0\n');
+chmodSync(join(work, 'bin/systemctl'), 0o755);
+mkdirSync(join(work, 'cache'));
+const env = { ...process.env, PATH: `${join(work, 'bin')}:${process.env.PATH}`, LTSPCFG_CODE_CACHE: join(work, 'cache'), NO_COLOR: '1' };
+
+const mac = (i) => ['02', '00', (i >> 16) & 255, (i >> 8) & 255, i & 255, 1].map((x) => x.toString(16).padStart(2, '0')).join(':');
+
+function ltspConf(n) {
+  const lines = ['[server]', '', '[clients]', ''];
+  for (let i = 0; i < n; i++) {
+    lines.push(`[${mac(i)}]`, `HOSTNAME=ws${i}`);
+    if (i % 10 === 0) lines.push('KERNEL_PARAMETERS="video=1920x1080"');
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+function siteToml(n) {
+  const lines = [
+    '[server]', 'address = "10.20.255.254"', 'interface = "eth0"',
+    '[network]', 'subnet = "10.20.0.0/16"', 'routers = ["10.20.255.1"]', 'domain = "lab.example.org"',
+    '[dhcp]', 'mode = "proxy"',
+    '[tftp]', 'root = "/srv/tftp"',
+    '[nfs]', 'root = "/srv/ltsp"',
+  ];
+  for (let g = 0; g * 100 < n; g++) {
+    lines.push('[[group]]', `name = "room${g}"`);
+    for (let i = g * 100; i < Math.min(n, (g + 1) * 100); i++) {
+      lines.push('[[group.host]]', `name = "ws${i}"`, `mac = "${mac(i)}"`);
+      if (i % 10 === 0) lines.push('kernel_append = "video=1920x1080"');
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function timed(cmd, args, opts = {}) {
+  const t = process.hrtime.bigint();
+  const r = sh(cmd, args, { env, ...opts });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
+  return ms;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const PAIRS = [['dnsmasq', 'dnsmasq'], ['nfs', 'exports'], ['ipxe', 'pxelinux']];
+const load = () => sh('cat', ['/proc/loadavg']).stdout.split(' ').slice(0, 3).join(' ');
+
+console.log(`LTSP 23 (ltsp ${sh('dpkg-query', ['-W', '-f', '${Version}', 'ltsp']).stdout}) against ltspcfg-ts, ${rounds} interleaved rounds, medians; load average at start ${load()}:`);
+try {
+  for (const n of sizes) {
+    writeFileSync('/etc/ltsp/ltsp.conf', ltspConf(n));
+    const site = join(work, `site-${n}.toml`);
+    writeFileSync(site, siteToml(n));
+    const root = join(work, 'root');
+    const ours = (target, check) => {
+      rmSync(root, { recursive: true, force: true });
+      mkdirSync(root);
+      return timed(join(repo, 'dist/ltspcfg-ts.js'), ['--root', root, '--config', site, 'apply', '--yes', '--only', target, ...(check ? [] : ['--no-check'])]);
+    };
+    ours('dnsmasq', true); // the first run writes the code cache
+    const t = Object.fromEntries(PAIRS.flatMap(([l, o]) => [[`ltsp ${l}`, []], [o, []], [`${o} --no-check`, []]]));
+    for (let r = 0; r < rounds; r++) {
+      for (const [l, o] of PAIRS) {
+        t[`ltsp ${l}`].push(timed('ltsp', [l]));
+        t[o].push(ours(o, true));
+        t[`${o} --no-check`].push(ours(o, false));
+      }
+    }
+    console.log(`  ${n} hosts:`);
+    for (const [l, o] of PAIRS) {
+      const base = median(t[`ltsp ${l}`]);
+      const a = median(t[o]);
+      const b = median(t[`${o} --no-check`]);
+      console.log(`    ltsp ${l.padEnd(8)} ${base.toFixed(0).padStart(5)} ms | apply --only ${o.padEnd(9)} ${a.toFixed(0).padStart(5)} ms ${(a / base).toFixed(2)}x` +
+        ` | --no-check ${b.toFixed(0).padStart(5)} ms ${(b / base).toFixed(2)}x   (goal <= 1.0x: ${a / base <= 1 ? 'met' : 'not met'})`);
+    }
+  }
+  console.log(`  load average at the end: ${load()}`);
+} finally {
+  sh('umount', [work]);
+  rmSync(work, { recursive: true, force: true });
+}
