@@ -14,7 +14,7 @@ SRC_URI="https://github.com/ltsp-ts/ltsp-ts/releases/download/v${PV}/${P}.tar.xz
 LICENSE="GPL-2+ BSD ISC MIT"
 SLOT="0"
 KEYWORDS="~amd64 ~x86"
-IUSE="+dhcpd dnsmasq +nfs rsyslog syslog-ng xinetd"
+IUSE="+dhcpd dnsmasq http ipxe +nfs rsyslog syslog-ng xinetd"
 # ltspcfg-ts configures one syslog daemon for the clients' logs
 REQUIRED_USE="?? ( rsyslog syslog-ng )"
 
@@ -26,6 +26,8 @@ RDEPEND="
 	sys-boot/syslinux
 	dhcpd? ( net-misc/dhcp[server] )
 	dnsmasq? ( net-dns/dnsmasq )
+	http? ( www-servers/lighttpd )
+	ipxe? ( sys-firmware/ipxe[undi,uefi64] )
 	nfs? ( net-fs/nfs-utils )
 	rsyslog? ( app-admin/rsyslog )
 	syslog-ng? ( app-admin/syslog-ng )
@@ -40,7 +42,7 @@ src_install() {
 	dosym -r /usr/lib/ltsp-ts/ltspcfg-ts.js /usr/bin/ltspcfg-ts
 
 	local service
-	for service in dhcpd.1067 ltsp-tftpd; do
+	for service in dhcpd.1067 ltsp-tftpd ltsp-httpd; do
 		newinitd "init.d/${service}" "${service}"
 		newconfd "conf.d/${service}" "${service}"
 	done
@@ -78,6 +80,7 @@ pkg_postinst() {
 		elog "  ltspcfg-ts --gentoo"
 		elog "  rc-update add dhcpd.1067 default && rc-service dhcpd.1067 start"
 		elog "  rc-update add ltsp-tftpd default && rc-service ltsp-tftpd start"
+		elog "  rc-update add ltsp-httpd default && rc-service ltsp-httpd start   (http.enabled = true)"
 		elog "The first shows what the server lacks and writes every configuration file;"
 		elog "dhcpd.1067 serves the port-1067 and nfsroot DHCP modes."
 	fi

@@ -116,6 +116,8 @@ function toJson(ctx: Context, site: Site, facts: SystemFacts, r: Report) {
     })),
     packages: r.packages.map((p) => ({ atom: p.atom, role: p.role, state: p.state, installed: p.installed, health: p.health, next: p.next, steps: commands(p) })),
     files: r.files.map((f) => ({ target: f.target, path: f.path, kind: f.kind, state: f.state, health: f.health, detail: f.detail, next: f.next, steps: commands(f) })),
+    boot_loader: site.boot.loader,
+    architectures: r.architectures.map((a) => ({ arch: a.arch, name: a.name, state: a.state, health: a.health, loader: a.loader, missing: a.missing, next: a.next })),
     notes: r.notes,
     next: r.plan,
     problems: r.problems,
@@ -201,6 +203,18 @@ function printTable(ctx: Context, out: Out, site: Site, facts: SystemFacts, r: R
       r.files.map((f) => ({ cells: [{ text: f.state, style: HEALTH_STYLE[f.health] }, f.kind === 'tree' ? `${f.path}/*` : f.path], next: f.next, detail: `${f.target}: ${f.detail}` })),
     );
   }
+
+  out.line();
+  out.line(out.paint('bold', `Client architectures (boot.loader ${site.boot.loader}):`));
+  table(
+    out,
+    ['ARCHITECTURE', 'STATE', 'LOADER'],
+    r.architectures.map((a) => ({
+      cells: [a.name, { text: a.state, style: HEALTH_STYLE[a.health] }, a.loader],
+      next: a.next,
+      detail: a.missing.length ? `missing: ${a.missing.map((m) => m.path).join(', ')}` : undefined,
+    })),
+  );
 
   if (r.notes.length) {
     out.line();

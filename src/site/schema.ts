@@ -50,6 +50,8 @@ export interface TableSpec {
 
 export const DHCP_MODES = ['primary', 'port-1067', 'nfsroot', 'proxy', 'none'] as const;
 export type DhcpMode = (typeof DHCP_MODES)[number];
+export const BOOT_LOADERS = ['pxelinux', 'ipxe'] as const;
+export type BootLoader = (typeof BOOT_LOADERS)[number];
 
 const hostSpec = {
   doc: 'A thin client, known by its MAC address.',
@@ -123,6 +125,18 @@ export const siteSchema = {
         serial_console: { type: 'string', of: 'serial', doc: 'serial console, e.g. ttyS0,115200' },
         menu_label: { type: 'string', of: 'text', default: 'LTSP thin client', doc: 'pxelinux menu label' },
         timeout: { type: 'integer', min: 0, max: 36000, default: 30, doc: 'pxelinux timeout, tenths of a second' },
+        loader: { type: 'enum', values: BOOT_LOADERS, default: 'pxelinux', doc: 'pxelinux (pxelinux.0, syslinux.efi) | ipxe (undionly.kpxe, ipxe.efi and a generated iPXE script)' },
+        uefi: { type: 'boolean', default: true, doc: 'also boot UEFI clients (option 93 = 7 or 9) with the loader\'s UEFI build' },
+      },
+    },
+    http: {
+      doc: 'Kernels and initramfs over HTTP for iPXE (boot.loader = "ipxe"): lighttpd serving the TFTP root read-only.',
+      keys: {
+        enabled: { type: 'boolean', default: false, doc: 'serve the boot files over HTTP too (the ltsp-httpd service)' },
+        address: { type: 'string', of: 'ipv4', doc: 'listen address (default: server.address)' },
+        port: { type: 'integer', min: 1, max: 65535, default: 80, doc: 'listen port (TCP)' },
+        user: { type: 'string', of: 'word', default: 'lighttpd', doc: 'user lighttpd runs as (it only reads the tree)' },
+        group: { type: 'string', of: 'word', default: 'lighttpd', doc: 'group lighttpd runs as' },
       },
     },
     tftp: {

@@ -37,7 +37,7 @@ export interface LtsSection {
   entries: [string, string][];
 }
 
-export interface Site extends Omit<SiteValues, 'network' | 'dhcp' | 'tftp' | 'lts' | 'group' | 'host'> {
+export interface Site extends Omit<SiteValues, 'network' | 'dhcp' | 'tftp' | 'http' | 'lts' | 'group' | 'host'> {
   /** the site.toml this came from, for messages and the state file */
   source: { file: string; sha256: string };
   network: Omit<SiteValues['network'], 'subnet' | 'routers' | 'extraSubnet' | 'logServers'> & {
@@ -50,6 +50,8 @@ export interface Site extends Omit<SiteValues, 'network' | 'dhcp' | 'tftp' | 'lt
   dhcp: Omit<SiteValues['dhcp'], 'range'>;
   /** address default: the server */
   tftp: SiteValues['tftp'] & { address: string };
+  /** kernels over HTTP for iPXE; absent when http.enabled is false (address default: the server) */
+  http?: Omit<SiteValues['http'], 'enabled'> & { address: string };
   /** lts.conf sections in file order; Default first when present */
   lts: LtsSection[];
   /** [[group]] entries in file order */

@@ -63,6 +63,8 @@ export const ALL_ATOMS: string[] = [
   DISPLAY_MANAGER_INIT,
   ...Object.values(FIREWALL_PACKAGES),
   'sys-boot/syslinux',
+  'sys-firmware/ipxe',
+  'www-servers/lighttpd',
 ];
 
 const installed = (facts: SystemFacts, atom: string) => (facts.packages[atom] ?? []).length > 0;
@@ -151,6 +153,7 @@ export function requiredServices(site: Site, facts: SystemFacts): ServiceNeed[] 
     tftpd.conflicts = [{ service: 'in.tftpd', why: `${tftpPort} (tftp-hpa's own service; ltsp-tftpd replaces it)` }];
     needs.push(tftpd);
   }
+  if (site.http) needs.push(plain('ltsp-httpd', 'HTTP: kernels and initramfs for iPXE', [{ atom: 'www-servers/lighttpd' }, { atom: OWN_PACKAGE }], OWN_PACKAGE));
   needs.push(plain('rpcbind', 'RPC port mapper for NFS (the wiki\'s portmap)', [{ atom: 'net-nds/rpcbind' }]));
   needs.push(plain('nfs', 'NFS: the clients\' root and swap files', [{ atom: 'net-fs/nfs-utils' }]));
 

@@ -22,6 +22,7 @@
 import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
 import type { Checker, PlannedItem, Target } from '../types';
+import { firstStage, ipxeScriptFilename, UEFI_ARCH_CODES } from '../boot-loaders';
 import template from './dhcpd.conf.hbs';
 
 export const DHCPD_CONF = '/etc/dhcp/dhcpd.conf';
@@ -102,6 +103,31 @@ const ABOUT: Record<string, string[]> = {
   ],
 };
 
+/**
+ * The statements that choose the boot file, by who asks: a client already
+ * running iPXE (user class "iPXE") gets the iPXE script (boot.loader = "ipxe");
+ * a PXE ROM gets the loader of its architecture (option 93); an Etherboot ROM
+ * its kernel. An architecture the site does not boot gets no boot file.
+ */
+export function bootBranch(site: Site): string[] {
+  const pxe = 'substring (option vendor-class-identifier, 0, 9) = "PXEClient"';
+  const uefi = UEFI_ARCH_CODES.map((c) => `option pxe-system-type = 00:${c.toString(16).padStart(2, '0')}`).join(' or ');
+  const lines: string[] = [];
+  let keyword = 'if';
+  if (site.boot.loader === 'ipxe') {
+    lines.push('# iPXE, loaded by a ROM or built into it: the script, never the loader again');
+    lines.push('if exists user-class and option user-class = "iPXE" {', `  filename "${ipxeScriptFilename(site)}";`);
+    keyword = '} elsif';
+  }
+  lines.push(`${keyword} ${pxe} {`, '  # PXE ROMs: the loader built for their architecture (option 93)');
+  lines.push('  if not exists pxe-system-type or option pxe-system-type = 00:00 {', `    filename "${firstStage(site, 'bios')}";`);
+  if (site.boot.uefi) lines.push(`  } elsif ${uefi} {`, `    filename "${firstStage(site, 'uefi')}";`);
+  lines.push('  }');
+  lines.push('} elsif substring (option vendor-class-identifier, 0, 9) = "Etherboot" {', '  # Etherboot ROMs: the kernel itself');
+  lines.push(`  filename "${site.boot.etherbootFile}";`, `  option option-128 ${ETHERBOOT_MAGIC};`, '}');
+  return lines;
+}
+
 /** The whole dhcpd.conf for a site whose mode runs a dhcpd. */
 export function renderDhcpdConf(site: Site): string {
   const path = dhcpdConfPath(site);
@@ -126,8 +152,7 @@ export function renderDhcpdConf(site: Site): string {
     bootUnknown,
     nextServer: site.tftp.address,
     rootPath: nfsRootSpec(site),
-    pxeFilename: site.boot.pxeFilename,
-    etherbootFile: site.boot.etherbootFile,
+    bootBranch: bootBranch(site),
     subnets: site.network.subnets.map((s) => ({
       network: s.network,
       netmask: s.netmask,
