@@ -7,7 +7,7 @@ import { SystemRoot } from '../system/fsroot';
 import { detectPlatform } from '../system/platform';
 import type { Platform } from '../targets/types';
 
-export const DEFAULT_CONFIG = '/etc/ltsp/site.toml';
+const DEFAULT_CONFIG = '/etc/ltsp/site.toml';
 
 export interface GlobalOptions {
   gentoo?: boolean;

@@ -24,7 +24,7 @@ import { loadSite, type Context } from './context';
 import type { Out } from './output';
 
 /** Reads everything the checks need from the configured system. */
-export function readFacts(sys: SystemRoot, site: Site, platform: Platform): SystemFacts {
+function readFacts(sys: SystemRoot, site: Site, platform: Platform): SystemFacts {
   const facts: SystemFacts = {
     packages: Object.fromEntries(ALL_ATOMS.map((a) => [a, installedVersions(sys, a)])),
     runlevel: runlevelServices(sys, 'default'),
@@ -48,7 +48,7 @@ export function readFacts(sys: SystemRoot, site: Site, platform: Platform): Syst
 const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** ltspcfg-ts with the options that point it at this same system and site. */
-export function cliFor(ctx: Context): string {
+function cliFor(ctx: Context): string {
   const parts = ['ltspcfg-ts'];
   if (ctx.opts.gentoo) parts.push('--gentoo');
   if (ctx.sys.root !== '/') parts.push('--root', quote(ctx.sys.root));

@@ -3,7 +3,7 @@
 // completion list its keys, and the type of the validated site is derived from it
 // (SchemaValues below, Site in types.ts). Cross-key rules live in src/site/rules/.
 
-export type Scalar = 'string' | 'integer' | 'boolean';
+type Scalar = 'string' | 'integer' | 'boolean';
 
 /** How a string value is checked and normalised before it can reach a template. */
 export type StringKind =
@@ -50,6 +50,12 @@ export interface TableSpec {
 
 export const DHCP_MODES = ['primary', 'port-1067', 'nfsroot', 'proxy', 'none'] as const;
 export type DhcpMode = (typeof DHCP_MODES)[number];
+/** The syslog daemons ltspcfg-ts configures (syslog.daemon: one of them, or "auto"). */
+export const SYSLOG_DAEMONS = ['syslog-ng', 'rsyslog', 'sysklogd'] as const;
+export type SyslogDaemon = (typeof SYSLOG_DAEMONS)[number];
+/** The display managers ltspcfg-ts enables XDMCP in (xdmcp.display_manager: one of them, or "auto"). */
+export const DISPLAY_MANAGERS = ['gdm', 'lightdm', 'xdm'] as const;
+export type DisplayManager = (typeof DISPLAY_MANAGERS)[number];
 export const BOOT_LOADERS = ['pxelinux', 'ipxe'] as const;
 export type BootLoader = (typeof BOOT_LOADERS)[number];
 
@@ -173,7 +179,7 @@ export const siteSchema = {
     syslog: {
       doc: 'Receiving the clients\' logs.',
       keys: {
-        daemon: { type: 'enum', values: ['auto', 'syslog-ng', 'rsyslog', 'sysklogd'], default: 'auto', doc: 'auto | syslog-ng | rsyslog | sysklogd' },
+        daemon: { type: 'enum', values: ['auto', ...SYSLOG_DAEMONS], default: 'auto', doc: 'auto | syslog-ng | rsyslog | sysklogd' },
         udp_port: { type: 'integer', min: 0, max: 65535, default: 514, doc: 'UDP port (0: off)' },
         tcp_port: { type: 'integer', min: 0, max: 65535, default: 5140, doc: 'TCP port (0: off)' },
         log_dir: { type: 'string', of: 'path', default: '/var/log/ltsp', doc: 'one log file per client here' },
@@ -183,7 +189,7 @@ export const siteSchema = {
       doc: 'X desktops for the clients.',
       keys: {
         enabled: { type: 'boolean', default: true, doc: 'enable XDMCP in the display manager' },
-        display_manager: { type: 'enum', values: ['auto', 'gdm', 'lightdm', 'xdm'], default: 'auto', doc: 'auto (from /etc/conf.d/display-manager) | gdm | lightdm | xdm' },
+        display_manager: { type: 'enum', values: ['auto', ...DISPLAY_MANAGERS], default: 'auto', doc: 'auto (from /etc/conf.d/display-manager) | gdm | lightdm | xdm' },
         port: { type: 'integer', min: 1, max: 65535, default: 177, doc: 'XDMCP port' },
       },
     },
@@ -206,11 +212,6 @@ export const siteSchema = {
     host: hostSpec,
   },
 } as const satisfies TableSpec;
-
-export const SYSLOG_DAEMONS = siteSchema.tables.syslog.keys.daemon.values;
-/** A syslog daemon ltspcfg-ts can configure (syslog.daemon less "auto"). */
-export type SyslogDaemon = Exclude<(typeof SYSLOG_DAEMONS)[number], 'auto'>;
-export type DisplayManager = Exclude<(typeof siteSchema.tables.xdmcp.keys.display_manager.values)[number], 'auto'>;
 
 // The type of a table's values once checked, with keys in camelCase (pxe_filename ->
 // pxeFilename): a key that is required or has a default is always there.

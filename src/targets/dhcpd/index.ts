@@ -23,12 +23,13 @@ import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
 import type { Checker, PlannedItem, Target } from '../types';
 import { firstStage, ipxeScriptFilename, UEFI_ARCH_CODES } from '../boot-loaders';
+import { nfsRootSpec } from '../exports';
 import template from './dhcpd.conf.hbs';
 
 export const DHCPD_CONF = '/etc/dhcp/dhcpd.conf';
-export const DHCPD_1067_CONF = '/etc/dhcp/dhcpd.1067.conf';
+const DHCPD_1067_CONF = '/etc/dhcp/dhcpd.1067.conf';
 /** Etherboot's magic value in option 128: the ROM reads options 128 and up only when it is there. */
-export const ETHERBOOT_MAGIC = 'e4:45:74:68:00:00';
+const ETHERBOOT_MAGIC = 'e4:45:74:68:00:00';
 
 /**
  * `dhcpd -t` only parses the file: it reads the config (and /etc/services), writes
@@ -38,7 +39,7 @@ export const ETHERBOOT_MAGIC = 'e4:45:74:68:00:00';
 export const dhcpdChecker: Checker = { program: 'dhcpd', args: ['-t', '-4', '-cf', '{}'], label: 'dhcpd -t' };
 
 /** The file this site's dhcpd reads, or null when ltsp-ts runs no dhcpd. */
-export function dhcpdConfPath(site: Site): string | null {
+function dhcpdConfPath(site: Site): string | null {
   switch (site.dhcp.mode) {
     case 'primary':
       return DHCPD_CONF;
@@ -48,11 +49,6 @@ export function dhcpdConfPath(site: Site): string | null {
     default:
       return null;
   }
-}
-
-/** SERVER:PATH, what root-path and nfsroot= carry. */
-export function nfsRootSpec(site: Site): string {
-  return `${site.server.address}:${site.nfs.root}`;
 }
 
 /**
@@ -189,6 +185,7 @@ function manualSettings(site: Site): string[] {
 export const dhcpd: Target = {
   name: 'dhcpd',
   summary: 'ISC dhcpd configuration: /etc/dhcp/dhcpd.conf (primary) or /etc/dhcp/dhcpd.1067.conf (port-1067, nfsroot)',
+  whyNoFile: (site) => (dhcpdConfPath(site) ? undefined : `dhcp.mode = "${site.dhcp.mode}" runs no dhcpd (only primary, port-1067 and nfsroot do)`),
   plan(site): PlannedItem[] {
     const path = dhcpdConfPath(site);
     if (!path) return [];

@@ -10,7 +10,7 @@ import type { Checker, PlannedItem, Target } from '../types';
 import { firstStage, ipxeScriptFilename } from '../boot-loaders';
 import template from './dnsmasq.conf.hbs';
 
-export const DNSMASQ_CONF = '/etc/dnsmasq.d/ltsp-ts.conf';
+const DNSMASQ_CONF = '/etc/dnsmasq.d/ltsp-ts.conf';
 
 /** --test only parses the options: no socket, no lease file, no pid file. */
 export const dnsmasqChecker: Checker = { program: 'dnsmasq', args: ['--test', '--conf-file={}'], label: 'dnsmasq --test' };
@@ -59,15 +59,18 @@ export function renderDnsmasqConf(site: Site): string {
   });
 }
 
+const unused = (site: Site) => (site.dhcp.mode === 'proxy' ? undefined : `dhcp.mode = "${site.dhcp.mode}" (dnsmasq answers only with dhcp.mode = "proxy")`);
+
 export const dnsmasq: Target = {
   name: 'dnsmasq',
   summary: 'dnsmasq as a proxyDHCP server for PXE ROMs: /etc/dnsmasq.d/ltsp-ts.conf (dhcp.mode = "proxy")',
+  whyNoFile: unused,
   plan(site): PlannedItem[] {
-    if (site.dhcp.mode !== 'proxy') return [];
+    if (unused(site)) return [];
     return [{ kind: 'file', path: DNSMASQ_CONF, content: renderDnsmasqConf(site), mode: 0o644, checker: dnsmasqChecker }];
   },
   notes(site) {
-    if (site.dhcp.mode !== 'proxy') return [];
+    if (unused(site)) return [];
     const notes = [
       `dnsmasq reads ${DNSMASQ_CONF} only with conf-dir=/etc/dnsmasq.d/,*.conf in /etc/dnsmasq.conf (Gentoo's default file has that line commented out); then \`rc-update add dnsmasq default && rc-service dnsmasq restart\``,
     ];

@@ -15,6 +15,11 @@ import template from './exports.hbs';
 
 export const EXPORTS_PATH = '/etc/exports.d/ltsp-ts.exports';
 
+/** SERVER:PATH, the exported client root as the clients mount it (root-path, nfsroot=). */
+export function nfsRootSpec(site: Site): string {
+  return `${site.server.address}:${site.nfs.root}`;
+}
+
 export function renderExports(site: Site): string {
   return render(template, {
     header: generatedHeader('#', site).trimEnd(),
@@ -32,6 +37,8 @@ function anonymous(platform: Platform): { owner: string; group: string } {
 export const exportsTarget: Target = {
   name: 'exports',
   summary: 'NFS exports of the client root (ro) and swap files (rw), their directories, and a fixed mountd port',
+  // always at least one file
+  whyNoFile: () => undefined,
   plan(site, platform) {
     return [
       { kind: 'file', path: EXPORTS_PATH, content: renderExports(site), mode: 0o644 },

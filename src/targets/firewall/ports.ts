@@ -3,7 +3,7 @@ import type { Site } from '../../site/types';
 
 export type Port = number | [number, number];
 
-export interface Service {
+interface Service {
   what: string;
   udp: Port[];
   tcp: Port[];

@@ -32,6 +32,7 @@ export function renderLighttpdConf(site: Site): string {
 export const httpd: Target = {
   name: 'httpd',
   summary: 'lighttpd serving the boot tree read-only to iPXE: /etc/ltsp/ltsp-httpd.conf (http.enabled = true)',
+  whyNoFile: (site) => (site.http ? undefined : 'http.enabled = false'),
   plan(site): PlannedItem[] {
     if (!site.http) return [];
     return [{ kind: 'file', path: HTTPD_CONF, content: renderLighttpdConf(site), mode: 0o644, checker: lighttpdChecker }];

@@ -44,11 +44,14 @@ export function renderIpxeScript(site: Site): string {
   });
 }
 
+const unused = (site: Site) => (site.boot.loader === 'ipxe' ? undefined : `boot.loader = "${site.boot.loader}" (iPXE boots the clients only with boot.loader = "ipxe")`);
+
 export const ipxe: Target = {
   name: 'ipxe',
   summary: 'the iPXE boot tree (boot.loader = "ipxe"): undionly.kpxe (BIOS), ipxe.efi (UEFI) and the generated script ltsp.ipxe',
+  whyNoFile: unused,
   plan(site, platform) {
-    if (site.boot.loader !== 'ipxe') return [];
+    if (unused(site)) return [];
     const items: PlannedItem[] = architectures(site).map((arch) => loaderCopy(site, platform, arch === 'bios' ? 'undionly.kpxe' : 'ipxe.efi'));
     const dir = bootDir(site);
     if (dir !== '/') items.unshift({ kind: 'dir', path: posix.join(site.tftp.root, dir), mode: 0o755, owner: site.tftp.user, group: site.tftp.group });

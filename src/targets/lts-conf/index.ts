@@ -7,6 +7,8 @@ import type { Target } from '../types';
 export const ltsConf: Target = {
   name: 'lts.conf',
   summary: 'LTSP client settings in the NFS root (etc/lts.conf)',
+  // always at least one file
+  whyNoFile: () => undefined,
   plan(site) {
     // one stringify per section: ini would escape the dots of an address-named section
     const sections = site.lts.map(({ name, entries }) =>

@@ -15,6 +15,7 @@ import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
 import { bootDir, efiDir, loaderCopy } from '../boot-loaders';
 import type { Directory, PlannedItem, Target, WholeFile } from '../types';
+import { nfsRootSpec } from '../exports';
 import template from './pxelinux.cfg.hbs';
 
 export { bootDir } from '../boot-loaders';
@@ -35,7 +36,7 @@ function serial(site: Site): { port: number; baud: number; console: string } | u
 
 /** The kernel command line for every client, or for one host. */
 export function appendLine(site: Site, host?: Host): string {
-  const parts = ['root=/dev/nfs', `nfsroot=${site.server.address}:${site.nfs.root}`, 'ip=dhcp'];
+  const parts = ['root=/dev/nfs', `nfsroot=${nfsRootSpec(site)}`, 'ip=dhcp'];
   const con = serial(site);
   if (con) parts.push('console=tty0', `console=${con.console}`);
   if (site.boot.kernelAppend) parts.push(site.boot.kernelAppend);
@@ -71,11 +72,14 @@ function config(site: Site, host?: Host, dir = bootDir(site)): string {
   });
 }
 
+const unused = (site: Site) => (site.boot.loader === 'pxelinux' ? undefined : `boot.loader = "${site.boot.loader}" (pxelinux boots the clients only with boot.loader = "pxelinux")`);
+
 export const pxelinux: Target = {
   name: 'pxelinux',
   summary: 'the PXE boot tree: pxelinux.0 (BIOS) and syslinux.efi (UEFI) with their modules, pxelinux.cfg/default and per-host files',
+  whyNoFile: unused,
   plan(site, platform) {
-    if (site.boot.loader !== 'pxelinux') return [];
+    if (unused(site)) return [];
     const owner = { owner: site.tftp.user, group: site.tftp.group };
     const inRoot = (p: string) => posix.join(site.tftp.root, p);
     const file = (at: string, content: string): WholeFile => ({ kind: 'file', path: inRoot(at), content, mode: 0o644, ...owner });
