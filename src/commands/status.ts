@@ -56,7 +56,7 @@ function cliFor(ctx: Context): string {
   return parts.join(' ');
 }
 
-export interface StatusReport {
+interface StatusReport {
   site: Site;
   facts: SystemFacts;
   /** every target planned and compared with the disk: apply can carry out this same plan */

@@ -56,7 +56,7 @@ export type SyslogDaemon = (typeof SYSLOG_DAEMONS)[number];
 /** The display managers ltspcfg-ts enables XDMCP in (xdmcp.display_manager: one of them, or "auto"). */
 export const DISPLAY_MANAGERS = ['gdm', 'lightdm', 'xdm'] as const;
 export type DisplayManager = (typeof DISPLAY_MANAGERS)[number];
-export const BOOT_LOADERS = ['pxelinux', 'ipxe'] as const;
+const BOOT_LOADERS = ['pxelinux', 'ipxe'] as const;
 export type BootLoader = (typeof BOOT_LOADERS)[number];
 
 const hostSpec = {

@@ -10,6 +10,7 @@
 // iPXE itself, whatever the firmware, sends user class "iPXE": it must get the
 // iPXE script, never the loader again, or it would chain itself forever.
 import { posix } from 'node:path';
+import type { BootLoader } from '../site/schema';
 import type { Site } from '../site/types';
 import type { CopiedFile, Platform } from './types';
 
@@ -33,7 +34,7 @@ const efi64Module = (name: string): Source => ({
 });
 
 /** Every file a loader needs, by its name in the tree. */
-export const SOURCES: Record<string, Source> = {
+const SOURCES: Record<string, Source> = {
   'pxelinux.0': { gentoo: ['/usr/share/syslinux/pxelinux.0'], debian: ['/usr/lib/PXELINUX/pxelinux.0'], hint: SYSLINUX_HINT },
   'ldlinux.c32': { gentoo: ['/usr/share/syslinux/ldlinux.c32'], debian: ['/usr/lib/syslinux/modules/bios/ldlinux.c32'], hint: SYSLINUX_HINT },
   'menu.c32': { gentoo: ['/usr/share/syslinux/menu.c32'], debian: ['/usr/lib/syslinux/modules/bios/menu.c32'], hint: SYSLINUX_HINT },
@@ -53,6 +54,11 @@ export const SOURCES: Record<string, Source> = {
 };
 
 /** The directory the loaders, their modules and pxelinux.cfg/ share: that of boot.pxe_filename. */
+/** Why a boot loader's target writes nothing for this site: boot.loader names the other one. */
+export function otherLoader(site: Site, loader: BootLoader): string | undefined {
+  return site.boot.loader === loader ? undefined : `boot.loader = "${site.boot.loader}" (${loader} boots the clients only with boot.loader = "${loader}")`;
+}
+
 export function bootDir(site: Site): string {
   return posix.dirname(site.boot.pxeFilename);
 }

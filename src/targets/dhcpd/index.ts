@@ -105,7 +105,7 @@ const ABOUT: Record<string, string[]> = {
  * a PXE ROM gets the loader of its architecture (option 93); an Etherboot ROM
  * its kernel. An architecture the site does not boot gets no boot file.
  */
-export function bootBranch(site: Site): string[] {
+function bootBranch(site: Site): string[] {
   const pxe = 'substring (option vendor-class-identifier, 0, 9) = "PXEClient"';
   const uefi = UEFI_ARCH_CODES.map((c) => `option pxe-system-type = 00:${c.toString(16).padStart(2, '0')}`).join(' or ');
   const lines: string[] = [];

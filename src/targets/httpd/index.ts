@@ -10,12 +10,12 @@ import { generatedHeader, render } from '../template';
 import type { Checker, PlannedItem, Target } from '../types';
 import template from './lighttpd.conf.hbs';
 
-export const HTTPD_CONF = '/etc/ltsp/ltsp-httpd.conf';
+const HTTPD_CONF = '/etc/ltsp/ltsp-httpd.conf';
 
 /** -t parses the file only: no socket, no user lookup, no pid file. */
 export const lighttpdChecker: Checker = { program: 'lighttpd', args: ['-t', '-f', '{}'], label: 'lighttpd -t' };
 
-export function renderLighttpdConf(site: Site): string {
+function renderLighttpdConf(site: Site): string {
   const http = site.http;
   if (!http) throw new Error('http.enabled is false: no HTTP server');
   return render(template, {

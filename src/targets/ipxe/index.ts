@@ -12,7 +12,7 @@ import { posix } from 'node:path';
 import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
 import { appendLine } from '../pxelinux';
-import { architectures, bootDir, ipxeBaseUrl, ipxeScriptPath, loaderCopy } from '../boot-loaders';
+import { architectures, bootDir, ipxeBaseUrl, ipxeScriptPath, loaderCopy, otherLoader } from '../boot-loaders';
 import type { PlannedItem, Target } from '../types';
 import template from './ltsp.ipxe.hbs';
 
@@ -44,7 +44,7 @@ export function renderIpxeScript(site: Site): string {
   });
 }
 
-const unused = (site: Site) => (site.boot.loader === 'ipxe' ? undefined : `boot.loader = "${site.boot.loader}" (iPXE boots the clients only with boot.loader = "ipxe")`);
+const unused = (site: Site) => otherLoader(site, 'ipxe');
 
 export const ipxe: Target = {
   name: 'ipxe',

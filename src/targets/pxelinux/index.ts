@@ -13,7 +13,7 @@
 import { posix } from 'node:path';
 import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
-import { bootDir, efiDir, loaderCopy } from '../boot-loaders';
+import { bootDir, efiDir, loaderCopy, otherLoader } from '../boot-loaders';
 import type { Directory, PlannedItem, Target, WholeFile } from '../types';
 import { nfsRootSpec } from '../exports';
 import template from './pxelinux.cfg.hbs';
@@ -72,7 +72,7 @@ function config(site: Site, host?: Host, dir = bootDir(site)): string {
   });
 }
 
-const unused = (site: Site) => (site.boot.loader === 'pxelinux' ? undefined : `boot.loader = "${site.boot.loader}" (pxelinux boots the clients only with boot.loader = "pxelinux")`);
+const unused = (site: Site) => otherLoader(site, 'pxelinux');
 
 export const pxelinux: Target = {
   name: 'pxelinux',
