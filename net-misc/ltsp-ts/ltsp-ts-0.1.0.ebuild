@@ -23,7 +23,9 @@ REQUIRED_USE="?? ( rsyslog syslog-ng )"
 RDEPEND="
 	>=net-libs/nodejs-20:*
 	net-ftp/tftp-hpa[server(+)]
+	sys-block/nbd
 	sys-boot/syslinux
+	sys-fs/squashfs-tools[zstd]
 	dhcpd? ( net-misc/dhcp[server] )
 	dnsmasq? ( net-dns/dnsmasq )
 	http? ( www-servers/lighttpd )
@@ -42,7 +44,7 @@ src_install() {
 	dosym -r /usr/lib/ltsp-ts/ltspcfg-ts.js /usr/bin/ltspcfg-ts
 
 	local service
-	for service in dhcpd.1067 ltsp-tftpd ltsp-httpd; do
+	for service in dhcpd.1067 ltsp-nbd ltsp-tftpd ltsp-httpd; do
 		newinitd "init.d/${service}" "${service}"
 		newconfd "conf.d/${service}" "${service}"
 	done
@@ -80,9 +82,12 @@ pkg_postinst() {
 		elog "  ltspcfg-ts --gentoo"
 		elog "  rc-update add dhcpd.1067 default && rc-service dhcpd.1067 start"
 		elog "  rc-update add ltsp-tftpd default && rc-service ltsp-tftpd start"
+		elog "  ltspcfg-ts image"
+		elog "  rc-update add ltsp-nbd default && rc-service ltsp-nbd start"
 		elog "  rc-update add ltsp-httpd default && rc-service ltsp-httpd start   (http.enabled = true)"
 		elog "The first shows what the server lacks and writes every configuration file;"
-		elog "dhcpd.1067 serves the port-1067 and nfsroot DHCP modes."
+		elog "dhcpd.1067 serves the port-1067 and nfsroot DHCP modes; ltspcfg-ts image"
+		elog "builds the [[image]] client roots that ltsp-nbd serves."
 	fi
 }
 

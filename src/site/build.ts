@@ -9,6 +9,7 @@ import { checkPaths } from './rules/paths';
 import { checkRanges } from './rules/ranges';
 import { checkLts } from './rules/lts';
 import { checkBoot } from './rules/boot';
+import { checkImages } from './rules/images';
 
 /** Call only when the schema check found nothing; the rules report to r. */
 export function buildSite(r: Reporter, v: SiteValues, source: Site['source']): Site {
@@ -18,10 +19,11 @@ export function buildSite(r: Reporter, v: SiteValues, source: Site['source']): S
   checkRanges(r, v);
   const lts = checkLts(r, v.lts, hosts);
   const http = checkBoot(r, v);
+  const images = checkImages(r, v, hosts);
 
   const { subnet, routers, extraSubnet, logServers, ...network } = v.network;
   const { range, ...dhcp } = v.dhcp;
-  const { group, host, http: _http, ...tables } = v;
+  const { group, host, http: _http, image, ...tables } = v;
   return {
     ...tables,
     source,
@@ -32,5 +34,6 @@ export function buildSite(r: Reporter, v: SiteValues, source: Site['source']): S
     lts,
     groups,
     hosts,
+    images,
   };
 }

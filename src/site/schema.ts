@@ -50,6 +50,8 @@ export interface TableSpec {
 
 export const DHCP_MODES = ['primary', 'port-1067', 'nfsroot', 'proxy', 'none'] as const;
 export type DhcpMode = (typeof DHCP_MODES)[number];
+export const IMAGE_SERVE = ['nbd', 'nfs'] as const;
+export type ImageServe = (typeof IMAGE_SERVE)[number];
 /** The syslog daemons ltspcfg-ts configures (syslog.daemon: one of them, or "auto"). */
 export const SYSLOG_DAEMONS = ['syslog-ng', 'rsyslog', 'sysklogd'] as const;
 export type SyslogDaemon = (typeof SYSLOG_DAEMONS)[number];
@@ -72,6 +74,25 @@ const hostSpec = {
     nfsroot: { type: 'boolean', doc: 'pass nfsroot= in option 129, for when another DHCP server wins the kernel request' },
     filename: { type: 'string', of: 'boot-path', doc: 'boot file for this host instead of the default' },
     kernel_append: { type: 'string', of: 'kernel-args', doc: 'extra kernel parameters for this host' },
+    image: { type: 'string', of: 'label', doc: 'the [[image]] this host boots (default: its group\'s, else the default image)' },
+  },
+} as const satisfies TableSpec;
+
+const imageSpec = {
+  doc: 'A client root the thin clients boot: `ltspcfg-ts image` builds its kernel, initramfs and (nbd) squashfs.',
+  keys: {
+    name: { type: 'string', of: 'label', required: true, doc: 'image name: hosts choose it, and it names its files' },
+    root: { type: 'string', of: 'path', required: true, doc: 'the client root directory (a stage3 with emerge --root, or any distribution\'s root)' },
+    serve: { type: 'enum', values: IMAGE_SERVE, default: 'nbd', doc: 'nbd (a read-only squashfs of the root, by ltsp-nbd) | nfs (the directory, exported read-only)' },
+    default: { type: 'boolean', default: false, doc: 'boot this image when a host or group names none (default: the first image)' },
+  },
+} as const satisfies TableSpec;
+
+const nbdSpec = {
+  doc: 'Serving squashfs images over NBD (the ltsp-nbd service).',
+  keys: {
+    port: { type: 'integer', min: 1, max: 65535, default: 10809, doc: 'TCP port of nbd-server' },
+    dir: { type: 'string', of: 'path', default: '/var/lib/ltsp/images', doc: 'where `ltspcfg-ts image` puts <name>.img (and <name>.img.old)' },
   },
 } as const satisfies TableSpec;
 
@@ -193,6 +214,7 @@ export const siteSchema = {
         port: { type: 'integer', min: 1, max: 65535, default: 177, doc: 'XDMCP port' },
       },
     },
+    nbd: nbdSpec,
     firewall: {
       doc: 'Opening the server to the thin clients.',
       keys: {
@@ -206,10 +228,12 @@ export const siteSchema = {
       doc: 'A group of hosts (a dhcpd group).',
       keys: {
         name: { type: 'string', of: 'label', required: true, doc: 'group name' },
+        image: { type: 'string', of: 'label', doc: 'the [[image]] the hosts of this group boot' },
       },
       arrays: { host: hostSpec },
     },
     host: hostSpec,
+    image: imageSpec,
   },
 } as const satisfies TableSpec;
 

@@ -62,6 +62,7 @@ export const ALL_ATOMS: string[] = [
   DISPLAY_MANAGER_INIT,
   ...Object.values(FIREWALL_PACKAGES),
   'sys-boot/syslinux',
+  'sys-block/nbd',
   'sys-firmware/ipxe',
   'www-servers/lighttpd',
 ];
@@ -145,6 +146,8 @@ export function requiredServices(site: Site, facts: SystemFacts): ServiceNeed[] 
   if (site.http) needs.push(plain('ltsp-httpd', 'HTTP: kernels and initramfs for iPXE', [{ atom: 'www-servers/lighttpd' }, { atom: OWN_PACKAGE }], OWN_PACKAGE));
   needs.push(plain('rpcbind', 'RPC port mapper for NFS (the wiki\'s portmap)', [{ atom: 'net-nds/rpcbind' }]));
   needs.push(plain('nfs', 'NFS: the clients\' root and swap files', [{ atom: 'net-fs/nfs-utils' }]));
+  if (site.images.some((img) => img.serve === 'nbd'))
+    needs.push(plain('ltsp-nbd', 'NBD: the squashfs images of the clients\' roots', [{ atom: 'sys-block/nbd' }, { atom: OWN_PACKAGE }], OWN_PACKAGE));
 
   const syslog = syslogDaemon(site, facts.platformSyslog);
   const logger = plain(syslog.daemon, `the clients' logs (${SYSLOG_HOW[syslog.how]})`, [{ atom: SYSLOG_PACKAGES[syslog.daemon] }]);

@@ -16,8 +16,9 @@ import { syslog } from './syslog';
 import { xdmcp } from './xdmcp';
 import { firewall } from './firewall';
 import { hostsAllow } from './hosts-allow';
+import { nbdServer } from './nbd-server';
 
-export const targets: Target[] = [ltsConf, hosts, tftpTree, pxelinux, ipxe, httpd, xinetd, dhcpd, dnsmasq, exportsTarget, syslog, xdmcp, firewall, hostsAllow];
+export const targets: Target[] = [ltsConf, hosts, tftpTree, pxelinux, ipxe, httpd, xinetd, dhcpd, dnsmasq, exportsTarget, nbdServer, syslog, xdmcp, firewall, hostsAllow];
 
 /** The target of that name; an unknown name is a usage error of `where` (render, --only). */
 export function findTarget(name: string, where = 'ltspcfg-ts'): Target {

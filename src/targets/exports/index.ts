@@ -26,6 +26,8 @@ export function renderExports(site: Site): string {
     root: site.nfs.root,
     swapfiles: site.nfs.swapfiles,
     clients: clientSubnets(site).map((s) => s.cidr),
+    // [[image]] roots with serve = "nfs" (the LTSP 4 root above stays for Etherboot clients)
+    images: site.images.filter((img) => img.serve === 'nfs' && img.root !== site.nfs.root).map((img) => ({ name: img.name, root: img.root })),
   });
 }
 

@@ -34,6 +34,7 @@ export function services(site: Site): Service[] {
   out.push({ what: 'rpcbind', udp: [111], tcp: [111] });
   out.push({ what: 'NFS', udp: [2049], tcp: [2049] });
   out.push({ what: 'mountd', udp: [site.nfs.mountdPort], tcp: [site.nfs.mountdPort] });
+  if (site.images.some((img) => img.serve === 'nbd')) out.push({ what: 'NBD', udp: [], tcp: [site.nbd.port] });
   const { udpPort, tcpPort } = site.syslog;
   if (udpPort || tcpPort) out.push({ what: 'syslog', udp: udpPort ? [udpPort] : [], tcp: tcpPort ? [tcpPort] : [] });
   if (site.xdmcp.enabled) out.push({ what: 'XDMCP', udp: [site.xdmcp.port], tcp: [] });

@@ -17,6 +17,7 @@ import { bootDir, efiDir, loaderCopy, otherLoader } from '../boot-loaders';
 import type { Directory, PlannedItem, Target, WholeFile } from '../types';
 import { nfsRootSpec } from '../exports';
 import template from './pxelinux.cfg.hbs';
+import { imageBoot } from '../image/boot';
 
 export { bootDir } from '../boot-loaders';
 
@@ -36,7 +37,9 @@ function serial(site: Site): { port: number; baud: number; console: string } | u
 
 /** The kernel command line for every client, or for one host. */
 export function appendLine(site: Site, host?: Host): string {
-  const parts = ['root=/dev/nfs', `nfsroot=${nfsRootSpec(site)}`, 'ip=dhcp'];
+  // an [[image]] boots the generated initramfs, which finds its root itself
+  const image = imageBoot(site, host);
+  const parts = image ? [...image.append] : ['root=/dev/nfs', `nfsroot=${nfsRootSpec(site)}`, 'ip=dhcp'];
   const con = serial(site);
   if (con) parts.push('console=tty0', `console=${con.console}`);
   if (site.boot.kernelAppend) parts.push(site.boot.kernelAppend);
@@ -59,6 +62,7 @@ function differs(site: Site, host: Host): boolean {
 function config(site: Site, host?: Host, dir = bootDir(site)): string {
   const header = generatedHeader('#', site).trimEnd();
   const con = serial(site);
+  const image = imageBoot(site, host);
   return render(template, {
     header,
     forHost: host ? `${host.name} (${host.mac})` : false,
@@ -66,8 +70,8 @@ function config(site: Site, host?: Host, dir = bootDir(site)): string {
     menu: site.boot.timeout > 0,
     label: site.boot.menuLabel,
     timeout: site.boot.timeout,
-    kernel: pxelinuxPath(site, site.boot.kernel, dir),
-    initrd: site.boot.initrd ? pxelinuxPath(site, site.boot.initrd, dir) : false,
+    kernel: pxelinuxPath(site, image ? image.kernel : site.boot.kernel, dir),
+    initrd: image ? pxelinuxPath(site, image.initrd, dir) : site.boot.initrd ? pxelinuxPath(site, site.boot.initrd, dir) : false,
     append: appendLine(site, host),
   });
 }
