@@ -15,6 +15,7 @@ if [ "$(id -u)" = 0 ]; then
 	bash bench/dhcp-boot-storm.sh 452
 	bash bench/service-restart.sh
 	bash bench/pxe-boot.sh
+	bash bench/uefi-boot.sh
 else
 	echo "bench: dhcp-boot-storm, service-restart and pxe-boot need root; skipped" >&2
 fi
