@@ -1,11 +1,11 @@
 // render TARGET: one generated file on stdout, exactly as apply would write it.
 import { findTarget } from '../targets';
 import { Problem, UsageError } from '../errors';
-import { loadSite, type Context } from './context';
+import { siteOf, type Context } from './context';
 
 export function runRender(ctx: Context, name: string, pathOption: string | undefined): number {
   const target = findTarget(name, 'render');
-  const { site } = loadSite(ctx);
+  const site = siteOf(ctx);
   const items = target.plan(site, ctx.platform).filter((i) => i.kind === 'file' || i.kind === 'edit');
   if (items.length === 0) throw new Problem(`render: target ${name} writes no file for this site (dhcp.mode = ${site.dhcp.mode}, tftp.launcher = ${site.tftp.launcher})`);
   const item = pathOption ? items.find((i) => i.path === pathOption) : items.length === 1 ? items[0] : undefined;
