@@ -14,10 +14,11 @@ packages="
   xinetd
   shellcheck bats
   qemu-system-x86 ipxe-qemu
-  pxelinux syslinux-common busybox-static cpio
+  pxelinux syslinux-common syslinux-efi ipxe ovmf lighttpd busybox-static cpio
   iproute2 procps psmisc xz-utils time
   libxml2-utils groff-base
   tcpd
+  mmdebstrap squashfs-tools nbd-server nfs-ganesha nfs-ganesha-vfs python3-pil
 "
 
 missing=""

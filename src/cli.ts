@@ -18,6 +18,7 @@ const commands = {
   render: () => require('./commands/render') as typeof import('./commands/render'),
   check: () => require('./commands/check') as typeof import('./commands/check'),
   get: () => require('./commands/get') as typeof import('./commands/get'),
+  image: () => require('./commands/image') as typeof import('./commands/image'),
   targets: () => require('./commands/targets') as typeof import('./commands/targets'),
 };
 
@@ -110,6 +111,17 @@ function buildProgram(): Command {
       run((key: string, _o, cmd: Command) => {
         const { ctx } = setup(cmd);
         return commands.get().runGet(ctx, key);
+      }),
+    );
+
+  globals(program.command('image'))
+    .description('build the [[image]]s: squashfs of the root (nbd), kernel and initramfs in the TFTP root')
+    .argument('[names...]', 'only these images (default: all)')
+    .option('--check', 'only tell whether the images are built and complete (exit 1 if not)')
+    .action(
+      run((names: string[], _o, cmd: Command) => {
+        const { opts, ctx, out } = setup(cmd);
+        return commands.image().runImage(ctx, out, names, { check: !!opts.check });
       }),
     );
 

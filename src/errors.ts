@@ -34,7 +34,7 @@ export interface SiteProblem {
   expected: string;
 }
 
-export function formatProblem(p: SiteProblem): string {
+function formatProblem(p: SiteProblem): string {
   const key = p.key ? `${p.key}: ` : '';
   return `${p.file}:${p.position.line}:${p.position.col}: ${key}${p.problem}; ${p.expected}`;
 }

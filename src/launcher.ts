@@ -15,11 +15,11 @@ import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 /** The default place of the cache; LTSPCFG_CODE_CACHE=DIR moves it, =off turns it off. */
-export const CACHE_DIR = '/var/cache/ltsp-ts';
+const CACHE_DIR = '/var/cache/ltsp-ts';
 const MAGIC = 'ltspcfg-ts code cache 1';
 const PREFIX = 'ltspcfg-ts-';
 
-export interface BundleIdentity {
+interface BundleIdentity {
   /** sha256 of the bundle, fixed at build time */
   sha: string;
   size: number;
@@ -32,7 +32,7 @@ export function cacheKey(id: BundleIdentity, node = process.version, arch = proc
   return [id.sha.slice(0, 16), id.size, Math.floor(id.mtimeMs), id.ino, node, arch].join('-').replace(/[^\w.-]/g, '_');
 }
 
-export function cacheFile(dir: string, key: string): string {
+function cacheFile(dir: string, key: string): string {
   return join(dir, `${PREFIX}${key}.cache`);
 }
 
@@ -84,7 +84,7 @@ export function readCache(dir: string, key: string): Buffer | null {
 }
 
 /** Writes the cache atomically and removes the caches of other bundles or nodes; errors are ignored. */
-export function writeCache(dir: string, key: string, data: Buffer): void {
+function writeCache(dir: string, key: string, data: Buffer): void {
   const file = cacheFile(dir, key);
   const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
   try {
@@ -110,7 +110,7 @@ function cacheDirectory(): string | null {
 }
 
 /** Runs the bundle as node would run it as a main module, through the cache when there is one. */
-export function launch(bundle: string, sha: string): void {
+function launch(bundle: string, sha: string): void {
   const fd = openSync(bundle, 'r');
   const st = fstatSync(fd);
   const source = readFileSync(fd, 'utf8');

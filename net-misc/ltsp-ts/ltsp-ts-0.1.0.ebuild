@@ -14,7 +14,7 @@ SRC_URI="https://github.com/ltsp-ts/ltsp-ts/releases/download/v${PV}/${P}.tar.xz
 LICENSE="GPL-2+ BSD ISC MIT"
 SLOT="0"
 KEYWORDS="~amd64 ~x86"
-IUSE="dnsmasq rsyslog syslog-ng xinetd"
+IUSE="dnsmasq http ipxe rsyslog syslog-ng xinetd"
 
 # ltspcfg-ts.bundle.js is self-contained, ltspcfg-ts.js its launcher: node (any
 # slot) is all they need to run
@@ -23,8 +23,12 @@ RDEPEND="
 	net-fs/nfs-utils
 	net-ftp/tftp-hpa[server(+)]
 	net-misc/dhcp[server]
+	sys-block/nbd
 	sys-boot/syslinux
+	sys-fs/squashfs-tools[zstd]
 	dnsmasq? ( net-dns/dnsmasq )
+	http? ( www-servers/lighttpd )
+	ipxe? ( sys-firmware/ipxe[undi,uefi64] )
 	rsyslog? ( app-admin/rsyslog )
 	syslog-ng? ( app-admin/syslog-ng )
 	xinetd? ( sys-apps/xinetd )
@@ -38,7 +42,7 @@ src_install() {
 	dosym -r /usr/lib/ltsp-ts/ltspcfg-ts.js /usr/bin/ltspcfg-ts
 
 	local service
-	for service in dhcpd.1067 ltsp-tftpd; do
+	for service in dhcpd.1067 ltsp-nbd ltsp-tftpd ltsp-httpd; do
 		newinitd "init.d/${service}" "${service}"
 		newconfd "conf.d/${service}" "${service}"
 	done
@@ -76,8 +80,12 @@ pkg_postinst() {
 		elog "  ltspcfg-ts --gentoo"
 		elog "  rc-update add dhcpd.1067 default && rc-service dhcpd.1067 start"
 		elog "  rc-update add ltsp-tftpd default && rc-service ltsp-tftpd start"
+		elog "  ltspcfg-ts image"
+		elog "  rc-update add ltsp-nbd default && rc-service ltsp-nbd start"
+		elog "  rc-update add ltsp-httpd default && rc-service ltsp-httpd start   (http.enabled = true)"
 		elog "The first shows what the server lacks and writes every configuration file;"
-		elog "dhcpd.1067 serves the port-1067 and nfsroot DHCP modes."
+		elog "dhcpd.1067 serves the port-1067 and nfsroot DHCP modes; ltspcfg-ts image"
+		elog "builds the [[image]] client roots that ltsp-nbd serves."
 	fi
 }
 

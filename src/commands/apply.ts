@@ -16,7 +16,7 @@ export interface ApplyFlags {
   check?: boolean;
 }
 
-export function selectTargets(only: string | undefined): Target[] {
+function selectTargets(only: string | undefined): Target[] {
   if (!only) return allTargets;
   return only.split(',').map((name) => findTarget(name.trim(), '--only'));
 }

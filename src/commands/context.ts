@@ -8,7 +8,7 @@ import { detectPlatform } from '../system/platform';
 import type { Platform } from '../targets/types';
 import type { Site } from '../site/types';
 
-export const DEFAULT_CONFIG = '/etc/ltsp/site.toml';
+const DEFAULT_CONFIG = '/etc/ltsp/site.toml';
 
 export interface GlobalOptions {
   gentoo?: boolean;

@@ -9,6 +9,7 @@ import { writeStdout } from './output';
 /** Keys whose default depends on another key: answered from the validated site. */
 const DERIVED: Record<string, (l: LoadedSite) => unknown> = {
   'tftp.address': (l) => l.site.tftp.address,
+  'http.address': (l) => l.site.http?.address ?? l.site.server.address,
   'network.log_servers': (l) => l.site.network.logServers,
 };
 

@@ -7,7 +7,10 @@ export function runRender(ctx: Context, name: string, pathOption: string | undef
   const target = findTarget(name, 'render');
   const site = siteOf(ctx);
   const items = target.plan(site, ctx.platform).filter((i) => i.kind === 'file' || i.kind === 'edit');
-  if (items.length === 0) throw new Problem(`render: target ${name} writes no file for this site (dhcp.mode = ${site.dhcp.mode}, tftp.launcher = ${site.tftp.launcher})`);
+  if (items.length === 0) {
+    const why = target.whyNoFile(site, ctx.platform) ?? 'it plans none';
+    throw new Problem(`render: target ${name} writes no file for this site: ${why}`);
+  }
   const item = pathOption ? items.find((i) => i.path === pathOption) : items.length === 1 ? items[0] : undefined;
   if (!item) {
     const paths = items.map((i) => i.path).join(', ');

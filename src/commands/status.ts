@@ -24,7 +24,7 @@ import { siteOf, type Context } from './context';
 import type { Out } from './output';
 
 /** Reads everything the checks need from the configured system. */
-export function readFacts(sys: SystemRoot, site: Site, platform: Platform): SystemFacts {
+function readFacts(sys: SystemRoot, site: Site, platform: Platform): SystemFacts {
   const facts: SystemFacts = {
     packages: Object.fromEntries(ALL_ATOMS.map((a) => [a, installedVersions(sys, a)])),
     runlevel: runlevelServices(sys, 'default'),
@@ -48,7 +48,7 @@ export function readFacts(sys: SystemRoot, site: Site, platform: Platform): Syst
 const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** ltspcfg-ts with the options that point it at this same system and site. */
-export function cliFor(ctx: Context): string {
+function cliFor(ctx: Context): string {
   const parts = ['ltspcfg-ts'];
   if (ctx.opts.gentoo) parts.push('--gentoo');
   if (ctx.sys.root !== '/') parts.push('--root', quote(ctx.sys.root));
@@ -56,7 +56,7 @@ export function cliFor(ctx: Context): string {
   return parts.join(' ');
 }
 
-export interface StatusReport {
+interface StatusReport {
   site: Site;
   facts: SystemFacts;
   /** every target planned and compared with the disk: apply can carry out this same plan */
@@ -116,6 +116,8 @@ function toJson(ctx: Context, site: Site, facts: SystemFacts, r: Report) {
     })),
     packages: r.packages.map((p) => ({ atom: p.atom, role: p.role, state: p.state, installed: p.installed, health: p.health, next: p.next, steps: commands(p) })),
     files: r.files.map((f) => ({ target: f.target, path: f.path, kind: f.kind, state: f.state, health: f.health, detail: f.detail, next: f.next, steps: commands(f) })),
+    boot_loader: site.boot.loader,
+    architectures: r.architectures.map((a) => ({ arch: a.arch, name: a.name, state: a.state, health: a.health, loader: a.loader, missing: a.missing, next: a.next })),
     notes: r.notes,
     next: r.plan,
     problems: r.problems,
@@ -201,6 +203,18 @@ function printTable(ctx: Context, out: Out, site: Site, facts: SystemFacts, r: R
       r.files.map((f) => ({ cells: [{ text: f.state, style: HEALTH_STYLE[f.health] }, f.kind === 'tree' ? `${f.path}/*` : f.path], next: f.next, detail: `${f.target}: ${f.detail}` })),
     );
   }
+
+  out.line();
+  out.line(out.paint('bold', `Client architectures (boot.loader ${site.boot.loader}):`));
+  table(
+    out,
+    ['ARCHITECTURE', 'STATE', 'LOADER'],
+    r.architectures.map((a) => ({
+      cells: [a.name, { text: a.state, style: HEALTH_STYLE[a.health] }, a.loader],
+      next: a.next,
+      detail: a.missing.length ? `missing: ${a.missing.map((m) => m.path).join(', ')}` : undefined,
+    })),
+  );
 
   if (r.notes.length) {
     out.line();

@@ -8,6 +8,8 @@ import { checkHosts } from './rules/hosts';
 import { checkPaths } from './rules/paths';
 import { checkRanges } from './rules/ranges';
 import { checkLts } from './rules/lts';
+import { checkBoot } from './rules/boot';
+import { checkImages } from './rules/images';
 
 /** Call only when the schema check found nothing; the rules report to r. */
 export function buildSite(r: Reporter, v: SiteValues, source: Site['source']): Site {
@@ -16,18 +18,22 @@ export function buildSite(r: Reporter, v: SiteValues, source: Site['source']): S
   checkPaths(r, v);
   checkRanges(r, v);
   const lts = checkLts(r, v.lts, hosts);
+  const http = checkBoot(r, v);
+  const images = checkImages(r, v, hosts);
 
   const { subnet, routers, extraSubnet, logServers, ...network } = v.network;
   const { range, ...dhcp } = v.dhcp;
-  const { group, host, ...tables } = v;
+  const { group, host, http: _http, image, ...tables } = v;
   return {
     ...tables,
     source,
     network: { ...network, subnets: net.subnets, logServers: logServers ?? [v.server.address] },
     dhcp,
     tftp: { ...v.tftp, address: v.tftp.address ?? v.server.address },
+    http,
     lts,
     groups,
     hosts,
+    images,
   };
 }

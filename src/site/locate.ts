@@ -3,7 +3,7 @@
 // tables and key lines (skipping multi-line arrays and strings) and records
 // "group[1].host[2].mac" -> line:col, with 1-based array indexes as in messages.
 
-export interface Position {
+interface Position {
   line: number;
   col: number;
 }

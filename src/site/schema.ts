@@ -3,7 +3,7 @@
 // completion list its keys, and the type of the validated site is derived from it
 // (SchemaValues below, Site in types.ts). Cross-key rules live in src/site/rules/.
 
-export type Scalar = 'string' | 'integer' | 'boolean';
+type Scalar = 'string' | 'integer' | 'boolean';
 
 /** How a string value is checked and normalised before it can reach a template. */
 export type StringKind =
@@ -50,6 +50,16 @@ export interface TableSpec {
 
 export const DHCP_MODES = ['primary', 'port-1067', 'nfsroot', 'proxy', 'none'] as const;
 export type DhcpMode = (typeof DHCP_MODES)[number];
+export const IMAGE_SERVE = ['nbd', 'nfs'] as const;
+export type ImageServe = (typeof IMAGE_SERVE)[number];
+/** The syslog daemons ltspcfg-ts configures (syslog.daemon: one of them, or "auto"). */
+export const SYSLOG_DAEMONS = ['syslog-ng', 'rsyslog', 'sysklogd'] as const;
+export type SyslogDaemon = (typeof SYSLOG_DAEMONS)[number];
+/** The display managers ltspcfg-ts enables XDMCP in (xdmcp.display_manager: one of them, or "auto"). */
+export const DISPLAY_MANAGERS = ['gdm', 'lightdm', 'xdm'] as const;
+export type DisplayManager = (typeof DISPLAY_MANAGERS)[number];
+const BOOT_LOADERS = ['pxelinux', 'ipxe'] as const;
+export type BootLoader = (typeof BOOT_LOADERS)[number];
 
 const hostSpec = {
   doc: 'A thin client, known by its MAC address.',
@@ -64,6 +74,25 @@ const hostSpec = {
     nfsroot: { type: 'boolean', doc: 'pass nfsroot= in option 129, for when another DHCP server wins the kernel request' },
     filename: { type: 'string', of: 'boot-path', doc: 'boot file for this host instead of the default' },
     kernel_append: { type: 'string', of: 'kernel-args', doc: 'extra kernel parameters for this host' },
+    image: { type: 'string', of: 'label', doc: 'the [[image]] this host boots (default: its group\'s, else the default image)' },
+  },
+} as const satisfies TableSpec;
+
+const imageSpec = {
+  doc: 'A client root the thin clients boot: `ltspcfg-ts image` builds its kernel, initramfs and (nbd) squashfs.',
+  keys: {
+    name: { type: 'string', of: 'label', required: true, doc: 'image name: hosts choose it, and it names its files' },
+    root: { type: 'string', of: 'path', required: true, doc: 'the client root directory (a stage3 with emerge --root, or any distribution\'s root)' },
+    serve: { type: 'enum', values: IMAGE_SERVE, default: 'nbd', doc: 'nbd (a read-only squashfs of the root, by ltsp-nbd) | nfs (the directory, exported read-only)' },
+    default: { type: 'boolean', default: false, doc: 'boot this image when a host or group names none (default: the first image)' },
+  },
+} as const satisfies TableSpec;
+
+const nbdSpec = {
+  doc: 'Serving squashfs images over NBD (the ltsp-nbd service).',
+  keys: {
+    port: { type: 'integer', min: 1, max: 65535, default: 10809, doc: 'TCP port of nbd-server' },
+    dir: { type: 'string', of: 'path', default: '/var/lib/ltsp/images', doc: 'where `ltspcfg-ts image` puts <name>.img (and <name>.img.old)' },
   },
 } as const satisfies TableSpec;
 
@@ -123,6 +152,18 @@ export const siteSchema = {
         serial_console: { type: 'string', of: 'serial', doc: 'serial console, e.g. ttyS0,115200' },
         menu_label: { type: 'string', of: 'text', default: 'LTSP thin client', doc: 'pxelinux menu label' },
         timeout: { type: 'integer', min: 0, max: 36000, default: 30, doc: 'pxelinux timeout, tenths of a second' },
+        loader: { type: 'enum', values: BOOT_LOADERS, default: 'pxelinux', doc: 'pxelinux (pxelinux.0, syslinux.efi) | ipxe (undionly.kpxe, ipxe.efi and a generated iPXE script)' },
+        uefi: { type: 'boolean', default: true, doc: 'also boot UEFI clients (option 93 = 7 or 9) with the loader\'s UEFI build' },
+      },
+    },
+    http: {
+      doc: 'Kernels and initramfs over HTTP for iPXE (boot.loader = "ipxe"): lighttpd serving the TFTP root read-only.',
+      keys: {
+        enabled: { type: 'boolean', default: false, doc: 'serve the boot files over HTTP too (the ltsp-httpd service)' },
+        address: { type: 'string', of: 'ipv4', doc: 'listen address (default: server.address)' },
+        port: { type: 'integer', min: 1, max: 65535, default: 80, doc: 'listen port (TCP)' },
+        user: { type: 'string', of: 'word', default: 'lighttpd', doc: 'user lighttpd runs as (it only reads the tree)' },
+        group: { type: 'string', of: 'word', default: 'lighttpd', doc: 'group lighttpd runs as' },
       },
     },
     tftp: {
@@ -159,7 +200,7 @@ export const siteSchema = {
     syslog: {
       doc: 'Receiving the clients\' logs.',
       keys: {
-        daemon: { type: 'enum', values: ['auto', 'syslog-ng', 'rsyslog', 'sysklogd'], default: 'auto', doc: 'auto | syslog-ng | rsyslog | sysklogd' },
+        daemon: { type: 'enum', values: ['auto', ...SYSLOG_DAEMONS], default: 'auto', doc: 'auto | syslog-ng | rsyslog | sysklogd' },
         udp_port: { type: 'integer', min: 0, max: 65535, default: 514, doc: 'UDP port (0: off)' },
         tcp_port: { type: 'integer', min: 0, max: 65535, default: 5140, doc: 'TCP port (0: off)' },
         log_dir: { type: 'string', of: 'path', default: '/var/log/ltsp', doc: 'one log file per client here' },
@@ -169,10 +210,11 @@ export const siteSchema = {
       doc: 'X desktops for the clients.',
       keys: {
         enabled: { type: 'boolean', default: true, doc: 'enable XDMCP in the display manager' },
-        display_manager: { type: 'enum', values: ['auto', 'gdm', 'lightdm', 'xdm'], default: 'auto', doc: 'auto (from /etc/conf.d/display-manager) | gdm | lightdm | xdm' },
+        display_manager: { type: 'enum', values: ['auto', ...DISPLAY_MANAGERS], default: 'auto', doc: 'auto (from /etc/conf.d/display-manager) | gdm | lightdm | xdm' },
         port: { type: 'integer', min: 1, max: 65535, default: 177, doc: 'XDMCP port' },
       },
     },
+    nbd: nbdSpec,
     firewall: {
       doc: 'Opening the server to the thin clients.',
       keys: {
@@ -186,17 +228,14 @@ export const siteSchema = {
       doc: 'A group of hosts (a dhcpd group).',
       keys: {
         name: { type: 'string', of: 'label', required: true, doc: 'group name' },
+        image: { type: 'string', of: 'label', doc: 'the [[image]] the hosts of this group boot' },
       },
       arrays: { host: hostSpec },
     },
     host: hostSpec,
+    image: imageSpec,
   },
 } as const satisfies TableSpec;
-
-export const SYSLOG_DAEMONS = siteSchema.tables.syslog.keys.daemon.values;
-/** A syslog daemon ltspcfg-ts can configure (syslog.daemon less "auto"). */
-export type SyslogDaemon = Exclude<(typeof SYSLOG_DAEMONS)[number], 'auto'>;
-export type DisplayManager = Exclude<(typeof siteSchema.tables.xdmcp.keys.display_manager.values)[number], 'auto'>;
 
 // The type of a table's values once checked, with keys in camelCase (pxe_filename ->
 // pxeFilename): a key that is required or has a default is always there.

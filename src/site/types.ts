@@ -26,6 +26,9 @@ export type Host = SiteValues['host'][number] & {
   nfsroot: boolean;
 };
 
+/** A client root and how it is served ([[image]]); `default` is set on exactly one when any exist. */
+export type Image = SiteValues['image'][number];
+
 export interface Group {
   name: string;
   hosts: Host[];
@@ -37,7 +40,7 @@ export interface LtsSection {
   entries: [string, string][];
 }
 
-export interface Site extends Omit<SiteValues, 'network' | 'dhcp' | 'tftp' | 'lts' | 'group' | 'host'> {
+export interface Site extends Omit<SiteValues, 'network' | 'dhcp' | 'tftp' | 'http' | 'lts' | 'group' | 'host' | 'image'> {
   /** the site.toml this came from, for messages and the state file */
   source: { file: string; sha256: string };
   network: Omit<SiteValues['network'], 'subnet' | 'routers' | 'extraSubnet' | 'logServers'> & {
@@ -50,10 +53,14 @@ export interface Site extends Omit<SiteValues, 'network' | 'dhcp' | 'tftp' | 'lt
   dhcp: Omit<SiteValues['dhcp'], 'range'>;
   /** address default: the server */
   tftp: SiteValues['tftp'] & { address: string };
+  /** kernels over HTTP for iPXE; absent when http.enabled is false (address default: the server) */
+  http?: Omit<SiteValues['http'], 'enabled'> & { address: string };
   /** lts.conf sections in file order; Default first when present */
   lts: LtsSection[];
   /** [[group]] entries in file order */
   groups: Group[];
-  /** every host: grouped ones in file order, then top-level [[host]] entries */
+  /** every host: grouped ones in file order, then top-level [[host]] entries; `image` is the one it boots */
   hosts: Host[];
+  /** [[image]] entries in file order */
+  images: Image[];
 }

@@ -19,11 +19,11 @@ export interface PackageCheck {
 }
 
 /** Packages the site needs that come with no service. */
-export interface PlainPackageNeed extends PackageNeed {
+interface PlainPackageNeed extends PackageNeed {
   role: string;
 }
 
-export const PACKAGE_USE_FILE = '/etc/portage/package.use/ltsp-ts';
+const PACKAGE_USE_FILE = '/etc/portage/package.use/ltsp-ts';
 
 export function installStep(atoms: string[]): Step {
   return { phase: 'install', command: `emerge --ask ${atoms.join(' ')}`, atoms };

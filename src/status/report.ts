@@ -3,6 +3,7 @@ import type { Site } from '../site/types';
 import type { FileStatus } from '../system/inspect';
 import type { TreeCheck } from '../system/treecheck';
 import { checkFiles, type FileRow } from './files';
+import { checkArchitectures, type ArchStatus } from './architectures';
 import { checkInterfaces, type InterfaceStatus } from './interfaces';
 import { checkPlainPackages, requiredPackages, type PlainPackageStatus } from './packages';
 import { checkService, requiredServices, type ServiceStatus } from './services';
@@ -13,6 +14,8 @@ export interface Report {
   services: ServiceStatus[];
   packages: PlainPackageStatus[];
   files: FileRow[];
+  /** the client architectures and their loaders (their missing files are counted among the files) */
+  architectures: ArchStatus[];
   notes: { target: string; text: string }[];
   /** every command, in the order to run them: edits, emerge, apply, rc-update, rc-service */
   plan: string[];
@@ -51,5 +54,5 @@ export function buildReport(site: Site, facts: SystemFacts, files: FileStatus[],
   const problems = lines.filter((l) => l.health === 'problem').length;
   // unknowns (a staged root's interface) contribute their advice but are no problem
   const plan = planSteps(lines.flatMap((l) => l.steps));
-  return { interfaces, services, packages, files: fileRows, notes, plan, problems };
+  return { interfaces, services, packages, files: fileRows, architectures: checkArchitectures(site, files), notes, plan, problems };
 }

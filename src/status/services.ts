@@ -1,19 +1,21 @@
 // Services: which OpenRC services the site needs (from site.toml and, where it
 // says "auto", from what the system has), and for each one whether its packages
 // are installed, it is in the default runlevel and it runs.
+import { DISPLAY_MANAGERS, SYSLOG_DAEMONS, type DisplayManager, type SyslogDaemon } from '../site/schema';
 import type { Site } from '../site/types';
 import type { RunState } from '../system/gentoo';
+import { syslogDaemon } from '../targets/syslog';
 import { checkPackage, installStep, type PackageCheck, type PackageNeed } from './packages';
 import type { Health, Step, SystemFacts } from './types';
 
-export interface ServiceIssue {
+interface ServiceIssue {
   health: Health;
   /** what is wrong, for the detail column */
   text: string;
   step: Step;
 }
 
-export interface ServiceNeed {
+interface ServiceNeed {
   /** the OpenRC service name, e.g. "dhcpd.1067" */
   service: string;
   /** what the site uses it for */
@@ -35,19 +37,16 @@ export function serviceName(need: ServiceNeed, runlevel: string[]): string {
   return runlevel.find((s) => s.startsWith(`${need.service}.`)) ?? need.service;
 }
 
-export const OWN_PACKAGE = 'net-misc/ltsp-ts';
+const OWN_PACKAGE = 'net-misc/ltsp-ts';
 const DHCP: PackageNeed = { atom: 'net-misc/dhcp', use: ['server'] };
 const TFTP_HPA: PackageNeed = { atom: 'net-ftp/tftp-hpa' };
 
-export const SYSLOG_PACKAGES = { 'syslog-ng': 'app-admin/syslog-ng', rsyslog: 'app-admin/rsyslog', sysklogd: 'app-admin/sysklogd' } as const;
-export type SyslogDaemon = keyof typeof SYSLOG_PACKAGES;
-
-export const DISPLAY_MANAGER_PACKAGES = { gdm: 'gnome-base/gdm', lightdm: 'x11-misc/lightdm', xdm: 'x11-apps/xdm' } as const;
-export type DisplayManager = keyof typeof DISPLAY_MANAGER_PACKAGES;
+const SYSLOG_PACKAGES: Record<SyslogDaemon, string> = { 'syslog-ng': 'app-admin/syslog-ng', rsyslog: 'app-admin/rsyslog', sysklogd: 'app-admin/sysklogd' };
+const DISPLAY_MANAGER_PACKAGES: Record<DisplayManager, string> = { gdm: 'gnome-base/gdm', lightdm: 'x11-misc/lightdm', xdm: 'x11-apps/xdm' };
 /** installs /etc/init.d/display-manager, which starts $DISPLAYMANAGER */
-export const DISPLAY_MANAGER_INIT = 'gui-libs/display-manager-init';
+const DISPLAY_MANAGER_INIT = 'gui-libs/display-manager-init';
 
-export const FIREWALL_PACKAGES = { nftables: 'net-firewall/nftables', iptables: 'net-firewall/iptables' } as const;
+const FIREWALL_PACKAGES = { nftables: 'net-firewall/nftables', iptables: 'net-firewall/iptables' } as const;
 
 /** Every package a site may need, so that src/system reads them all at once. */
 export const ALL_ATOMS: string[] = [
@@ -63,32 +62,25 @@ export const ALL_ATOMS: string[] = [
   DISPLAY_MANAGER_INIT,
   ...Object.values(FIREWALL_PACKAGES),
   'sys-boot/syslinux',
+  'sys-block/nbd',
+  'sys-firmware/ipxe',
+  'www-servers/lighttpd',
 ];
 
 const installed = (facts: SystemFacts, atom: string) => (facts.packages[atom] ?? []).length > 0;
 
-/**
- * syslog.daemon, or with "auto" what the platform detection found (the one
- * daemon in the default runlevel, else the one installed), else syslog-ng:
- * the same rule the syslog target follows, so both name the same daemon.
- */
-export function chooseSyslog(site: Site, facts: SystemFacts): { daemon: SyslogDaemon; how: string } {
-  if (site.syslog.daemon !== 'auto') return { daemon: site.syslog.daemon, how: 'syslog.daemon in site.toml' };
-  if (facts.platformSyslog) return { daemon: facts.platformSyslog, how: 'detected' };
-  return { daemon: 'syslog-ng', how: 'none or several detected: syslog-ng, as the syslog target configures; syslog.daemon chooses' };
-}
-
-/** DISPLAYMANAGER as the display-manager service reads it: case-insensitive, possibly a path. */
-export function normalizeDisplayManager(value: string | null): string | null {
-  const v = value?.trim().replace(/^.*\//, '').toLowerCase();
-  return v ? v : null;
-}
+/** Why status names the syslog daemon the syslog target configures (syslogDaemon() chooses for both). */
+const SYSLOG_HOW = {
+  'site.toml': 'syslog.daemon in site.toml',
+  detected: 'detected',
+  default: 'none or several detected: syslog-ng, as the syslog target configures; syslog.daemon chooses',
+};
 
 function displayManagerNeed(site: Site, facts: SystemFacts): ServiceNeed {
-  const conf = { ...facts.displayManager, value: normalizeDisplayManager(facts.displayManager.value) };
+  const conf = facts.displayManager;
   const role = 'XDMCP desktops for the clients';
   const base = { service: 'display-manager', role, provider: DISPLAY_MANAGER_INIT };
-  const known = (v: string | null): v is DisplayManager => v !== null && v in DISPLAY_MANAGER_PACKAGES;
+  const known = (v: string | null): v is DisplayManager => (DISPLAY_MANAGERS as readonly (string | null)[]).includes(v);
   const choices = 'gdm, lightdm or xdm';
   const file = '/etc/conf.d/display-manager';
   const named = site.xdmcp.displayManager;
@@ -103,7 +95,7 @@ function displayManagerNeed(site: Site, facts: SystemFacts): ServiceNeed {
         ? `DISPLAYMANAGER is not set in ${file}`
         : `display manager "${conf.value}" (DISPLAYMANAGER in ${file}) has no XDMCP support in ltsp-ts`;
     // one known display manager installed: that is the one to name
-    const have = (Object.keys(DISPLAY_MANAGER_PACKAGES) as DisplayManager[]).filter((d) => installed(facts, DISPLAY_MANAGER_PACKAGES[d]));
+    const have = DISPLAY_MANAGERS.filter((d) => installed(facts, DISPLAY_MANAGER_PACKAGES[d]));
     const step: Step =
       have.length === 1
         ? { phase: 'edit', command: `set DISPLAYMANAGER="${have[0]}" in ${file} (${DISPLAY_MANAGER_PACKAGES[have[0]]} is installed)` }
@@ -151,12 +143,15 @@ export function requiredServices(site: Site, facts: SystemFacts): ServiceNeed[] 
     tftpd.conflicts = [{ service: 'in.tftpd', why: `${tftpPort} (tftp-hpa's own service; ltsp-tftpd replaces it)` }];
     needs.push(tftpd);
   }
+  if (site.http) needs.push(plain('ltsp-httpd', 'HTTP: kernels and initramfs for iPXE', [{ atom: 'www-servers/lighttpd' }, { atom: OWN_PACKAGE }], OWN_PACKAGE));
   needs.push(plain('rpcbind', 'RPC port mapper for NFS (the wiki\'s portmap)', [{ atom: 'net-nds/rpcbind' }]));
   needs.push(plain('nfs', 'NFS: the clients\' root and swap files', [{ atom: 'net-fs/nfs-utils' }]));
+  if (site.images.some((img) => img.serve === 'nbd'))
+    needs.push(plain('ltsp-nbd', 'NBD: the squashfs images of the clients\' roots', [{ atom: 'sys-block/nbd' }, { atom: OWN_PACKAGE }], OWN_PACKAGE));
 
-  const syslog = chooseSyslog(site, facts);
-  const logger = plain(syslog.daemon, `the clients' logs (${syslog.how})`, [{ atom: SYSLOG_PACKAGES[syslog.daemon] }]);
-  logger.conflicts = (Object.keys(SYSLOG_PACKAGES) as SyslogDaemon[]).filter((d) => d !== syslog.daemon).map((service) => ({ service, why: `a second syslog daemon would fight ${syslog.daemon} for /dev/log${site.syslog.udpPort ? ` and UDP port ${site.syslog.udpPort}` : ''}` }));
+  const syslog = syslogDaemon(site, facts.platformSyslog);
+  const logger = plain(syslog.daemon, `the clients' logs (${SYSLOG_HOW[syslog.how]})`, [{ atom: SYSLOG_PACKAGES[syslog.daemon] }]);
+  logger.conflicts = SYSLOG_DAEMONS.filter((d) => d !== syslog.daemon).map((service) => ({ service, why: `a second syslog daemon would fight ${syslog.daemon} for /dev/log${site.syslog.udpPort ? ` and UDP port ${site.syslog.udpPort}` : ''}` }));
   needs.push(logger);
   if (site.xdmcp.enabled) needs.push(displayManagerNeed(site, facts));
   if (site.firewall.enabled) {

@@ -1,4 +1,5 @@
 // The status report's data: every line says how things are and what to do next.
+import type { SyslogDaemon } from '../site/schema';
 import type { DisplayManagerConf, InstalledPackage, NetInterface, RunState } from '../system/gentoo';
 
 /** ok: nothing to do; problem: the site needs something (exit 1); unknown: cannot be told from here. */
@@ -8,7 +9,7 @@ export type Health = 'ok' | 'problem' | 'unknown';
  * When a command comes in the plan of next steps: fix site.toml or a system
  * file first, then install, write the configs, enable, start.
  */
-export type Phase = 'edit' | 'install' | 'configure' | 'enable' | 'start';
+type Phase = 'edit' | 'install' | 'configure' | 'enable' | 'start';
 export const PHASES: Phase[] = ['edit', 'install', 'configure', 'enable', 'start'];
 
 export interface Step {
@@ -37,5 +38,5 @@ export interface SystemFacts {
   /** netifrc's config_<iface> addresses from /etc/conf.d/net, null when absent */
   netifrc: Record<string, string[]> | null;
   /** the syslog daemon the platform detection found (what the syslog target configures) */
-  platformSyslog?: 'syslog-ng' | 'rsyslog' | 'sysklogd';
+  platformSyslog?: SyslogDaemon;
 }

@@ -7,7 +7,7 @@ import { BACKUP_DIR, STATE_FILE, serializeState, type State } from './state';
 import { ensureDirectory, writeAll, type Write } from './write';
 import { fixTree } from './tree';
 
-export interface ApplyOptions {
+interface ApplyOptions {
   force: boolean;
   /** run the real checkers on what is about to be written (default true) */
   check: boolean;

@@ -7,7 +7,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import type { SystemRoot } from './fsroot';
 
-export const VDB = '/var/db/pkg';
+const VDB = '/var/db/pkg';
 
 /** The file's text; null when it is missing or cannot be read (a question unanswered, not an error). */
 function readText(sys: SystemRoot, path: string): string | null {
@@ -17,7 +17,7 @@ function readText(sys: SystemRoot, path: string): string | null {
     return null;
   }
 }
-export const DISPLAY_MANAGER_CONF = '/etc/conf.d/display-manager';
+const DISPLAY_MANAGER_CONF = '/etc/conf.d/display-manager';
 export const NETIFRC_CONF = '/etc/conf.d/net';
 
 /** One installed version of a package, from ROOT/var/db/pkg/<cat>/<pn>-<ver>/. */
@@ -109,9 +109,14 @@ export function serviceState(sys: SystemRoot, service: string): RunState {
   return STATUS_CODES[r.status] ?? 'unknown';
 }
 
-/** DISPLAYMANAGER= in ROOT/etc/conf.d/display-manager: exists false when the file is absent, value null when unset. */
+/**
+ * DISPLAYMANAGER= in ROOT/etc/conf.d/display-manager, as Gentoo's display-manager
+ * service reads it: any case, possibly a path ("/usr/bin/GDM" is gdm). exists is
+ * false when the file is absent, value null when unset.
+ */
 export interface DisplayManagerConf {
   exists: boolean;
+  /** the program's name in lower case */
   value: string | null;
 }
 
@@ -129,8 +134,8 @@ export function shellVariable(text: string, name: string): string | null {
 export function readDisplayManager(sys: SystemRoot): DisplayManagerConf {
   const text = readText(sys, DISPLAY_MANAGER_CONF);
   if (text === null) return { exists: false, value: null };
-  const value = shellVariable(text, 'DISPLAYMANAGER');
-  return { exists: true, value: value === null || value.trim() === '' ? null : value.trim() };
+  const name = shellVariable(text, 'DISPLAYMANAGER')?.trim().replace(/^.*\//, '').toLowerCase();
+  return { exists: true, value: name ? name : null };
 }
 
 /** A network interface as the running kernel sees it. */

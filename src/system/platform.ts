@@ -2,11 +2,9 @@
 // Gentoo or not, the syslog daemon it runs and the display manager it starts
 // (what the syslog and xdmcp targets configure when site.toml says "auto").
 import type { Platform } from '../targets/types';
+import { SYSLOG_DAEMONS, type SyslogDaemon } from '../site/schema';
 import type { SystemRoot } from './fsroot';
 import { installedVersions, readDisplayManager, runlevelServices } from './gentoo';
-
-type SyslogDaemon = NonNullable<Platform['syslogDaemon']>;
-const SYSLOG_DAEMONS: SyslogDaemon[] = ['syslog-ng', 'rsyslog', 'sysklogd'];
 
 /** The one syslog daemon in the default runlevel, else the one installed; none when that is not exactly one. */
 function detectSyslog(sys: SystemRoot): SyslogDaemon | undefined {

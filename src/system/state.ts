@@ -6,7 +6,7 @@ import type { SystemRoot } from './fsroot';
 export const STATE_FILE = '/var/lib/ltsp-ts/state.json';
 export const BACKUP_DIR = '/var/lib/ltsp-ts/backup';
 
-export interface FileRecord {
+interface FileRecord {
   target: string;
   /** sha256 of the file written (whole files) or of the block it owns (edits) */
   sha256: string;

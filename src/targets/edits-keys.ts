@@ -6,9 +6,9 @@
 // and blank stays byte for byte as it was.
 import type { FileEdit } from './types';
 
-export type KeyFormat = 'ini' | 'xresources' | 'shell';
+type KeyFormat = 'ini' | 'xresources' | 'shell';
 
-export interface KeySetting {
+interface KeySetting {
   key: string;
   /** the new value (printed as is); null removes the key, but only where ltsp-ts set it */
   value: string | ((current: string | null) => string) | null;

@@ -1,22 +1,16 @@
-// The thin-client subnets written the ways the server's daemons want them.
+// The thin-client subnets written the ways the server's daemons want them
+// (the arithmetic itself is in src/site/ipv4.ts).
+import { broadcastOf, formatIPv4, ipv4Number } from '../site/ipv4';
 import type { Site, Subnet } from '../site/types';
 
 export function clientSubnets(site: Site): Subnet[] {
   return site.network.subnets;
 }
 
-function toInt(address: string): number {
-  return address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-
-function toDotted(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
-
 /** first and last address of a subnet, as 32-bit numbers */
 export function subnetRange(s: Subnet): [number, number] {
-  const first = toInt(s.network);
-  return [first, first + 2 ** (32 - s.prefix) - 1];
+  const network = ipv4Number(s.network);
+  return [network, broadcastOf({ network, prefix: s.prefix })];
 }
 
 /** tcp-wrappers: 192.168.0.0/255.255.255.0 */
@@ -35,14 +29,14 @@ export function xaccessPatterns(s: Subnet): string[] {
   const octets = Math.ceil(s.prefix / 8); // octets fixed by the pattern
   if (octets >= 4 || s.prefix > 24) {
     const out: string[] = [];
-    for (let n = first; n <= last; n++) out.push(toDotted(n));
+    for (let n = first; n <= last; n++) out.push(formatIPv4(n));
     return out;
   }
   const step = 2 ** (32 - octets * 8);
   const stars = Array(4 - octets).fill('*').join('.');
   const out: string[] = [];
   for (let n = first; n <= last; n += step) {
-    const fixed = toDotted(n).split('.').slice(0, octets).join('.');
+    const fixed = formatIPv4(n).split('.').slice(0, octets).join('.');
     out.push(octets === 0 ? '*' : `${fixed}.${stars}`);
   }
   return out;

@@ -1,14 +1,15 @@
 // What a target produces. A target is a pure function: it reads the validated
 // Site and the Platform, and returns what should exist on disk. It never
 // touches the machine; src/system/ does that.
+import type { SyslogDaemon } from '../site/schema';
 import type { Site } from '../site/types';
 
 /** Where things live on the system being configured (Gentoo, or a staged root). */
 export interface Platform {
   gentoo: boolean;
   /** the syslog daemon the system runs (default runlevel or vdb); absent: not detected */
-  syslogDaemon?: 'syslog-ng' | 'rsyslog' | 'sysklogd';
-  /** DISPLAYMANAGER= of /etc/conf.d/display-manager (gdm, lightdm, xdm, sddm...); absent: not set */
+  syslogDaemon?: SyslogDaemon;
+  /** DISPLAYMANAGER= of /etc/conf.d/display-manager, the program's name in lower case (gdm, sddm...); absent: not set */
   displayManager?: string;
 }
 
@@ -70,7 +71,7 @@ export interface Directory {
  * owned by owner:group, files world-readable, directories traversable; symlinks
  * are never followed and nothing outside the tree is changed.
  */
-export interface TreeOwnership {
+interface TreeOwnership {
   kind: 'tree';
   path: string;
   owner: string;
@@ -96,6 +97,11 @@ export interface Target {
   summary: string;
   /** the items this site needs from this target; [] when the site does not use it */
   plan(site: Site, platform: Platform): PlannedItem[];
+  /**
+   * Why the plan holds no file for this site, naming the setting that decides
+   * ("firewall.enabled = false"); undefined when it holds one. `render` says it.
+   */
+  whyNoFile(site: Site, platform: Platform): string | undefined;
   /** things the admin must do by hand, printed by apply (dhcp.mode = "none") */
   notes?(site: Site, platform: Platform): string[];
 }

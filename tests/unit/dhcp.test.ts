@@ -20,7 +20,6 @@ import { golden } from '../support/golden';
 const repo = join(__dirname, '../..');
 const examples = readdirSync(join(repo, 'examples')).filter((f) => f.endsWith('.toml')).sort();
 const gentoo: Platform = { gentoo: true };
-const update = process.env.UPDATE_GOLDEN === '1';
 
 const load = (text: string): Site => parseSite(text, '/etc/ltsp/site.toml').site;
 
@@ -115,7 +114,9 @@ test('the wiki sample: every host in its group, option 129 exactly, not authorit
   assert.match(shared, /^ {2}option domain-name "ltsp\.example\.org";$/m);
   assert.match(shared, /^ {4}next-server 192\.168\.0\.254;$/m);
   assert.match(shared, /^ {4}option root-path "192\.168\.0\.254:\/opt\/ltsp\/i386";$/m);
-  assert.match(shared, /if substring \(option vendor-class-identifier, 0, 9\) = "PXEClient" \{\n\s+filename "\/pxelinux\.0";\n\s+\} elsif substring \(option vendor-class-identifier, 0, 9\) = "Etherboot" \{\n\s+filename "\/lts\/vmlinuz-2\.6\.20\.9-ltsp";\n\s+option option-128 e4:45:74:68:00:00;/);
+  // PXE ROMs by architecture (option 93), Etherboot ROMs their kernel and option 128
+  assert.match(shared, /if substring \(option vendor-class-identifier, 0, 9\) = "PXEClient" \{\n.*\n\s+if not exists pxe-system-type or option pxe-system-type = 00:00 \{\n\s+filename "\/pxelinux\.0";\n\s+\} elsif option pxe-system-type = 00:07 or option pxe-system-type = 00:09 \{\n\s+filename "\/efi64\/syslinux\.efi";\n\s+\}\n\s+\} elsif substring \(option vendor-class-identifier, 0, 9\) = "Etherboot" \{\n.*\n\s+filename "\/lts\/vmlinuz-2\.6\.20\.9-ltsp";\n\s+option option-128 e4:45:74:68:00:00;/);
+  assert.doesNotMatch(shared, /user-class/, 'no iPXE branch with boot.loader = "pxelinux"');
   const subnet = block(shared, 'subnet 192.168.0.0 netmask 255.255.255.0');
   assert.match(subnet, /option subnet-mask 255\.255\.255\.0;/);
   assert.match(subnet, /option broadcast-address 192\.168\.0\.255;/);
@@ -251,7 +252,11 @@ test('dnsmasq: proxyDHCP without DNS or TFTP, listed clients only, a host with i
   assert.match(c, /^dhcp-range=192\.168\.50\.0,proxy,255\.255\.255\.0$/m);
   assert.doesNotMatch(c, /^(enable-tftp|tftp-root|dhcp-boot)/m);
   assert.match(c, /^dhcp-host=3c:97:0e:5a:01:01,set:ltsp$/m);
-  assert.deepEqual(c.match(/^pxe-service=.*$/gm), ['pxe-service=tag:ltsp,x86PC,"Office thin client",/pxelinux.0,192.168.50.10']);
+  assert.deepEqual(c.match(/^pxe-service=.*$/gm), [
+    'pxe-service=tag:ltsp,x86PC,"Office thin client",/pxelinux.0,192.168.50.10',
+    'pxe-service=tag:ltsp,BC_EFI,"Office thin client",/efi64/syslinux.efi,192.168.50.10',
+    'pxe-service=tag:ltsp,X86-64_EFI,"Office thin client",/efi64/syslinux.efi,192.168.50.10',
+  ]);
 
   const own = load(
     text
@@ -262,7 +267,7 @@ test('dnsmasq: proxyDHCP without DNS or TFTP, listed clients only, a host with i
   const [g] = dnsmasq.plan(own, gentoo) as WholeFile[];
   assert.doesNotMatch(g.content, /^port=/m);
   assert.match(g.content, /^dhcp-host=3c:97:0e:5a:01:02,set:ltsp-own,set:ltsp-accounts$/m);
-  assert.deepEqual(g.content.match(/^pxe-service=.*$/gm), [
+  assert.deepEqual(g.content.match(/^pxe-service=.*x86PC.*$/gm), [
     'pxe-service=tag:!ltsp-own,x86PC,"Office  floor 2",/pxelinux.0,192.168.50.10',
     'pxe-service=tag:ltsp-accounts,x86PC,"Office  floor 2",/pxe/other.0,192.168.50.10',
   ]);

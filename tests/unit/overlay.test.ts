@@ -176,6 +176,8 @@ test('every path the ebuild installs is in the tarball, and every file of the ta
     '/etc/conf.d/dhcpd.1067': 'file',
     '/etc/init.d/ltsp-tftpd': 'exec',
     '/etc/conf.d/ltsp-tftpd': 'file',
+    '/etc/init.d/ltsp-nbd': 'exec',
+    '/etc/conf.d/ltsp-nbd': 'file',
     '/etc/ltsp/site.toml': 'file',
     '/usr/share/man/man8/ltspcfg-ts.8': 'file',
     '/usr/share/bash-completion/completions/ltspcfg-ts': 'file',
@@ -424,7 +426,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
 
 test('bash completion: commands, options of each command, targets, site.toml keys', () => {
   const targets = cli('targets').trim().split('\n').map((l) => l.split('\t')[0]).sort();
-  assert.deepEqual(complete('ltspcfg-ts', ''), ['apply', 'check', 'get', 'render', 'status', 'targets']);
+  assert.deepEqual(complete('ltspcfg-ts', ''), ['apply', 'check', 'get', 'image', 'render', 'status', 'targets']);
   assert.deepEqual(complete('ltspcfg-ts', 're'), ['render']);
   assert.deepEqual(complete('ltspcfg-ts', '--config', 'site.toml', 'st'), ['status']);
   assert.deepEqual(complete('ltspcfg-ts', 'render', ''), targets);

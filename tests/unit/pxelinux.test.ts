@@ -81,7 +81,7 @@ test('the targets are registered under their names', () => {
   assert.equal(findTarget('xinetd'), xinetd);
 });
 
-test('defaults: bootloader, modules and pxelinux.cfg/ together at the top of /tftpboot, a menu', () => {
+test('defaults: bootloader, modules and pxelinux.cfg/ together at the top of /tftpboot, a menu; syslinux.efi and its own in efi64/', () => {
   const site = load(BASE);
   const items = pxelinux.plan(site, gentoo);
   assert.deepEqual(items.map((i) => `${i.kind} ${i.path}`), [
@@ -91,7 +91,20 @@ test('defaults: bootloader, modules and pxelinux.cfg/ together at the top of /tf
     'copy /tftpboot/libutil.c32',
     'dir /tftpboot/pxelinux.cfg',
     'file /tftpboot/pxelinux.cfg/default',
+    'dir /tftpboot/efi64',
+    'copy /tftpboot/efi64/syslinux.efi',
+    'copy /tftpboot/efi64/ldlinux.e64',
+    'copy /tftpboot/efi64/menu.c32',
+    'copy /tftpboot/efi64/libutil.c32',
+    'dir /tftpboot/efi64/pxelinux.cfg',
+    'file /tftpboot/efi64/pxelinux.cfg/default',
   ]);
+  // the efi64 modules are other builds of the same names, from sys-boot/syslinux's efi64 directory
+  assert.deepEqual((items[9] as CopiedFile).from, ['/usr/share/syslinux/efi64/menu.c32', '/usr/lib/syslinux/modules/efi64/menu.c32']);
+  // syslinux.efi reads the same entries; the kernel, outside its directory, by its absolute path
+  const efi = (items[12] as WholeFile).content;
+  assert.match(efi, /^\tLINUX ::\/lts\/vmlinuz$/m);
+  assert.equal(efi.replace('::/lts/vmlinuz', 'lts/vmlinuz'), (items[5] as WholeFile).content);
   const cfg = (items[5] as WholeFile).content;
   assert.match(cfg, /^UI menu\.c32$/m);
   assert.match(cfg, /^TIMEOUT 30$/m);
@@ -117,6 +130,7 @@ test('copies come from sys-boot/syslinux first on Gentoo, from Debian first else
 test('a bootloader in a subdirectory takes its modules and pxelinux.cfg/ along; paths outside use ::', () => {
   const site = load(`${BASE}
 [boot]
+uefi = false
 pxe_filename = "/pxe/pxelinux.0"
 kernel = "/lts/vmlinuz-6.1"
 initrd = "/pxe/initrd.img"
@@ -148,6 +162,7 @@ group = "nogroup"
 test('serial console, no menu at timeout 0, per-host files only for hosts that differ', () => {
   const site = load(`${BASE}
 [boot]
+uefi = false
 serial_console = "ttyS1,115200n8"
 timeout = 0
 kernel_append = "quiet"

@@ -11,7 +11,7 @@ import { checkTree } from '../../src/system/treecheck';
 import { installedVersions, readDisplayManager, readNetifrc, serviceState, shellVariable, whyNotLive, type InstalledPackage } from '../../src/system/gentoo';
 import { checkInterfaces } from '../../src/status/interfaces';
 import { checkPackage } from '../../src/status/packages';
-import { chooseSyslog, checkService, requiredServices } from '../../src/status/services';
+import { checkService, requiredServices } from '../../src/status/services';
 import { planSteps } from '../../src/status/report';
 import type { SystemFacts } from '../../src/status/types';
 import { REPO, scratch } from '../support/cli';
@@ -48,11 +48,16 @@ test('the services each dhcp.mode and tftp.launcher needs', () => {
 test('syslog.daemon: site.toml, else the platform detection (as the syslog target), else syslog-ng', () => {
   const site = example('wiki-sample');
   const both = { 'app-admin/rsyslog': [pkg('app-admin/rsyslog-8.2404.0')], 'app-admin/sysklogd': [pkg('app-admin/sysklogd-2.5.2')] };
-  assert.equal(chooseSyslog(site, facts()).daemon, 'syslog-ng');
-  assert.equal(chooseSyslog(site, facts({ packages: both })).daemon, 'syslog-ng', 'several installed, none detected: what the target configures');
-  assert.deepEqual(chooseSyslog(site, facts({ packages: both, platformSyslog: 'rsyslog' })), { daemon: 'rsyslog', how: 'detected' });
+  const logger = (s: Site, f: SystemFacts) => requiredServices(s, f).find((n) => n.role.startsWith("the clients' logs"))!;
+  assert.equal(logger(site, facts()).service, 'syslog-ng');
+  assert.equal(logger(site, facts({ packages: both })).service, 'syslog-ng', 'several installed, none detected: what the target configures');
+  assert.match(logger(site, facts({ packages: both })).role, /none or several detected/);
+  assert.equal(logger(site, facts({ packages: both, platformSyslog: 'rsyslog' })).service, 'rsyslog');
+  assert.match(logger(site, facts({ packages: both, platformSyslog: 'rsyslog' })).role, /\(detected\)/);
   const named = example('wiki-sample', '\n[syslog]\ndaemon = "sysklogd"\n');
-  assert.deepEqual(chooseSyslog(named, facts({ platformSyslog: 'rsyslog' })), { daemon: 'sysklogd', how: 'syslog.daemon in site.toml' });
+  assert.equal(logger(named, facts({ platformSyslog: 'rsyslog' })).service, 'sysklogd');
+  assert.match(logger(named, facts({ platformSyslog: 'rsyslog' })).role, /syslog\.daemon in site\.toml/);
+  assert.deepEqual(logger(named, facts()).conflicts.map((c) => c.service), ['syslog-ng', 'rsyslog']);
 });
 
 test('a service: missing, disabled, stopped, crashed, running; start steps only where OpenRC runs', () => {
@@ -165,6 +170,11 @@ test('conf.d readers: DISPLAYMANAGER and config_<iface>, quoted or not, last one
   rmSync(join(root, 'etc/conf.d/display-manager'), { recursive: true });
   writeFileSync(join(root, 'etc/conf.d/display-manager'), 'CHECKVT=7\nDISPLAYMANAGER=""\n');
   assert.deepEqual(readDisplayManager(sys), { exists: true, value: null });
+  // as Gentoo's display-manager service reads it: any case, a program by its path
+  for (const [written, name] of [['GDM', 'gdm'], ['"/usr/sbin/lightdm"', 'lightdm'], ['" LightDM "', 'lightdm'], ['/usr/bin/xdm', 'xdm'], ['" "', null]]) {
+    writeFileSync(join(root, 'etc/conf.d/display-manager'), `DISPLAYMANAGER=${written}\n`);
+    assert.deepEqual(readDisplayManager(sys), { exists: true, value: name }, written!);
+  }
   assert.equal(readNetifrc(sys), null);
   writeFileSync(join(root, 'etc/conf.d/net'), 'config_eth0="192.168.0.254/24 10.0.0.1/8"\nconfig_eth1=( "198.51.100.1/24"\n  "198.51.100.2/24" )\nconfig_wlan0="dhcp"\n');
   assert.deepEqual(readNetifrc(sys), { eth0: ['192.168.0.254/24', '10.0.0.1/8'], eth1: ['198.51.100.1/24', '198.51.100.2/24'], wlan0: [] });
@@ -213,19 +223,19 @@ test('display manager: auto with none chosen names the one installed, if only on
   assert.deepEqual(gdm.issues, []);
 });
 
-test('display manager: DISPLAYMANAGER as the service reads it (any case, a path); xdm is what runs when it is unset', () => {
+test('display manager: DISPLAYMANAGER as read (a name); xdm is what runs when it is unset', () => {
   const dmOf = (site: Site, value: string | null) => {
     const f = facts({ displayManager: { exists: true, value } });
     return checkService(requiredServices(site, f).find((n) => n.service === 'display-manager')!, f);
   };
   const auto = example('wiki-sample');
-  assert.deepEqual(dmOf(auto, 'GDM').packages.map((p) => p.atom), ['gnome-base/gdm', 'gui-libs/display-manager-init']);
-  assert.deepEqual(dmOf(auto, '/usr/sbin/lightdm').packages.map((p) => p.atom), ['x11-misc/lightdm', 'gui-libs/display-manager-init']);
+  assert.deepEqual(dmOf(auto, 'gdm').packages.map((p) => p.atom), ['gnome-base/gdm', 'gui-libs/display-manager-init']);
+  assert.deepEqual(dmOf(auto, 'lightdm').packages.map((p) => p.atom), ['x11-misc/lightdm', 'gui-libs/display-manager-init']);
   const xdm = example('wiki-sample', '\n[xdmcp]\ndisplay_manager = "xdm"\n');
   assert.ok(!dmOf(xdm, null).steps.some((s) => s.phase === 'edit'), 'xdm named and DISPLAYMANAGER unset: fine');
   const gdm = example('wiki-sample', '\n[xdmcp]\ndisplay_manager = "gdm"\n');
   assert.equal(dmOf(gdm, null).next, 'set DISPLAYMANAGER="gdm" in /etc/conf.d/display-manager');
-  assert.equal(dmOf(gdm, 'GDM').steps.filter((s) => s.phase === 'edit').length, 0);
+  assert.equal(dmOf(gdm, 'gdm').steps.filter((s) => s.phase === 'edit').length, 0);
 });
 
 test('dhcpd.1067 whatever dhcp.port says, and an instance link (dhcpd.1067.eth1) in the runlevel does the job', () => {

@@ -20,8 +20,8 @@ import {
   syslog,
   syslogDaemon,
   syslogItems,
-  type SyslogDaemon,
 } from '../../src/targets/syslog';
+import type { SyslogDaemon } from '../../src/site/schema';
 import type { FileEdit, PlannedItem, WholeFile } from '../../src/targets/types';
 import { rsyslogd } from '../support/debtools';
 import { examples, fixture, golden } from '../support/golden';
@@ -136,10 +136,10 @@ test('syslog: the syslog-ng check is skipped, not refused, where syslog-ng is no
 test('syslog: the daemon: site.toml first, then the detected one, then syslog-ng with a note', () => {
   const { site } = examples().find((e) => e.name === 'wiki-sample')!;
   assert.equal(site.syslog.daemon, 'auto');
-  assert.deepEqual(syslogDaemon(site, { gentoo: true, syslogDaemon: 'rsyslog' }), { daemon: 'rsyslog', guessed: false });
-  assert.deepEqual(syslogDaemon(site, { gentoo: true }), { daemon: 'syslog-ng', guessed: true });
+  assert.deepEqual(syslogDaemon(site, 'rsyslog'), { daemon: 'rsyslog', how: 'detected' });
+  assert.deepEqual(syslogDaemon(site, undefined), { daemon: 'syslog-ng', how: 'default' });
   const chosen = { ...site, syslog: { ...site.syslog, daemon: 'sysklogd' as const } };
-  assert.deepEqual(syslogDaemon(chosen, { gentoo: true, syslogDaemon: 'rsyslog' }), { daemon: 'sysklogd', guessed: false });
+  assert.deepEqual(syslogDaemon(chosen, 'rsyslog'), { daemon: 'sysklogd', how: 'site.toml' });
   assert.match(syslog.notes!(site, { gentoo: true }).join('\n'), /no syslog daemon detected .*configuring syslog-ng; set syslog\.daemon/);
   assert.deepEqual(syslog.notes!(site, { gentoo: true, syslogDaemon: 'syslog-ng' }), []);
   const paths = (p: { syslogDaemon?: SyslogDaemon }) => syslog.plan(site, { gentoo: true, ...p }).map((i) => i.path);

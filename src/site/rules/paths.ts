@@ -7,7 +7,7 @@ import type { SiteValues } from '../types';
 const SYSTEM_DIRS = ['/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib32', '/lib64', '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr', '/var', '/var/lib', '/var/tmp', '/usr/local'];
 const SYSTEM_TREES = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/proc', '/root', '/sbin', '/sys', '/usr/bin', '/usr/lib', '/usr/sbin'];
 
-function dangerousRoot(path: string): string | null {
+export function dangerousRoot(path: string): string | null {
   if (SYSTEM_DIRS.includes(path)) return `${path} is a system directory`;
   const tree = SYSTEM_TREES.find((t) => path.startsWith(t + '/'));
   return tree ? `${path} lies inside the system directory ${tree}` : null;

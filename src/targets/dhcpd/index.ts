@@ -22,12 +22,14 @@
 import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
 import type { Checker, PlannedItem, Target } from '../types';
+import { firstStage, ipxeScriptFilename, UEFI_ARCH_CODES } from '../boot-loaders';
+import { nfsRootSpec } from '../exports';
 import template from './dhcpd.conf.hbs';
 
 export const DHCPD_CONF = '/etc/dhcp/dhcpd.conf';
-export const DHCPD_1067_CONF = '/etc/dhcp/dhcpd.1067.conf';
+const DHCPD_1067_CONF = '/etc/dhcp/dhcpd.1067.conf';
 /** Etherboot's magic value in option 128: the ROM reads options 128 and up only when it is there. */
-export const ETHERBOOT_MAGIC = 'e4:45:74:68:00:00';
+const ETHERBOOT_MAGIC = 'e4:45:74:68:00:00';
 
 /**
  * `dhcpd -t` only parses the file: it reads the config (and /etc/services), writes
@@ -37,7 +39,7 @@ export const ETHERBOOT_MAGIC = 'e4:45:74:68:00:00';
 export const dhcpdChecker: Checker = { program: 'dhcpd', args: ['-t', '-4', '-cf', '{}'], label: 'dhcpd -t' };
 
 /** The file this site's dhcpd reads, or null when ltsp-ts runs no dhcpd. */
-export function dhcpdConfPath(site: Site): string | null {
+function dhcpdConfPath(site: Site): string | null {
   switch (site.dhcp.mode) {
     case 'primary':
       return DHCPD_CONF;
@@ -47,11 +49,6 @@ export function dhcpdConfPath(site: Site): string | null {
     default:
       return null;
   }
-}
-
-/** SERVER:PATH, what root-path and nfsroot= carry. */
-export function nfsRootSpec(site: Site): string {
-  return `${site.server.address}:${site.nfs.root}`;
 }
 
 /**
@@ -102,6 +99,31 @@ const ABOUT: Record<string, string[]> = {
   ],
 };
 
+/**
+ * The statements that choose the boot file, by who asks: a client already
+ * running iPXE (user class "iPXE") gets the iPXE script (boot.loader = "ipxe");
+ * a PXE ROM gets the loader of its architecture (option 93); an Etherboot ROM
+ * its kernel. An architecture the site does not boot gets no boot file.
+ */
+function bootBranch(site: Site): string[] {
+  const pxe = 'substring (option vendor-class-identifier, 0, 9) = "PXEClient"';
+  const uefi = UEFI_ARCH_CODES.map((c) => `option pxe-system-type = 00:${c.toString(16).padStart(2, '0')}`).join(' or ');
+  const lines: string[] = [];
+  let keyword = 'if';
+  if (site.boot.loader === 'ipxe') {
+    lines.push('# iPXE, loaded by a ROM or built into it: the script, never the loader again');
+    lines.push('if exists user-class and option user-class = "iPXE" {', `  filename "${ipxeScriptFilename(site)}";`);
+    keyword = '} elsif';
+  }
+  lines.push(`${keyword} ${pxe} {`, '  # PXE ROMs: the loader built for their architecture (option 93)');
+  lines.push('  if not exists pxe-system-type or option pxe-system-type = 00:00 {', `    filename "${firstStage(site, 'bios')}";`);
+  if (site.boot.uefi) lines.push(`  } elsif ${uefi} {`, `    filename "${firstStage(site, 'uefi')}";`);
+  lines.push('  }');
+  lines.push('} elsif substring (option vendor-class-identifier, 0, 9) = "Etherboot" {', '  # Etherboot ROMs: the kernel itself');
+  lines.push(`  filename "${site.boot.etherbootFile}";`, `  option option-128 ${ETHERBOOT_MAGIC};`, '}');
+  return lines;
+}
+
 /** The whole dhcpd.conf for a site whose mode runs a dhcpd. */
 export function renderDhcpdConf(site: Site): string {
   const path = dhcpdConfPath(site);
@@ -126,8 +148,7 @@ export function renderDhcpdConf(site: Site): string {
     bootUnknown,
     nextServer: site.tftp.address,
     rootPath: nfsRootSpec(site),
-    pxeFilename: site.boot.pxeFilename,
-    etherbootFile: site.boot.etherbootFile,
+    bootBranch: bootBranch(site),
     subnets: site.network.subnets.map((s) => ({
       network: s.network,
       netmask: s.netmask,
@@ -164,6 +185,7 @@ function manualSettings(site: Site): string[] {
 export const dhcpd: Target = {
   name: 'dhcpd',
   summary: 'ISC dhcpd configuration: /etc/dhcp/dhcpd.conf (primary) or /etc/dhcp/dhcpd.1067.conf (port-1067, nfsroot)',
+  whyNoFile: (site) => (dhcpdConfPath(site) ? undefined : `dhcp.mode = "${site.dhcp.mode}" runs no dhcpd (only primary, port-1067 and nfsroot do)`),
   plan(site): PlannedItem[] {
     const path = dhcpdConfPath(site);
     if (!path) return [];

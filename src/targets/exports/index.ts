@@ -15,12 +15,19 @@ import template from './exports.hbs';
 
 export const EXPORTS_PATH = '/etc/exports.d/ltsp-ts.exports';
 
+/** SERVER:PATH, the exported client root as the clients mount it (root-path, nfsroot=). */
+export function nfsRootSpec(site: Site): string {
+  return `${site.server.address}:${site.nfs.root}`;
+}
+
 export function renderExports(site: Site): string {
   return render(template, {
     header: generatedHeader('#', site).trimEnd(),
     root: site.nfs.root,
     swapfiles: site.nfs.swapfiles,
     clients: clientSubnets(site).map((s) => s.cidr),
+    // [[image]] roots with serve = "nfs" (the LTSP 4 root above stays for Etherboot clients)
+    images: site.images.filter((img) => img.serve === 'nfs' && img.root !== site.nfs.root).map((img) => ({ name: img.name, root: img.root })),
   });
 }
 
@@ -32,6 +39,8 @@ function anonymous(platform: Platform): { owner: string; group: string } {
 export const exportsTarget: Target = {
   name: 'exports',
   summary: 'NFS exports of the client root (ro) and swap files (rw), their directories, and a fixed mountd port',
+  // always at least one file
+  whyNoFile: () => undefined,
   plan(site, platform) {
     return [
       { kind: 'file', path: EXPORTS_PATH, content: renderExports(site), mode: 0o644 },

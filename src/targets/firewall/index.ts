@@ -129,7 +129,7 @@ export function iptablesEdit(site: Site): FileEdit {
     edit(current) {
       const text = current ?? '';
       const finalNewline = text === '' || text.endsWith('\n');
-      const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').filter((l, i, all) => !(all.length === 1 && l === '') && !ours(l));
+      const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n').filter((l, _i, all) => !(all.length === 1 && l === '') && !ours(l));
       let start = lines.findIndex((l) => l.trim() === '*filter');
       if (start < 0) {
         if (current === null) lines.push(generatedHeader('#', site).trimEnd());
@@ -161,11 +161,14 @@ export function iptablesEdit(site: Site): FileEdit {
   };
 }
 
+const unused = (site: Site) => (site.firewall.enabled ? undefined : 'firewall.enabled = false');
+
 export const firewall: Target = {
   name: 'firewall',
   summary: 'the thin-client services opened to the thin-client subnets (nftables table or iptables chain of its own)',
+  whyNoFile: unused,
   plan(site) {
-    if (!site.firewall.enabled) return [];
+    if (unused(site)) return [];
     const items: PlannedItem[] = [];
     if (site.firewall.backend === 'nftables') {
       const block = markedBlock({ path: NFT_RULES, content: renderNftables(site), comment: '#', mode: 0o600 });
@@ -176,7 +179,7 @@ export const firewall: Target = {
     return items;
   },
   notes(site) {
-    if (!site.firewall.enabled) return [];
+    if (unused(site)) return [];
     const subnets = clientSubnets(site).map((s) => s.cidr).join(', ');
     const notes = [
       `on ${site.server.interface}, TFTP, NFS, rpcbind, mountd, syslog and XDMCP now answer ${subnets} only; other hosts that use them need rules of their own`,

@@ -3,7 +3,7 @@ import type { Site } from '../../site/types';
 
 export type Port = number | [number, number];
 
-export interface Service {
+interface Service {
   what: string;
   udp: Port[];
   tcp: Port[];
@@ -24,15 +24,17 @@ export function dhcpPorts(site: Site): number[] {
   }
 }
 
-/** Everything but DHCP: TFTP, NFS, rpcbind, mountd, syslog, XDMCP. */
+/** Everything but DHCP: TFTP, HTTP for iPXE, NFS, rpcbind, mountd, syslog, XDMCP. */
 export function services(site: Site): Service[] {
   const out: Service[] = [];
   const tftp: Port[] = [site.tftp.port];
   if (site.tftp.dataPorts) tftp.push(site.tftp.dataPorts);
   out.push({ what: 'TFTP', udp: tftp, tcp: [] });
+  if (site.http) out.push({ what: 'HTTP (boot files)', udp: [], tcp: [site.http.port] });
   out.push({ what: 'rpcbind', udp: [111], tcp: [111] });
   out.push({ what: 'NFS', udp: [2049], tcp: [2049] });
   out.push({ what: 'mountd', udp: [site.nfs.mountdPort], tcp: [site.nfs.mountdPort] });
+  if (site.images.some((img) => img.serve === 'nbd')) out.push({ what: 'NBD', udp: [], tcp: [site.nbd.port] });
   const { udpPort, tcpPort } = site.syslog;
   if (udpPort || tcpPort) out.push({ what: 'syslog', udp: udpPort ? [udpPort] : [], tcp: tcpPort ? [tcpPort] : [] });
   if (site.xdmcp.enabled) out.push({ what: 'XDMCP', udp: [site.xdmcp.port], tcp: [] });

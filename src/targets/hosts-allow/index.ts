@@ -6,11 +6,13 @@ import { markedBlock } from '../edits';
 import type { Target } from '../types';
 import { clientSubnets, wrappersPattern } from '../subnets';
 
-export const HOSTS_ALLOW_DAEMONS = ['rpcbind', 'portmap', 'mountd'];
+const HOSTS_ALLOW_DAEMONS = ['rpcbind', 'portmap', 'mountd'];
 
 export const hostsAllow: Target = {
   name: 'hosts-allow',
   summary: 'rpcbind and mountd for the thin-client subnets, in a marked block of /etc/hosts.allow',
+  // always at least one file
+  whyNoFile: () => undefined,
   plan(site) {
     const clients = clientSubnets(site).map(wrappersPattern).join(' ');
     const content = `${HOSTS_ALLOW_DAEMONS.join(', ')}: ${clients}\n`;

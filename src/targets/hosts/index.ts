@@ -7,6 +7,8 @@ import template from './hosts.hbs';
 export const hosts: Target = {
   name: 'hosts',
   summary: 'the server and the thin clients with fixed addresses, in a marked block of /etc/hosts',
+  // always at least one file
+  whyNoFile: () => undefined,
   plan(site) {
     const content = render(template, {
       address: site.server.address,

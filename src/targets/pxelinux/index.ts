@@ -13,32 +13,16 @@
 import { posix } from 'node:path';
 import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
-import type { CopiedFile, Directory, Platform, PlannedItem, Target, WholeFile } from '../types';
+import { bootDir, efiDir, loaderCopy, otherLoader } from '../boot-loaders';
+import type { Directory, PlannedItem, Target, WholeFile } from '../types';
+import { nfsRootSpec } from '../exports';
 import template from './pxelinux.cfg.hbs';
+import { imageBoot } from '../image/boot';
 
-const HINT = 'emerge --ask sys-boot/syslinux';
-
-/** Where each syslinux file lives: Gentoo's sys-boot/syslinux, then Debian's pxelinux and syslinux-common. */
-const SOURCES: Record<string, { gentoo: string[]; debian: string[] }> = {
-  'pxelinux.0': { gentoo: ['/usr/share/syslinux/pxelinux.0'], debian: ['/usr/lib/PXELINUX/pxelinux.0'] },
-  'ldlinux.c32': { gentoo: ['/usr/share/syslinux/ldlinux.c32'], debian: ['/usr/lib/syslinux/modules/bios/ldlinux.c32'] },
-  'menu.c32': { gentoo: ['/usr/share/syslinux/menu.c32'], debian: ['/usr/lib/syslinux/modules/bios/menu.c32'] },
-  'libutil.c32': { gentoo: ['/usr/share/syslinux/libutil.c32'], debian: ['/usr/lib/syslinux/modules/bios/libutil.c32'] },
-};
-
-function candidates(file: string, platform: Platform): string[] {
-  const s = SOURCES[file];
-  return platform.gentoo ? [...s.gentoo, ...s.debian] : [...s.debian, ...s.gentoo];
-}
-
-/** The directory pxelinux uses as its path prefix: that of boot.pxe_filename. */
-export function bootDir(site: Site): string {
-  return posix.dirname(site.boot.pxeFilename);
-}
+export { bootDir } from '../boot-loaders';
 
 /** A path inside the TFTP root as pxelinux must see it in its config. */
-export function pxelinuxPath(site: Site, path: string): string {
-  const dir = bootDir(site);
+export function pxelinuxPath(site: Site, path: string, dir = bootDir(site)): string {
   const below = dir === '/' ? path.slice(1) : path.startsWith(dir + '/') ? path.slice(dir.length + 1) : null;
   return below ?? `::${path}`;
 }
@@ -53,7 +37,9 @@ function serial(site: Site): { port: number; baud: number; console: string } | u
 
 /** The kernel command line for every client, or for one host. */
 export function appendLine(site: Site, host?: Host): string {
-  const parts = ['root=/dev/nfs', `nfsroot=${site.server.address}:${site.nfs.root}`, 'ip=dhcp'];
+  // an [[image]] boots the generated initramfs, which finds its root itself
+  const image = imageBoot(site, host);
+  const parts = image ? [...image.append] : ['root=/dev/nfs', `nfsroot=${nfsRootSpec(site)}`, 'ip=dhcp'];
   const con = serial(site);
   if (con) parts.push('console=tty0', `console=${con.console}`);
   if (site.boot.kernelAppend) parts.push(site.boot.kernelAppend);
@@ -72,9 +58,11 @@ function differs(site: Site, host: Host): boolean {
   return appendLine(site, host) !== appendLine(site);
 }
 
-function config(site: Site, host?: Host): string {
+/** One pxelinux.cfg file; `dir`: the prefix of the loader that reads it (efi64/ for syslinux.efi). */
+function config(site: Site, host?: Host, dir = bootDir(site)): string {
   const header = generatedHeader('#', site).trimEnd();
   const con = serial(site);
+  const image = imageBoot(site, host);
   return render(template, {
     header,
     forHost: host ? `${host.name} (${host.mac})` : false,
@@ -82,42 +70,43 @@ function config(site: Site, host?: Host): string {
     menu: site.boot.timeout > 0,
     label: site.boot.menuLabel,
     timeout: site.boot.timeout,
-    kernel: pxelinuxPath(site, site.boot.kernel),
-    initrd: site.boot.initrd ? pxelinuxPath(site, site.boot.initrd) : false,
+    kernel: pxelinuxPath(site, image ? image.kernel : site.boot.kernel, dir),
+    initrd: image ? pxelinuxPath(site, image.initrd, dir) : site.boot.initrd ? pxelinuxPath(site, site.boot.initrd, dir) : false,
     append: appendLine(site, host),
   });
 }
 
+const unused = (site: Site) => otherLoader(site, 'pxelinux');
+
 export const pxelinux: Target = {
   name: 'pxelinux',
-  summary: 'the PXE boot tree: pxelinux.0 and its modules, pxelinux.cfg/default and per-host files',
+  summary: 'the PXE boot tree: pxelinux.0 (BIOS) and syslinux.efi (UEFI) with their modules, pxelinux.cfg/default and per-host files',
+  whyNoFile: unused,
   plan(site, platform) {
-    const dir = bootDir(site);
+    if (unused(site)) return [];
     const owner = { owner: site.tftp.user, group: site.tftp.group };
     const inRoot = (p: string) => posix.join(site.tftp.root, p);
-    const cfgDir = posix.join(dir, 'pxelinux.cfg');
-    const copy = (file: string, at: string): CopiedFile => ({
-      kind: 'copy',
-      path: inRoot(at),
-      from: candidates(file, platform),
-      mode: 0o644,
-      ...owner,
-      missingHint: HINT,
-    });
     const file = (at: string, content: string): WholeFile => ({ kind: 'file', path: inRoot(at), content, mode: 0o644, ...owner });
-    const cfgDirItem: Directory = { kind: 'dir', path: inRoot(cfgDir), mode: 0o755, ...owner };
-
-    const items: PlannedItem[] = [
-      copy('pxelinux.0', site.boot.pxeFilename),
-      copy('ldlinux.c32', posix.join(dir, 'ldlinux.c32')),
+    const menu = site.boot.timeout > 0;
+    // BIOS: pxelinux.0 where boot.pxe_filename says, its modules beside it;
+    // UEFI: syslinux.efi in efi64/ below it, with the efi64 builds of the same
+    // modules (same names, other code) and the same pxelinux.cfg files
+    const loaders: { dir: string; files: string[] }[] = [
+      { dir: bootDir(site), files: ['ldlinux.c32', ...(menu ? ['menu.c32', 'libutil.c32'] : [])] },
     ];
-    if (site.boot.timeout > 0) {
-      items.push(copy('menu.c32', posix.join(dir, 'menu.c32')), copy('libutil.c32', posix.join(dir, 'libutil.c32')));
-    }
-    items.push(cfgDirItem, file(posix.join(cfgDir, 'default'), config(site)));
-    for (const host of site.hosts) {
-      if (differs(site, host)) items.push(file(posix.join(cfgDir, `01-${host.mac.replace(/:/g, '-')}`), config(site, host)));
-    }
+    if (site.boot.uefi) loaders.push({ dir: efiDir(site), files: ['efi64/syslinux.efi', 'efi64/ldlinux.e64', ...(menu ? ['efi64/menu.c32', 'efi64/libutil.c32'] : [])] });
+
+    const items: PlannedItem[] = [loaderCopy(site, platform, 'pxelinux.0', site.boot.pxeFilename)];
+    loaders.forEach(({ dir, files }, i) => {
+      if (i > 0) items.push({ kind: 'dir', path: inRoot(dir), mode: 0o755, ...owner });
+      items.push(...files.map((f) => loaderCopy(site, platform, f, posix.join(bootDir(site), f))));
+      const cfgDir = posix.join(dir, 'pxelinux.cfg');
+      const cfgDirItem: Directory = { kind: 'dir', path: inRoot(cfgDir), mode: 0o755, ...owner };
+      items.push(cfgDirItem, file(posix.join(cfgDir, 'default'), config(site, undefined, dir)));
+      for (const host of site.hosts) {
+        if (differs(site, host)) items.push(file(posix.join(cfgDir, `01-${host.mac.replace(/:/g, '-')}`), config(site, host, dir)));
+      }
+    });
     return items;
   },
 };

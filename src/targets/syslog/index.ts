@@ -13,9 +13,10 @@
 //   -b (listen address) and -a (allowed peers) options in SYSLOGD of
 //   /etc/conf.d/sysklogd; -r is log rotation now, never remote. Rules go to
 //   /etc/syslog.d/ltsp-ts.conf, which sysklogd's syslog.conf includes.
+import type { SyslogDaemon } from '../../site/schema';
 import type { Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
-import type { Checker, FileEdit, Platform, PlannedItem, Target } from '../types';
+import type { Checker, FileEdit, PlannedItem, Target } from '../types';
 import { markedBlock } from '../edits';
 import { namedKeys, shellOptions } from '../edits-keys';
 import { clientSubnets, subnetRange } from '../subnets';
@@ -23,19 +24,20 @@ import syslogNgTemplate from './syslog-ng.conf.hbs';
 import rsyslogTemplate from './rsyslog.conf.hbs';
 import sysklogdTemplate from './sysklogd.conf.hbs';
 
-export type SyslogDaemon = 'syslog-ng' | 'rsyslog' | 'sysklogd';
-
 export const SYSLOG_NG_FILE = '/etc/syslog-ng/conf.d/ltsp-ts.conf';
 export const SYSLOG_NG_MAIN = '/etc/syslog-ng/syslog-ng.conf';
 export const RSYSLOG_FILE = '/etc/rsyslog.d/ltsp-ts.conf';
 export const SYSKLOGD_FILE = '/etc/syslog.d/ltsp-ts.conf';
 export const SYSKLOGD_CONFD = '/etc/conf.d/sysklogd';
 
-/** The daemon to configure, and whether it is a guess. */
-export function syslogDaemon(site: Site, platform: Platform): { daemon: SyslogDaemon; guessed: boolean } {
-  if (site.syslog.daemon !== 'auto') return { daemon: site.syslog.daemon, guessed: false };
-  if (platform.syslogDaemon) return { daemon: platform.syslogDaemon, guessed: false };
-  return { daemon: 'syslog-ng', guessed: true };
+/**
+ * The daemon to configure, for this target and for status: syslog.daemon, or with
+ * "auto" the one the platform detection found (platform.syslogDaemon), else syslog-ng.
+ */
+export function syslogDaemon(site: Site, detected: SyslogDaemon | undefined): { daemon: SyslogDaemon; how: 'site.toml' | 'detected' | 'default' } {
+  if (site.syslog.daemon !== 'auto') return { daemon: site.syslog.daemon, how: 'site.toml' };
+  if (detected) return { daemon: detected, how: 'detected' };
+  return { daemon: 'syslog-ng', how: 'default' };
 }
 
 function view(site: Site) {
@@ -143,22 +145,32 @@ export function syslogItems(site: Site, daemon: SyslogDaemon): PlannedItem[] {
   return items;
 }
 
+/** Why no log reaches the server: both ports off, or sysklogd (UDP only) with the UDP port off. */
+function unused(site: Site, daemon: SyslogDaemon): string | undefined {
+  const { udpPort, tcpPort } = site.syslog;
+  if (udpPort === 0 && tcpPort === 0) return 'syslog.udp_port and syslog.tcp_port are both 0';
+  if (daemon === 'sysklogd' && udpPort === 0) return 'sysklogd receives over UDP only and syslog.udp_port is 0';
+  return undefined;
+}
+
 export const syslog: Target = {
   name: 'syslog',
   summary: 'remote syslog for the thin clients (syslog-ng, rsyslog or sysklogd), one log file per client',
+  whyNoFile: (site, platform) => unused(site, syslogDaemon(site, platform.syslogDaemon).daemon),
   plan(site, platform) {
     const { udpPort, tcpPort } = site.syslog;
     if (udpPort === 0 && tcpPort === 0) return [];
-    return syslogItems(site, syslogDaemon(site, platform).daemon);
+    return syslogItems(site, syslogDaemon(site, platform.syslogDaemon).daemon);
   },
   notes(site, platform) {
     const notes: string[] = [];
     const { udpPort, tcpPort } = site.syslog;
-    if (udpPort === 0 && tcpPort === 0) return ['syslog.udp_port and syslog.tcp_port are both 0: the thin clients\' logs are not received'];
-    const { daemon, guessed } = syslogDaemon(site, platform);
-    if (guessed) notes.push('no syslog daemon detected (syslog.daemon = "auto"): configuring syslog-ng; set syslog.daemon in site.toml to choose');
+    const { daemon, how } = syslogDaemon(site, platform.syslogDaemon);
+    const lost = unused(site, daemon);
+    if (udpPort === 0 && tcpPort === 0) return [`${lost}: the thin clients' logs are not received`];
+    if (how === 'default') notes.push('no syslog daemon detected (syslog.daemon = "auto"): configuring syslog-ng; set syslog.daemon in site.toml to choose');
     if (daemon === 'sysklogd' && tcpPort !== 0) notes.push(`sysklogd receives over UDP only: syslog.tcp_port ${tcpPort} is not used`);
-    if (daemon === 'sysklogd' && udpPort === 0) notes.push('sysklogd receives over UDP only and syslog.udp_port is 0: the thin clients\' logs are not received');
+    if (lost) notes.push(`${lost}: the thin clients' logs are not received`);
     if (daemon === 'sysklogd') notes.push(`sysklogd names files by host only for the thin clients with a fixed address; every client also logs to ${site.syslog.logDir}/clients.log`);
     return notes;
   },

@@ -8,6 +8,7 @@ import type { Target } from '../types';
 export const tftpTree: Target = {
   name: 'tftp-tree',
   summary: 'the TFTP root and everything in it owned by the TFTP user and readable',
+  whyNoFile: (site) => `it only hands the tree under tftp.root (${site.tftp.root}) to ${site.tftp.user}:${site.tftp.group}, which \`ltspcfg-ts apply --only tftp-tree\` does`,
   plan(site) {
     const { root, user, group } = site.tftp;
     return [

@@ -8,6 +8,7 @@
 // - lightdm: a drop-in of its own, /etc/lightdm/lightdm.conf.d/50-ltsp-ts.conf
 // - xdm: the thin clients in a marked block of Xaccess, and
 //   DisplayManager.requestPort in xdm-config (Gentoo ships it as 0: XDMCP off)
+import { DISPLAY_MANAGERS, type DisplayManager } from '../../site/schema';
 import type { Site } from '../../site/types';
 import { markedBlock } from '../edits';
 import { namedKeys } from '../edits-keys';
@@ -15,35 +16,29 @@ import { generatedHeader } from '../template';
 import type { Platform, PlannedItem, Target } from '../types';
 import { clientSubnets, xaccessPatterns } from '../subnets';
 
-export const XDMCP_DEFAULT_PORT = 177;
-export const KNOWN_DISPLAY_MANAGERS = ['gdm', 'lightdm', 'xdm'] as const;
-export type KnownDisplayManager = (typeof KNOWN_DISPLAY_MANAGERS)[number];
+const XDMCP_DEFAULT_PORT = 177;
 
 export const GDM_CUSTOM = '/etc/gdm/custom.conf';
 export const LIGHTDM_DROPIN = '/etc/lightdm/lightdm.conf.d/50-ltsp-ts.conf';
 export const XDM_XACCESS = '/etc/X11/xdm/Xaccess';
 export const XDM_CONFIG = '/etc/X11/xdm/xdm-config';
 
-/** The display manager to configure: site.toml's, else the detected one (normalised), else undefined. */
+/** The display manager to configure: site.toml's, else the detected one, else undefined. */
 export function displayManager(site: Site, platform: Platform): string | undefined {
-  if (site.xdmcp.displayManager !== 'auto') return site.xdmcp.displayManager;
-  const detected = platform.displayManager?.trim();
-  if (!detected) return undefined;
-  // DISPLAYMANAGER may name a program by its path
-  return detected.replace(/^.*\//, '').toLowerCase();
+  return site.xdmcp.displayManager !== 'auto' ? site.xdmcp.displayManager : platform.displayManager;
 }
 
-function isKnown(dm: string | undefined): dm is KnownDisplayManager {
-  return (KNOWN_DISPLAY_MANAGERS as readonly string[]).includes(dm ?? '');
+function isKnown(dm: string | undefined): dm is DisplayManager {
+  return (DISPLAY_MANAGERS as readonly (string | undefined)[]).includes(dm);
 }
 
 /** Xaccess entries: the thin clients by name, then every address of the subnets as patterns. */
-export function xaccessEntries(site: Site): string[] {
+function xaccessEntries(site: Site): string[] {
   const names = site.hosts.filter((h) => h.address).map((h) => h.name);
   return [...names, ...clientSubnets(site).flatMap(xaccessPatterns)];
 }
 
-export function xdmcpItems(site: Site, dm: KnownDisplayManager): PlannedItem[] {
+export function xdmcpItems(site: Site, dm: DisplayManager): PlannedItem[] {
   const port = site.xdmcp.port;
   switch (dm) {
     case 'gdm':
@@ -84,21 +79,27 @@ export function xdmcpItems(site: Site, dm: KnownDisplayManager): PlannedItem[] {
   }
 }
 
+/** Why no display manager gets XDMCP: off in site.toml, none detected, or one ltspcfg-ts does not configure. */
+function unused(site: Site, platform: Platform): string | undefined {
+  if (!site.xdmcp.enabled) return 'xdmcp.enabled = false';
+  const dm = displayManager(site, platform);
+  if (dm === undefined) return 'no display manager found (DISPLAYMANAGER= in /etc/conf.d/display-manager is not set)';
+  if (!isKnown(dm)) return `display manager "${dm}" (from /etc/conf.d/display-manager) is not one ltspcfg-ts configures`;
+  return undefined;
+}
+
 export const xdmcp: Target = {
   name: 'xdmcp',
   summary: 'XDMCP for the thin clients in gdm, lightdm or xdm, editing only the keys it needs',
+  whyNoFile: unused,
   plan(site, platform) {
-    if (!site.xdmcp.enabled) return [];
     const dm = displayManager(site, platform);
-    return isKnown(dm) ? xdmcpItems(site, dm) : [];
+    return unused(site, platform) || !isKnown(dm) ? [] : xdmcpItems(site, dm);
   },
   notes(site, platform) {
-    if (!site.xdmcp.enabled) return [];
-    const dm = displayManager(site, platform);
-    if (dm === undefined)
-      return ['no display manager found (DISPLAYMANAGER= in /etc/conf.d/display-manager is not set): XDMCP is not configured; set xdmcp.display_manager to gdm, lightdm or xdm in site.toml'];
-    if (!isKnown(dm))
-      return [`display manager "${dm}" (from /etc/conf.d/display-manager) is not one ltspcfg-ts configures: enable XDMCP in its own configuration, or set xdmcp.display_manager to gdm, lightdm or xdm in site.toml`];
-    return [];
+    const why = unused(site, platform);
+    if (!why || !site.xdmcp.enabled) return [];
+    const fix = displayManager(site, platform) === undefined ? 'XDMCP is not configured;' : 'enable XDMCP in its own configuration, or';
+    return [`${why}: ${fix} set xdmcp.display_manager to gdm, lightdm or xdm in site.toml`];
   },
 };

@@ -11,10 +11,10 @@ import type { Target } from '../types';
 import template from './tftp.xinetd.hbs';
 
 /** seconds an xinetd-spawned in.tftpd waits for another request before it exits (-t) */
-export const XINETD_LINGER = 30;
+const XINETD_LINGER = 30;
 
 /** in.tftpd's arguments under xinetd: the socket comes from xinetd, so no -L, -a or port. */
-export function xinetdArgs(site: Site): string {
+function xinetdArgs(site: Site): string {
   const t = site.tftp;
   const args = ['-s', t.root, '-u', t.user, '-t', String(XINETD_LINGER), '-B', String(t.blocksize)];
   if (t.dataPorts) args.push('-R', `${t.dataPorts[0]}:${t.dataPorts[1]}`);
@@ -22,11 +22,14 @@ export function xinetdArgs(site: Site): string {
   return args.join(' ');
 }
 
+const unused = (site: Site) => (site.tftp.launcher === 'xinetd' ? undefined : `tftp.launcher = "${site.tftp.launcher}" (xinetd starts in.tftpd only with tftp.launcher = "xinetd")`);
+
 export const xinetd: Target = {
   name: 'xinetd',
   summary: 'an xinetd service for in.tftpd, when tftp.launcher = "xinetd"',
+  whyNoFile: unused,
   plan(site) {
-    if (site.tftp.launcher !== 'xinetd') return [];
+    if (unused(site)) return [];
     const content = render(template, {
       header: generatedHeader('#', site).trimEnd(),
       user: site.tftp.user,
@@ -38,7 +41,7 @@ export const xinetd: Target = {
     return [{ kind: 'file', path: '/etc/xinetd.d/ltsp-tftp', content, mode: 0o644 }];
   },
   notes(site) {
-    if (site.tftp.launcher !== 'xinetd') return [];
+    if (unused(site)) return [];
     return [
       'xinetd starts in.tftpd from /etc/xinetd.d/ltsp-tftp: `rc-update add xinetd default && rc-service xinetd reload`; leave ltsp-tftpd out of the runlevels',
       'xinetd does not fix the TFTP tree: after adding files to it run `ltspcfg-ts apply --only tftp-tree`',

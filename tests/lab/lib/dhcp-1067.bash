@@ -154,7 +154,8 @@ cmdline() {
 }
 
 # One real DHCP client run: dhclient -p ${DH_PORT:-1068} on ${DH_CIF:-$CIF} with MAC $1
-# and vendor class $2, waiting at most $3 seconds (default 10) for a lease.
+# and vendor class $2, waiting at most $3 seconds (default 10) for a lease;
+# DH_SEND: more dhclient.conf statements (option 93, a user class).
 # Returns 0 when bound; DH_RUN is the run's directory: options.env holds the
 # options of the lease (new_* without the prefix), log dhclient's output.
 dh_client() {
@@ -166,6 +167,7 @@ dh_client() {
 	ip -n "$CLI" link set "$ifc" up
 	cat >"$DH_RUN/dhclient.conf" <<-EOF
 		send vendor-class-identifier "$vendor";
+		${DH_SEND:-}
 		option option-128 code 128 = string;
 		option option-129 code 129 = text;
 		request subnet-mask, broadcast-address, routers, domain-name,

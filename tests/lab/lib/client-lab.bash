@@ -1,0 +1,273 @@
+# The thin-client lab: the PXE lab (pxe-lab.bash) plus what a thin client
+# needs past its initramfs: a client root (client-root.sh, cached), the image
+# `ltspcfg-ts image` builds from it, the root served by ltsp-nbd (nbd-server)
+# or by NFS-Ganesha, the server's xdm, and a QEMU client with a VGA screen
+# and a monitor socket for screendumps (greeter.py).
+# Used by tests/lab/client-boot.bats and bench/client-boot.sh.
+
+# shellcheck source=tests/lab/lib/pxe-lab.bash
+. "$(dirname "${BASH_SOURCE[0]}")/pxe-lab.bash"
+CLIENT_LIB=$PXE_LIB
+CLIENT_RAM=${CLIENT_RAM:-192}
+
+# the cached client root; exit 3 there: skip
+client_root() {
+	local rc=0
+	CLIENT_ROOT=$(sh "$CLIENT_LIB/client-root.sh") || rc=$?
+	export CLIENT_ROOT
+	return "$rc"
+}
+
+# $T/site.toml: the PXE lab's network (dhcpd primary), the QEMU client, one
+# image of the cached root served by $1 (nbd | nfs), xdm, lts.conf
+client_site() {
+	local serve=$1
+	cat >"$T/site.toml" <<-EOF
+		# The thin-client lab: one server namespace, one QEMU thin client
+		[server]
+		address   = "$PXE_SERVER"
+		interface = "$SIF"
+		hostname  = "ltsp-lab"
+
+		[network]
+		subnet  = "192.0.2.0/24"
+		routers = ["$PXE_SERVER"]
+		domain  = "lab.example.org"
+
+		[dhcp]
+		mode  = "primary"
+		range = ["192.0.2.100", "192.0.2.149"]
+
+		[boot]
+		pxe_filename   = "/pxelinux.0"
+		serial_console = "ttyS0,115200"
+		kernel_append  = "quiet"
+		timeout        = 1
+
+		[tftp]
+		root    = "$T/tftpboot"
+		user    = "nobody"
+		group   = "nogroup"
+		verbose = true
+
+		[nfs]
+		root = "/opt/ltsp/amd64"
+
+		[nbd]
+		dir = "$T/images"
+
+		[xdmcp]
+		display_manager = "xdm"
+
+		[lts.Default]
+		SCREEN_01 = "startx"
+
+		[[image]]
+		name  = "lab"
+		root  = "$CLIENT_ROOT"
+		serve = "$serve"
+
+		[[group]]
+		name = "LAB"
+
+		  [[group.host]]
+		  name    = "thin01"
+		  mac     = "$PXE_MAC"
+		  address = "$PXE_HOST_ADDR"
+	EOF
+}
+
+# ltspcfg-ts apply (staged under $T/sys, the TFTP tree moved to tftp.root)
+# and ltspcfg-ts image (squashfs to nbd.dir, kernel + initramfs to the TFTP root)
+client_generate() {
+	[ -f "$REPO/dist/ltspcfg-ts.js" ] || (cd "$REPO" && npm run -s build) >&2
+	rm -rf "$T/sys" "$T/tftpboot"
+	mkdir -p "$T/sys"
+	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" --no-color apply --yes >"$T/apply.log" 2>&1 ||
+		{ cat "$T/apply.log" >&2; return 1; }
+	mv "$T/sys$T/tftpboot" "$T/tftpboot"
+	mkdir -p "$T/images"
+	"$T/bin/ltspcfg-ts" --config "$T/site.toml" --no-color image >"$T/image.log" 2>&1 ||
+		{ cat "$T/image.log" >&2; return 1; }
+}
+
+# ltsp-nbd (a copy of init.d/ltsp-nbd under a name of its own) in the server namespace
+client_nbd_service() {
+	NBD_SVC="${PX}nbd"
+	export NBD_SVC
+	mkdir -p "$T/init.d" "$T/conf.d" /run/openrc
+	[ -e /run/openrc/softlevel ] || echo default >/run/openrc/softlevel
+	cp "$REPO/init.d/ltsp-nbd" "$T/init.d/$NBD_SVC"
+	cat >"$T/conf.d/$NBD_SVC" <<-EOF
+		LTSP_SITE="$T/site.toml"
+		LTSPCFG="$T/bin/ltspcfg-ts"
+		NBD_SERVER="$(command -v nbd-server)"
+		NBD_RUN_DIR="$T"
+	EOF
+	ip netns exec "$SNS" openrc-run "$T/init.d/$NBD_SVC" start >"$T/nbd-start.log" 2>&1 ||
+		{ cat "$T/nbd-start.log" >&2; return 1; }
+	local _
+	for _ in $(seq 1 100); do
+		[ -n "$(ip netns exec "$SNS" ss -H -l -t -n "sport = :10809")" ] && return 0
+		sleep 0.1
+	done
+	echo "client-lab: nbd-server does not listen on 10809" >&2
+	return 1
+}
+
+# stops ltsp-nbd and every nbd-server process it forked for a client, by pid
+client_nbd_down() {
+	[ -n "${NBD_SVC:-}" ] && [ -f "$T/init.d/$NBD_SVC" ] || return 0
+	local main kids p
+	main=$(cat "$T/$NBD_SVC.pid" 2>/dev/null || true)
+	kids=""
+	[ -n "$main" ] && kids=$(pgrep -P "$main" || true)
+	ip netns exec "$SNS" openrc-run "$T/init.d/$NBD_SVC" stop >/dev/null 2>&1 || true
+	ip netns exec "$SNS" openrc-run "$T/init.d/$NBD_SVC" zap >/dev/null 2>&1 || true
+	for p in $main $kids; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	NBD_SVC=""
+}
+
+# xdm of Debian's package in the server namespace, with the Xaccess and
+# xdm-config ltspcfg-ts edits and the hosts file it wrote (the client's name:
+# no reverse lookup to wait for), in a mount namespace of its own
+client_xdm() {
+	local bin root x
+	bin=$(cd "$REPO" && node --import tsx -e 'console.log(require("./tests/support/debtools.ts").xdm().bin)') || return 1
+	root=${bin%/usr/bin/xdm}
+	mkdir -p "$T/xdm" "$T/sys/etc/X11/xdm"
+	cp "$REPO/tests/fixtures/system/Xaccess" "$REPO/tests/fixtures/system/xdm-config" "$T/sys/etc/X11/xdm/"
+	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" render xdmcp --path /etc/X11/xdm/Xaccess >"$T/xdm/Xaccess"
+	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" render xdmcp --path /etc/X11/xdm/xdm-config |
+		sed -e "s|/etc/X11/xdm/|$T/xdm/|g" -e "s|/var/log/xdm.log|$T/xdm/xdm.log|" \
+			-e "s|/var/run/xdm.pid|$T/xdm/xdm.pidfile|" -e '/^DisplayManager\.willing:/d' \
+			-e '/^DisplayManager\*\(setup\|startup\|reset\):/d' >"$T/xdm/xdm-config"
+	printf 'DisplayManager.authDir:\t%s\n' "$T/xdm" >>"$T/xdm/xdm-config"
+	: >"$T/xdm/Xservers"
+	# the greeter's looks as xdm's package ships them
+	x="$root/etc/X11/xdm/Xresources"
+	if [ -f "$x" ]; then cp "$x" "$T/xdm/Xresources"; else : >"$T/xdm/Xresources"; fi
+	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" render hosts >"$T/xdm/hosts"
+	ip netns exec "$SNS" unshare -m --propagation private sh -c \
+		'mount --bind "$1" /etc/hosts && exec "$2" -nodaemon -config "$3"' xdm "$T/xdm/hosts" "$bin" "$T/xdm/xdm-config" \
+		</dev/null >"$T/xdm.out" 2>&1 &
+	XDM_PID=$!
+	pxe_track "$XDM_PID"
+	export XDM_PID
+	pxe_wait_port 177 100 || { cat "$T/xdm.out" "$T/xdm/xdm.log" >&2; return 1; }
+}
+
+# QEMU's screen, now, as PNG $1
+client_shot() {
+	/usr/bin/python3 "$CLIENT_LIB/greeter.py" shot "$T/monitor.sock" "$1"
+}
+
+# exit 0 when PNG $1 shows xdm's greeter; says what it saw
+client_greeter() {
+	/usr/bin/python3 "$CLIENT_LIB/greeter.py" check "$1"
+}
+
+# Starts the QEMU client (192 MB, VGA, serial log, monitor socket) in the
+# background; CLIENT_QEMU is its pid, CLIENT_T0 its start (ns), CLIENT_RAW
+# its serial log.
+client_start() {
+	CLIENT_RAW="$T/serial-$1.raw"
+	: >"$CLIENT_RAW"
+	rm -f "$T/monitor.sock"
+	CLIENT_T0=$(date +%s%N)
+	ip netns exec "$CNS" qemu-system-x86_64 -accel tcg -m "$CLIENT_RAM" -vga std -display none \
+		-monitor "unix:$T/monitor.sock,server,nowait" -no-reboot -serial "file:$CLIENT_RAW" -boot n \
+		-netdev "tap,id=n0,ifname=${PX}t,script=no,downscript=no" \
+		-device "e1000,netdev=n0,mac=$PXE_MAC,romfile=$PXE_ROM" </dev/null >"$T/qemu-$1.out" 2>&1 &
+	CLIENT_QEMU=$!
+	pxe_track "$CLIENT_QEMU"
+	export CLIENT_RAW CLIENT_T0 CLIENT_QEMU
+}
+
+# seconds since the client started
+client_elapsed() {
+	awk -v a="$CLIENT_T0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'
+}
+
+# waits up to $2 s for the serial log to match $1 (grep -E)
+client_wait_serial() {
+	local limit=$2 t0
+	t0=$(date +%s)
+	while [ $(($(date +%s) - t0)) -lt "$limit" ]; do
+		grep -aqE "$1" "$CLIENT_RAW" && return 0
+		kill -0 "$CLIENT_QEMU" 2>/dev/null || return 1
+		sleep 0.5
+	done
+	return 1
+}
+
+# Takes a screendump every 2 s for up to $2 s until the greeter check gives
+# $1 (0: greeter, 1: none). CLIENT_SHOT is the last picture, CLIENT_SHOT_S
+# when it was taken (s after QEMU started), CLIENT_SEEN what the check said.
+client_wait_screen() {
+	local want=$1 limit=$2 t0 n=0 rc
+	t0=$(date +%s)
+	while [ $(($(date +%s) - t0)) -lt "$limit" ]; do
+		kill -0 "$CLIENT_QEMU" 2>/dev/null || { CLIENT_SEEN="QEMU is gone"; return 1; }
+		n=$((n + 1))
+		CLIENT_SHOT="$T/screen-$n.png"
+		if client_shot "$CLIENT_SHOT" 2>"$T/shot.err"; then
+			CLIENT_SHOT_S=$(client_elapsed)
+			rc=0
+			CLIENT_SEEN=$(client_greeter "$CLIENT_SHOT") || rc=$?
+			[ "$rc" = "$want" ] && return 0
+		fi
+		sleep 2
+	done
+	return 1
+}
+
+# the serial log without escape sequences and carriage returns
+client_log() {
+	sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[()%][0-9A-Za-z@]//g' -e 's/\r//g' "$CLIENT_RAW"
+}
+
+# NFS-Ganesha (NFSv4 only, no rpcbind, no grace period) in the server
+# namespace, standing in for the kernel's nfsd that this machine lacks: one
+# EXPORT block per line of the exports file ltspcfg-ts wrote ($1) whose
+# directory exists, with its clients, ro/rw and root_squash. A mount
+# namespace of its own gives it a private /run.
+client_ganesha() {
+	local exports=$1 conf="$T/ganesha.conf"
+	cat >"$conf" <<-EOF
+		NFS_CORE_PARAM { Protocols = 4; Bind_addr = $PXE_SERVER; Enable_NLM = false; Enable_RQUOTA = false; }
+		NFSv4 { Graceless = true; RecoveryBackend = fs; RecoveryRoot = "$T/ganesha-recovery"; }
+		NFS_KRB5 { Active_krb5 = false; }
+	EOF
+	awk '
+		/^[ \t]*(#|$)/ { next }
+		{
+			path = $1
+			if (system("test -d \"" path "\"") != 0) next
+			n++
+			printf "EXPORT {\n\tExport_Id = %d;\n\tPath = \"%s\";\n\tPseudo = \"%s\";\n\tProtocols = 4;\n\tTransports = TCP;\n\tSecType = sys;\n\tAccess_Type = None;\n\tFSAL { Name = VFS; }\n", n, path, path
+			for (i = 2; i <= NF; i++) {
+				client = $i; opts = $i
+				sub(/\(.*$/, "", client); sub(/^[^(]*\(/, "", opts); sub(/\)$/, "", opts)
+				access = (opts ~ /(^|,)rw(,|$)/) ? "RW" : "RO"
+				squash = (opts ~ /no_root_squash/) ? "No_Root_Squash" : "Root_Squash"
+				printf "\tCLIENT { Clients = %s; Access_Type = %s; Squash = %s; }\n", client, access, squash
+			}
+			print "}"
+		}' "$exports" >>"$conf"
+	mkdir -p "$T/ganesha-recovery"
+	ip netns exec "$SNS" unshare -m --propagation private sh -c \
+		'mount -t tmpfs tmpfs /run && mkdir -p /run/ganesha && exec ganesha.nfsd -F -f "$1" -L "$2" -p /run/ganesha/ganesha.pid -N NIV_EVENT' \
+		ganesha "$conf" "$T/ganesha.log" </dev/null >"$T/ganesha.out" 2>&1 &
+	pxe_track $!
+	local _
+	for _ in $(seq 1 300); do
+		[ -n "$(ip netns exec "$SNS" ss -H -l -t -n "sport = :2049")" ] && return 0
+		sleep 0.1
+	done
+	echo "client-lab: ganesha.nfsd does not listen on 2049" >&2
+	cat "$T/ganesha.out" "$T/ganesha.log" >&2
+	return 1
+}

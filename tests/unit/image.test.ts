@@ -1,0 +1,285 @@
+// [[image]]: the site rules, what the boot entries, nbd-server, lts.conf and
+// the firewall make of it, and the pieces of `ltspcfg-ts image` that need no
+// client root: the initramfs archive, paths inside a root, the module
+// selection, mksquashfs's arguments, the refusals, the client scripts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseSite } from '../../src/site/load';
+import { SiteError } from '../../src/errors';
+import type { Site } from '../../src/site/types';
+import type { WholeFile } from '../../src/targets/types';
+import { pxelinux } from '../../src/targets/pxelinux';
+import { nbdServer } from '../../src/targets/nbd-server';
+import { ltsConf } from '../../src/targets/lts-conf';
+import { services } from '../../src/targets/firewall/ports';
+import { clientScripts } from '../../src/targets/image';
+import { renderExports } from '../../src/targets/exports';
+import { cpioGzip, initramfsEntries, selectModules } from '../../src/system/initramfs';
+import { findKernel, resolveIn } from '../../src/system/rootfs';
+import { checkRoot, squashfsArgs, verifySquashfs } from '../../src/system/image';
+
+const BASE = `
+[server]
+address = "192.0.2.1"
+interface = "eth0"
+[network]
+subnet = "192.0.2.0/24"
+[dhcp]
+mode = "primary"
+[boot]
+timeout = 0
+`;
+const load = (text: string): Site => parseSite(BASE + text, '/etc/ltsp/site.toml').site;
+const problems = (text: string): string => {
+  try {
+    load(text);
+  } catch (e) {
+    if (e instanceof SiteError) return e.message;
+    throw e;
+  }
+  return '';
+};
+const files = (items: ReturnType<typeof pxelinux.plan>) => items.filter((i): i is WholeFile => i.kind === 'file');
+
+const TWO = `
+[[image]]
+name = "debian"
+root = "/srv/ltsp/debian"
+[[image]]
+name = "gentoo"
+root = "/srv/ltsp/gentoo"
+serve = "nfs"
+[[group]]
+name = "LAB"
+image = "gentoo"
+  [[group.host]]
+  name = "a"
+  mac = "52:54:00:00:00:01"
+  [[group.host]]
+  name = "b"
+  mac = "52:54:00:00:00:02"
+  image = "debian"
+[[host]]
+name = "c"
+mac = "52:54:00:00:00:03"
+`;
+
+test('image: the first is the default; a host takes its own, else its group\'s, else the default', () => {
+  const site = load(TWO);
+  assert.deepEqual(site.images.map((i) => [i.name, i.serve, i.default]), [['debian', 'nbd', true], ['gentoo', 'nfs', false]]);
+  assert.deepEqual(site.hosts.map((h) => [h.name, h.image]), [['a', 'gentoo'], ['b', 'debian'], ['c', 'debian']]);
+  assert.deepEqual(site.nbd, { port: 10809, dir: '/var/lib/ltsp/images' });
+});
+
+test('image: unknown names, two defaults, a name twice and a system root are refused with their lines', () => {
+  assert.match(problems(TWO.replace('image = "debian"', 'image = "debain"')), /site\.toml:\d+:\d+: group\[1\]\.host\[2\]\.image: image "debain" is not defined; expected one of: debian, gentoo/);
+  assert.match(problems(TWO.replace('serve = "nfs"', 'serve = "nfs"\ndefault = true').replace('root = "/srv/ltsp/debian"', 'root = "/srv/ltsp/debian"\ndefault = true')), /image\[2\]\.default: image\[1\] is already the default/);
+  assert.match(problems(TWO.replace('name = "gentoo"', 'name = "debian"').replace(/image = "gentoo"/, 'image = "debian"')), /image\[2\]\.name: image "debian" is already defined/);
+  assert.match(problems('[[image]]\nname = "x"\nroot = "/usr"\n'), /image\[1\]\.root: /);
+  assert.match(problems('[[image]]\nname = "x"\nroot = "/srv/x"\nserve = "iscsi"\n'), /image\[1\]\.serve/);
+});
+
+test('pxelinux: an image boots its kernel and initramfs with ltsp.root=; a host of another image gets its own file', () => {
+  const site = load(TWO);
+  const out = files(pxelinux.plan(site, { gentoo: true }));
+  const def = out.find((f) => f.path === '/tftpboot/pxelinux.cfg/default')!;
+  assert.match(def.content, /LINUX ltsp\/debian\/vmlinuz\n\tINITRD ltsp\/debian\/initrd\.img\n\tAPPEND ltsp\.root=nbd:192\.0\.2\.1:10809:debian\n/);
+  const a = out.find((f) => f.path === '/tftpboot/pxelinux.cfg/01-52-54-00-00-00-01')!;
+  assert.match(a.content, /LINUX ltsp\/gentoo\/vmlinuz\n\tINITRD ltsp\/gentoo\/initrd\.img\n\tAPPEND ltsp\.root=nfs:192\.0\.2\.1:\/srv\/ltsp\/gentoo\n/);
+  // b and c boot the default image with the default line: no file of their own
+  assert.equal(out.filter((f) => f.path.startsWith('/tftpboot/pxelinux.cfg/01-')).length, 1);
+  // without [[image]], the LTSP 4 line as before
+  assert.match(files(pxelinux.plan(load(''), { gentoo: true })).find((f) => f.path.endsWith('default'))!.content, /APPEND root=\/dev\/nfs nfsroot=192\.0\.2\.1:\/opt\/ltsp\/i386 ip=dhcp\n/);
+});
+
+test('nbd-server: one read-only export per nbd image, on the server address; nothing without one', () => {
+  const site = load(TWO);
+  const [conf, dir] = nbdServer.plan(site, { gentoo: true });
+  assert.equal(conf.path, '/etc/ltsp/nbd-server.conf');
+  const text = (conf as WholeFile).content;
+  assert.match(text, /\[generic\]\n\tuser = nobody\n\tgroup = nobody\n\tlistenaddr = 192\.0\.2\.1\n\tport = 10809\n/);
+  assert.match(text, /\[debian\]\n\texportname = \/var\/lib\/ltsp\/images\/debian\.img\n\treadonly = true\n/);
+  assert.doesNotMatch(text, /gentoo/);
+  assert.deepEqual([dir.kind, dir.path], ['dir', '/var/lib/ltsp/images']);
+  assert.match((nbdServer.plan(site, { gentoo: false })[0] as WholeFile).content, /group = nogroup/);
+  assert.deepEqual(nbdServer.plan(load(TWO.replace(/\[\[image\]\]\nname = "debian"\nroot = "\/srv\/ltsp\/debian"\n/, '').replace(/image = "debian"/, 'image = "gentoo"')), { gentoo: true }), []);
+});
+
+test('lts.conf: also in the TFTP root for image clients; the firewall opens nbd.port', () => {
+  const site = load(TWO + '\n[lts.Default]\nSCREEN_01 = "startx"\n');
+  const out = files(ltsConf.plan(site, { gentoo: true }));
+  assert.deepEqual(out.map((f) => f.path), ['/opt/ltsp/i386/etc/lts.conf', '/tftpboot/ltsp/lts.conf']);
+  assert.equal(out[0].content, out[1].content);
+  assert.match(out[1].content, /SCREEN_01 = startx/);
+  assert.deepEqual(services(site).find((s) => s.what === 'NBD'), { what: 'NBD', udp: [], tcp: [10809] });
+  assert.equal(services(load('')).find((s) => s.what === 'NBD'), undefined);
+});
+
+test('client scripts: POSIX sh that shellcheck accepts', () => {
+  const site = load(TWO);
+  const dir = mkdtempSync(join(tmpdir(), 'ltsp-scripts-'));
+  try {
+    for (const [path, text] of Object.entries(clientScripts(site, site.images[0]))) {
+      const f = join(dir, path.replace(/\//g, '_'));
+      writeFileSync(f, text);
+      assert.equal(spawnSync('sh', ['-n', f]).status, 0, `${path}: sh -n`);
+      const sc = spawnSync('shellcheck', ['-s', 'dash', f], { encoding: 'utf8' });
+      if (sc.error) continue; // shellcheck is installed by the test dependencies; tolerate its absence here
+      assert.equal(sc.status, 0, `${path}: ${sc.stdout}`);
+    }
+    assert.match(clientScripts(site, site.images[0])['/init'], /tftp -g -r \/ltsp\/lts\.conf/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A fake client root: a kernel, modules.dep with dependencies, X, busybox. */
+function fakeRoot(): string {
+  const r = mkdtempSync(join(tmpdir(), 'ltsp-root-'));
+  const k = '6.1.0-9-amd64';
+  mkdirSync(join(r, 'usr/lib/modules', k, 'kernel/drivers/net/ethernet/intel/e1000'), { recursive: true });
+  mkdirSync(join(r, 'usr/lib/modules', k, 'kernel/drivers/net/ethernet/mellanox/mlx5'), { recursive: true });
+  mkdirSync(join(r, 'usr/lib/modules', k, 'kernel/lib'), { recursive: true });
+  mkdirSync(join(r, 'usr/lib/modules', k, 'kernel/sound'), { recursive: true });
+  mkdirSync(join(r, 'usr/bin'), { recursive: true });
+  mkdirSync(join(r, 'boot'));
+  symlinkSync('usr/lib', join(r, 'lib'));
+  symlinkSync('usr/bin', join(r, 'bin'));
+  const m = (p: string) => writeFileSync(join(r, 'usr/lib/modules', k, p), p);
+  m('kernel/drivers/net/ethernet/intel/e1000/e1000.ko');
+  m('kernel/drivers/net/ethernet/mellanox/mlx5/mlx5_core.ko');
+  m('kernel/lib/crc-itu-t.ko');
+  m('kernel/sound/snd.ko');
+  writeFileSync(join(r, 'usr/lib/modules', k, 'modules.dep'), [
+    'kernel/drivers/net/ethernet/intel/e1000/e1000.ko: kernel/lib/crc-itu-t.ko',
+    'kernel/drivers/net/ethernet/mellanox/mlx5/mlx5_core.ko:',
+    'kernel/lib/crc-itu-t.ko:',
+    'kernel/sound/snd.ko:',
+  ].join('\n') + '\n');
+  writeFileSync(join(r, 'usr/lib/modules', k, 'modules.alias'), 'alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000\nalias pci:v000015B3d* mlx5_core\nalias snd-card-0 snd\n');
+  writeFileSync(join(r, 'boot', `vmlinuz-${k}`), 'kernel');
+  writeFileSync(join(r, 'usr/bin/Xorg'), '');
+  return r;
+}
+
+test('rootfs: paths resolve inside the root, absolute symlinks included; the kernel that has modules is found', () => {
+  const r = fakeRoot();
+  try {
+    symlinkSync('/usr/bin/Xorg', join(r, 'usr/bin/X'));
+    assert.equal(resolveIn(r, '/bin/X'), join(r, 'usr/bin/Xorg'));
+    assert.equal(resolveIn(r, '/lib/modules'), join(r, 'usr/lib/modules'));
+    assert.equal(resolveIn(r, '/nonexistent/x'), null);
+    symlinkSync('/../../../etc', join(r, 'escape'));
+    assert.equal(resolveIn(r, '/escape/passwd'), null); // "/.." stays at the root's top
+    const k = findKernel(r)!;
+    assert.equal(k.version, '6.1.0-9-amd64');
+    assert.equal(k.image, join(r, 'boot/vmlinuz-6.1.0-9-amd64'));
+  } finally {
+    rmSync(r, { recursive: true, force: true });
+  }
+});
+
+test('initramfs: NIC modules and their dependencies, no server NICs or sound; the filtered modules.dep and aliases', () => {
+  const r = fakeRoot();
+  try {
+    const sel = selectModules(findKernel(r)!);
+    assert.deepEqual(sel.files, ['kernel/drivers/net/ethernet/intel/e1000/e1000.ko', 'kernel/lib/crc-itu-t.ko']);
+    assert.match(sel.dep, /^kernel\/drivers\/net\/ethernet\/intel\/e1000\/e1000\.ko: kernel\/lib\/crc-itu-t\.ko\nkernel\/lib\/crc-itu-t\.ko:\n$/);
+    assert.equal(sel.alias, 'alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000\n');
+  } finally {
+    rmSync(r, { recursive: true, force: true });
+  }
+});
+
+test('initramfs: a newc archive cpio reads, with /dev/console, busybox, the modules and the scripts', (t) => {
+  if (spawnSync('cpio', ['--version']).error) return t.skip('cpio is not installed');
+  const r = fakeRoot();
+  const dir = mkdtempSync(join(tmpdir(), 'ltsp-cpio-'));
+  try {
+    copyFileSync('/bin/busybox', join(r, 'usr/bin/busybox'));
+    chmodSync(join(r, 'usr/bin/busybox'), 0o755);
+    const entries = initramfsEntries({ root: r, kernel: findKernel(r)!, fallbackBusybox: [], scripts: { '/init': '#!/bin/sh\n' }, nbd: false });
+    const gz = cpioGzip(entries);
+    writeFileSync(join(dir, 'initrd.gz'), gz);
+    const list = spawnSync('sh', ['-c', `gzip -dc ${dir}/initrd.gz | cpio -t -v --quiet`], { encoding: 'utf8' });
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(list.stdout, /^crw------- .* 5, +1 .* dev\/console$/m);
+    assert.match(list.stdout, /^-rwxr-xr-x .* init$/m);
+    assert.match(list.stdout, /^-rwxr-xr-x .* bin\/busybox$/m);
+    assert.match(list.stdout, /^lrwxrwxrwx .* bin\/sh -> busybox$/m);
+    assert.match(list.stdout, /lib\/modules\/6\.1\.0-9-amd64\/kernel\/drivers\/net\/ethernet\/intel\/e1000\/e1000\.ko$/m);
+    assert.doesNotMatch(list.stdout, /mlx5|snd/);
+    // the same inputs, the same bytes
+    assert.ok(cpioGzip(entries).equals(gz));
+    // an nbd image needs the root's nbd-client
+    assert.throws(() => initramfsEntries({ root: r, kernel: findKernel(r)!, fallbackBusybox: [], scripts: {}, nbd: true }), /no nbd-client in the root .*sys-block\/nbd/);
+  } finally {
+    rmSync(r, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('image: a root without a kernel or without X is refused, saying what to install', () => {
+  const r = fakeRoot();
+  try {
+    const img = { name: 'x', root: r, serve: 'nbd' as const, default: true };
+    assert.equal(checkRoot(img).kernel.version, '6.1.0-9-amd64');
+    rmSync(join(r, 'usr/bin/Xorg'));
+    assert.throws(() => checkRoot(img), /image x \(root .*\): no X server .*x11-base\/xorg-server/);
+    rmSync(join(r, 'boot'), { recursive: true });
+    assert.throws(() => checkRoot(img), /no kernel with its modules .*sys-kernel\/gentoo-kernel-bin/);
+    assert.throws(() => checkRoot({ ...img, root: join(r, 'none') }), /no such directory/);
+  } finally {
+    rmSync(r, { recursive: true, force: true });
+  }
+});
+
+test('image: mksquashfs leaves out mount points, caches and host keys, and locks /etc/shadow', () => {
+  const r = fakeRoot();
+  try {
+    mkdirSync(join(r, 'etc'));
+    writeFileSync(join(r, 'etc/shadow'), 'root:$6$salt$hash:19000:0:99999:7:::\n', { mode: 0o640 });
+    const args = squashfsArgs(r, '/x/lab.img.new', false);
+    assert.deepEqual(args.slice(0, 4), [r, '/x/lab.img.new', '-noappend', '-comp']);
+    assert.ok(args.includes('-no-progress'));
+    const excl = args.slice(args.indexOf('-e') + 1);
+    for (const e of ['proc/*', 'dev/*', 'tmp/*', 'etc/ssh/ssh_host_*', 'etc/shadow']) assert.ok(excl.includes(e), e);
+    const pseudo = args[args.indexOf('-p') + 1];
+    assert.match(pseudo, /^etc\/shadow f 640 \d+ \d+ sed /);
+    // the pseudo file's command, run as mksquashfs runs it
+    const out = spawnSync('sh', ['-c', pseudo.replace(/^etc\/shadow f \d+ \d+ \d+ /, '')], { encoding: 'utf8' });
+    assert.equal(out.stdout, 'root:*:19000:0:99999:7:::\n');
+    assert.ok(!squashfsArgs(r, '/x', true).includes('-no-progress'));
+  } finally {
+    rmSync(r, { recursive: true, force: true });
+  }
+});
+
+test('image --check: a missing, foreign or truncated squashfs is not ready', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ltsp-img-'));
+  try {
+    assert.match(verifySquashfs(join(dir, 'none.img'))!, /missing/);
+    writeFileSync(join(dir, 'x.img'), Buffer.alloc(200));
+    assert.match(verifySquashfs(join(dir, 'x.img'))!, /not a squashfs/);
+    const sb = Buffer.alloc(200);
+    sb.writeUInt32LE(0x73717368, 0);
+    sb.writeBigUInt64LE(4096n, 40);
+    writeFileSync(join(dir, 'y.img'), sb);
+    assert.match(verifySquashfs(join(dir, 'y.img'))!, /truncated: 200 bytes of 4096/);
+    sb.writeBigUInt64LE(200n, 40);
+    writeFileSync(join(dir, 'y.img'), sb);
+    assert.equal(verifySquashfs(join(dir, 'y.img')), null);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('exports: an nfs image\'s root is exported read-only beside nfs.root', () => {
+  const text = renderExports(load(TWO));
+  assert.match(text, /^# image gentoo: .*\n\/srv\/ltsp\/gentoo\t192\.0\.2\.0\/24\(ro,sync,no_subtree_check,root_squash\)$/m);
+  assert.doesNotMatch(text, /\/srv\/ltsp\/debian/);
+});
