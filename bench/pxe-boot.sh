@@ -40,8 +40,6 @@ pxe_generate || exit 1
 pxe_minimal_configs
 export PXE_STOP_AT_MARKER=1
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
 boot_generated() {
 	pxe_tftpd_service && pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf" || return 1
 	pxe_ra 130
@@ -54,23 +52,9 @@ boot_minimal() {
 }
 
 echo "PXE boot, QEMU start to the initramfs marker (TCG, $(nproc) cores, boot.timeout = ${PXE_MENU_TIMEOUT:-1} tenth(s) of the lab site):"
-: >"$T/gen.times"
-: >"$T/min.times"
-for r in $(seq 1 "$rounds"); do
-	# alternate which goes first, so drift in the machine's load cancels out
-	for kind in $([ $((r % 2)) = 1 ] && echo generated minimal || echo minimal generated); do
-		if "boot_$kind" "$r"; then
-			echo "$PXE_MARKER_S" >>"$T/${kind:0:3}.times"
-			printf '  round %d  %-9s  %6.2f s\n' "$r" "$kind" "$PXE_MARKER_S"
-		else
-			echo "  round $r  $kind: no marker within 120 s; serial log tail:" >&2
-			tail -n 5 "$PXE_LOG" >&2
-		fi
-		pxe_services_down
-	done
-done
-gen=$(median <"$T/gen.times")
-min=$(median <"$T/min.times")
+pxe_alternate_boots "$rounds" 120
+gen=$(pxe_median <"$T/gen.times")
+min=$(pxe_median <"$T/min.times")
 if [ -z "$gen" ] || [ -z "$min" ]; then
 	echo "pxe-boot bench: boots failed" >&2
 	exit 1
@@ -94,9 +78,9 @@ fetch "$blk" >/dev/null # warm the page cache
 for _ in $(seq 1 "$transfers"); do
 	echo "$(fetch 512) $(fetch "$blk")" >>"$T/pairs"
 done
-t512=$(cut -d' ' -f1 "$T/pairs" | median)
-tbig=$(cut -d' ' -f2 "$T/pairs" | median)
-speedup=$(awk '{ printf "%.4f\n", $1 / $2 }' "$T/pairs" | median)
+t512=$(cut -d' ' -f1 "$T/pairs" | pxe_median)
+tbig=$(cut -d' ' -f2 "$T/pairs" | pxe_median)
+speedup=$(awk '{ printf "%.4f\n", $1 / $2 }' "$T/pairs" | pxe_median)
 verdict=$(awk -v s="$speedup" 'BEGIN { print (s >= 2.5) ? "met" : "MISSED" }')
 echo "Kernel over TFTP ($((size / 1024)) KiB, $transfers interleaved pairs, curl in the client namespace, medians):"
 awk -v t="$t512" -v s="$size" 'BEGIN { printf "  blksize  512: %.3f s  %6.1f MiB/s\n", t, s / t / 1048576 }'

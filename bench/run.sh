@@ -14,6 +14,7 @@ if [ "$(id -u)" = 0 ]; then
 	bash bench/dhcp-boot-storm.sh
 	bash bench/dhcp-boot-storm.sh 452
 	bash bench/pxe-boot.sh
+	bash bench/uefi-boot.sh
 else
 	echo "bench: dhcp-boot-storm and pxe-boot need root; skipped" >&2
 fi

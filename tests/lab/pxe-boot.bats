@@ -45,6 +45,7 @@ setup() {
 }
 
 teardown() {
+	pxe_httpd_down
 	pxe_services_down
 }
 
@@ -184,4 +185,126 @@ assert_boot() {
 	[ "$(grep -a "PXE(.*) $UNKNOWN_MAC" "$T/dnsmasq.log" | grep -vc 'proxy-ignored')" = 0 ]
 	[ "$(grep -ac 'RRQ' "$T/tftpd.log")" = 0 ]
 	[ -z "$PXE_MARKER_S" ]
+}
+
+# ---- UEFI clients and iPXE (boot.loader) ----------------------------------------
+# OVMF with the firmware's own PXE (virtio-net without an option ROM): option
+# 93 = 7, no user class. The lab's initramfs has no virtio driver: these boots
+# end at the marker, whose kernel command line shows the per-host entry.
+
+UEFI_LIMIT=${PXE_UEFI_LIMIT:-300}
+
+# $1: more [boot] lines; $2: more TOML at the end
+loader_site() {
+	sed -i "s|^\[boot\]\$|[boot]\n$1|" "$T/site.toml"
+	printf '%s\n' "${2:-}" >>"$T/site.toml"
+}
+
+HTTP_SITE='
+[http]
+enabled = true
+port    = 8080
+user    = "www-data"
+group   = "www-data"'
+
+# primary mode, boot.loader = "ipxe" over HTTP: dhcpd, ltsp-tftpd and ltsp-httpd
+serve_ipxe_http() {
+	pxe_site primary
+	loader_site 'loader = "ipxe"' "$HTTP_SITE"
+	pxe_generate
+	pxe_tftpd_service
+	pxe_httpd_service
+	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
+}
+
+# iPXE's console: the script, kernel and initramfs from ltsp-httpd
+fetched_over_http() {
+	local f
+	for f in ltsp.ipxe lts/vmlinuz lts/initramfs.gz; do
+		grep -aq "http://$PXE_SERVER:8080/$f\.\.\. ok" "$PXE_LOG" || {
+			echo "iPXE did not fetch $f over HTTP"
+			return 1
+		}
+	done
+}
+
+# the marker, and the kernel command line of the host's own entry
+assert_marker() {
+	echo "QEMU start to marker: ${PXE_MARKER_S:-never} s (whole run ${PXE_TOTAL_S} s)"
+	grep -aq 'LTSPX-MARKER' "$PXE_LOG"
+	local cmdline
+	cmdline=$(serial CMDLINE)
+	echo "kernel command line: $cmdline"
+	[[ "$cmdline" == *"root=/dev/nfs nfsroot=$PXE_SERVER:/opt/ltsp/amd64 ip=dhcp console=tty0 console=ttyS0,115200 quiet NIC=e1000 MOPTS=nolock,ro ltspx.host=thin01"* ]]
+}
+
+@test "UEFI, primary, ipxe over HTTP: OVMF's PXE loads ipxe.efi over TFTP, iPXE the script, kernel and initramfs from ltsp-httpd" {
+	[ -f "$PXE_OVMF_CODE" ] || skip "ovmf is not installed ($PXE_OVMF_CODE)"
+	serve_ipxe_http
+	pxe_ra "$UEFI_LIMIT"
+	PXE_UEFI=1 PXE_STOP_AT_MARKER=1 pxe_boot uefi-ipxe-http "$UEFI_LIMIT" || true
+	pxe_httpd_down
+	show_logs
+	assert_marker
+	[[ "$(serial CMDLINE)" == *"initrd=initrd.img"* ]]
+	# TFTP for the loader only: the script, kernel and initramfs came over HTTP
+	served ipxe.efi
+	[ "$(grep -a 'RRQ' "$T/tftpd.log" | grep -vc 'filename /\?ipxe\.efi$')" = 0 ]
+	fetched_over_http
+	# two leases: the firmware's (option 93 = 7) and iPXE's (user class iPXE)
+	[ "$(grep -c "DHCPACK on $PXE_HOST_ADDR to $PXE_MAC" "$T/dhcpd.log")" -ge 2 ]
+}
+
+@test "UEFI, proxy, ipxe over TFTP: dnsmasq names ipxe.efi to the firmware and the script to iPXE" {
+	[ -f "$PXE_OVMF_CODE" ] || skip "ovmf is not installed ($PXE_OVMF_CODE)"
+	pxe_site proxy
+	loader_site 'loader = "ipxe"'
+	pxe_generate
+	pxe_tftpd_service
+	pxe_router_dhcp
+	pxe_dnsmasq "$T/sys/etc/dnsmasq.d/ltsp-ts.conf"
+	pxe_ra "$UEFI_LIMIT"
+	PXE_UEFI=1 PXE_STOP_AT_MARKER=1 pxe_boot uefi-ipxe-proxy "$UEFI_LIMIT" || true
+	show_logs
+	assert_marker
+	served ipxe.efi
+	served ltsp.ipxe
+	served lts/vmlinuz
+	served lts/initramfs.gz
+	# the firmware's request to port 4011 (option 93 = 7), then iPXE's (user class iPXE)
+	grep -aq "bootfile name: /ipxe.efi" "$T/dnsmasq.log"
+	grep -aq "bootfile name: /ltsp.ipxe" "$T/dnsmasq.log"
+	[ "$(grep -ac 'DHCPACK' "$T/dnsmasq.log")" = 0 ]
+}
+
+@test "UEFI, primary, pxelinux: syslinux.efi reads its own efi64/pxelinux.cfg entry for the host" {
+	[ -f "$PXE_OVMF_CODE" ] || skip "ovmf is not installed ($PXE_OVMF_CODE)"
+	pxe_site primary
+	pxe_generate
+	pxe_tftpd_service
+	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
+	PXE_UEFI=1 PXE_STOP_AT_MARKER=1 pxe_boot uefi-syslinux "$UEFI_LIMIT" || true
+	show_logs
+	assert_marker
+	served efi64/syslinux.efi
+	served efi64/ldlinux.e64
+	served "efi64/$HOSTCFG"
+	served lts/vmlinuz
+	served lts/initramfs.gz
+	[ "$(grep -ac 'filename /\?pxelinux.0$' "$T/tftpd.log")" = 0 ]
+}
+
+@test "BIOS, primary, ipxe over HTTP: iPXE in the ROM gets the script at once and boots the host's entry" {
+	serve_ipxe_http
+	pxe_ra "$BOOT_LIMIT"
+	pxe_boot bios-ipxe-http "$BOOT_LIMIT" || true
+	pxe_httpd_down
+	show_logs
+	assert_marker
+	# the ROM is iPXE (user class iPXE): no loader over TFTP, everything over HTTP
+	[ "$(grep -ac 'RRQ' "$T/tftpd.log")" = 0 ]
+	# SeaBIOS' iPXE writes to the screen only: the kernel line of the script shows it ran
+	[[ "$(serial CMDLINE)" == "initrd=initrd.img root=/dev/nfs "* ]]
+	[ "$(serial DHCP | cut -d' ' -f1-2)" = "ip=$PXE_HOST_ADDR server=$PXE_SERVER" ]
+	grep -aq 'LTSPX-DONE' "$PXE_LOG"
 }

@@ -60,7 +60,7 @@ test('mode none: apply writes no DHCP file and prints the options for the existi
   const r = ltspcfg(['--gentoo', '--root', root, '--config', join(REPO, 'examples/none.toml'), 'apply', '--yes', '--only', 'dhcpd,dnsmasq']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /dhcpd: next-server \(option 66, TFTP server\): 10\.42\.8\.5/);
-  assert.match(r.stdout, /dhcpd: filename \(option 67\) for vendor class PXEClient \(PXE ROMs\): \/pxelinux\.0/);
+  assert.match(r.stdout, /dhcpd: filename \(option 67\) for vendor class PXEClient \(PXE ROMs\) with option 93 = 0 \(BIOS\) or none: \/pxelinux\.0/);
   assert.match(r.stdout, /dhcpd: root-path \(option 17\): 10\.42\.8\.5:\/opt\/ltsp\/i386/);
   assert.ok(!existsSync(join(root, 'etc/dhcp')) && !existsSync(join(root, 'etc/dnsmasq.d')));
 });

@@ -285,7 +285,8 @@ test('mode none: no DHCP file, and exactly the settings for the existing server'
   assert.deepEqual(dhcpd.notes!(site, gentoo), [
     'dhcp.mode is "none": ltsp-ts writes no DHCP configuration; set the following on the DHCP server that serves 10.42.8.0/22',
     'next-server (option 66, TFTP server): 10.42.8.5',
-    'filename (option 67) for vendor class PXEClient (PXE ROMs): /pxelinux.0',
+    'filename (option 67) for vendor class PXEClient (PXE ROMs) with option 93 = 0 (BIOS) or none: /pxelinux.0',
+    'filename (option 67) for vendor class PXEClient with option 93 = 7 or 9 (x86-64 UEFI): /efi64/syslinux.efi',
     'filename (option 67) for vendor class Etherboot (Etherboot ROMs): /lts/vmlinuz-2.6.20.9-ltsp, with option 128 (string) = e4:45:74:68:00:00, Etherboot\'s magic value',
     'root-path (option 17): 10.42.8.5:/opt/ltsp/i386',
     'option 129 (text) for lab3-02 (08:00:27:33:00:02): "NIC=3c509 MOPTS=nolock,ro,wsize=2048,rsize=2048"',

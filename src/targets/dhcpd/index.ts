@@ -168,7 +168,9 @@ function manualSettings(site: Site): string[] {
   const notes = [
     `dhcp.mode is "none": ltsp-ts writes no DHCP configuration; set the following on the DHCP server that serves ${subnets}`,
     `next-server (option 66, TFTP server): ${site.tftp.address}`,
-    `filename (option 67) for vendor class PXEClient (PXE ROMs): ${site.boot.pxeFilename}`,
+    `filename (option 67) for vendor class PXEClient (PXE ROMs) with option 93 = 0 (BIOS) or none: ${firstStage(site, 'bios')}`,
+    ...(site.boot.uefi ? [`filename (option 67) for vendor class PXEClient with option 93 = 7 or 9 (x86-64 UEFI): ${firstStage(site, 'uefi')}`] : []),
+    ...(site.boot.loader === 'ipxe' ? [`filename (option 67) for user class "iPXE", before the PXEClient rules (or iPXE loads itself forever): ${ipxeScriptFilename(site)}`] : []),
     `filename (option 67) for vendor class Etherboot (Etherboot ROMs): ${site.boot.etherbootFile}, with option 128 (string) = ${ETHERBOOT_MAGIC}, Etherboot's magic value`,
     `root-path (option 17): ${nfsRootSpec(site)}`,
   ];

@@ -1,6 +1,9 @@
-// The PXE boot tree under the TFTP root: pxelinux.0 where boot.pxe_filename
-// says, ldlinux.c32 (and the menu modules) beside it, pxelinux.cfg/default and
-// one pxelinux.cfg/01-<mac> for each host whose kernel command line differs.
+// The PXE boot tree under the TFTP root (boot.loader = "pxelinux"): pxelinux.0
+// where boot.pxe_filename says, ldlinux.c32 (and the menu modules) beside it,
+// pxelinux.cfg/default and one pxelinux.cfg/01-<mac> for each host whose
+// kernel command line differs; for UEFI clients (boot.uefi) syslinux.efi in
+// efi64/ below it, with the efi64 builds of the modules (same names, other
+// code) and its own copy of the same pxelinux.cfg entries.
 //
 // pxelinux takes the directory of its own file name (from DHCP) as its path
 // prefix: it looks for pxelinux.cfg/ and ldlinux.c32 there, and prepends the

@@ -6,7 +6,8 @@
 
 The check looks for the greeter's structure, not for its words: on a uniform
 root window (the colour of the screen's border), a panel of one colour that
-is not the root's, roughly centred, at least 200 x 100 pixels, filling most
+is not the root's, roughly centred and clear of the screen's edges, on a
+graphics mode screen (not VGA text mode), at least 200 x 100 pixels, filling most
 of its bounding box, with lines of text (pixels of another colour) in at
 least three separate rows: the greeting, "Login:" and "Password:". A blank
 screen has no panel; a text console has text from its left edge on the
@@ -94,8 +95,11 @@ def is_greeter(f):
     w, h = f["size"]
     if bw < 200 or bh < 100:
         return False, "nothing larger than %dx%d on the root window" % (bw, bh)
-    if bw > 0.9 * w and bh > 0.9 * h:
-        return False, "the content fills the screen (a console, not a panel)"
+    if w * h <= 720 * 400:
+        return False, "a %dx%d screen is VGA text mode (firmware, boot loader or console), not X" % (w, h)
+    x0, y0 = f["box"][:2]
+    if x0 < 0.05 * w or y0 < 0.05 * h or x0 + bw > 0.95 * w or y0 + bh > 0.95 * h:
+        return False, "the content reaches the screen's edge (a console or a menu, not a panel)"
     if f["panel"] == f["background"] or f["panel_share"] < 0.5:
         return False, "no panel of its own colour (most common colour covers %.0f%%)" % (100 * f["panel_share"])
     if max(abs(c) for c in f["centre_offset"]) > 0.15:

@@ -16,6 +16,8 @@ PXE_ROUTER=192.0.2.2
 PXE_MAC=52:54:00:5e:00:21
 PXE_HOST_ADDR=192.0.2.21
 PXE_ROM=/usr/lib/ipxe/qemu/pxe-e1000.rom
+PXE_OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+PXE_OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 
 # $1: prefix (ltspx<pid>); makes $T and names the namespaces
 pxe_init() {
@@ -159,6 +161,38 @@ pxe_tftpd_direct() {
 	pxe_wait_port 69 50
 }
 
+# ltsp-httpd (a copy of init.d/ltsp-httpd) in the server namespace: it installs
+# the lighttpd config through apply under $T/sys and runs lighttpd; the
+# site's http.port must be 8080
+pxe_httpd_service() {
+	mkdir -p "$T/init.d" "$T/conf.d"
+	PXE_HTTPD="${PX}httpd"
+	cp "$REPO/init.d/ltsp-httpd" "$T/init.d/$PXE_HTTPD"
+	cat >"$T/conf.d/$PXE_HTTPD" <<-EOF
+		LTSP_SITE="$T/site.toml"
+		LTSPCFG="$T/bin/ltspcfg-ts"
+		LTSP_ROOT="$T/sys"
+	EOF
+	# lighttpd does not chroot: www-data must reach the tree through $T
+	chmod 0755 "$T"
+	ip netns exec "$SNS" openrc-run "$T/init.d/$PXE_HTTPD" start >"$T/httpd-start.log" 2>&1 ||
+		{ cat "$T/httpd-start.log" >&2; return 1; }
+	local _
+	for _ in $(seq 1 50); do
+		[ -n "$(ip netns exec "$SNS" ss -H -l -t -n "sport = :8080")" ] && return 0
+		sleep 0.1
+	done
+	echo "lighttpd does not listen on 8080" >&2
+	return 1
+}
+
+pxe_httpd_down() {
+	[ -n "${PXE_HTTPD:-}" ] || return 0
+	ip netns exec "$SNS" openrc-run "$T/init.d/$PXE_HTTPD" stop >/dev/null 2>&1 || true
+	ip netns exec "$SNS" openrc-run "$T/init.d/$PXE_HTTPD" zap >/dev/null 2>&1 || true
+	PXE_HTTPD=""
+}
+
 # ---- DHCP ---------------------------------------------------------------------
 
 # ISC dhcpd on port 67 in the server namespace; $1: its config
@@ -195,7 +229,8 @@ pxe_router_dhcp() {
 # Boots the QEMU client until the initramfs is done, powers off, or $2
 # seconds pass (then it is killed); with PXE_STOP_AT_MARKER set, as soon as
 # the marker shows. $1: a label for the log files. PXE_BOOT_MAC: another
-# MAC address than the known host's. PXE_UNTIL: a command run at every
+# MAC address than the known host's. PXE_UEFI: boot OVMF's own PXE (see
+# below) instead of SeaBIOS and iPXE. PXE_UNTIL: a command run at every
 # poll (20 a second); the boot ends when it succeeds.
 # Sets PXE_LOG (serial log, cleaned), PXE_MARKER_S (QEMU start to the
 # marker, seconds; empty if never seen) and PXE_TOTAL_S.
@@ -205,10 +240,20 @@ pxe_boot() {
 	: >"$raw"
 	local t0 now
 	t0=$(date +%s%N)
+	# PXE_UEFI: OVMF (its code read-only, a fresh copy of its variables per
+	# run) and virtio-net without an option ROM, so that the firmware's own
+	# PXE answers, not QEMU's iPXE
+	local firmware="" nic="e1000,netdev=n0,mac=${PXE_BOOT_MAC:-$PXE_MAC},romfile=$PXE_ROM"
+	if [ -n "${PXE_UEFI:-}" ]; then
+		cp "$PXE_OVMF_VARS" "$T/ovmf-vars-$label.fd"
+		firmware="-drive if=pflash,format=raw,readonly=on,file=$PXE_OVMF_CODE -drive if=pflash,format=raw,file=$T/ovmf-vars-$label.fd"
+		nic="virtio-net-pci,netdev=n0,mac=${PXE_BOOT_MAC:-$PXE_MAC},romfile="
+	fi
+	# shellcheck disable=SC2086 # $firmware: two -drive options or none
 	ip netns exec "$CNS" qemu-system-x86_64 -accel tcg -m 256 -display none -monitor none -no-reboot \
-		-serial "file:$raw" -boot n \
+		-serial "file:$raw" -boot n $firmware \
 		-netdev "tap,id=n0,ifname=${PX}t,script=no,downscript=no" \
-		-device "e1000,netdev=n0,mac=${PXE_BOOT_MAC:-$PXE_MAC},romfile=$PXE_ROM" </dev/null >"$T/qemu-$label.out" 2>&1 &
+		-device "$nic" </dev/null >"$T/qemu-$label.out" 2>&1 &
 	local q=$!
 	pxe_track "$q"
 	while :; do
@@ -347,4 +392,33 @@ pxe_generate() {
 	# as an admin's copy would be: root's, unreadable to others, until ltsp-tftpd fixes it
 	chown -R root:root "$T/tftpboot"
 	chmod 0600 "$T/tftpboot/lts/vmlinuz" "$T/tftpboot/lts/initramfs.gz"
+}
+
+# ---- benchmarks (bench/pxe-boot.sh, bench/uefi-boot.sh) ----------------------------
+
+# the median of the numbers on stdin, one a line
+pxe_median() {
+	sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# $1 rounds, $2 seconds a boot may take: boot_generated N and boot_minimal N
+# (the caller's) in turn, alternating which goes first so that drift in the
+# machine's load cancels out; the marker times go to $T/gen.times and $T/min.times
+pxe_alternate_boots() {
+	local r kind
+	: >"$T/gen.times"
+	: >"$T/min.times"
+	for r in $(seq 1 "$1"); do
+		for kind in $([ $((r % 2)) = 1 ] && echo generated minimal || echo minimal generated); do
+			if "boot_$kind" "$r"; then
+				echo "$PXE_MARKER_S" >>"$T/${kind:0:3}.times"
+				printf '  round %d  %-9s  %6.2f s\n' "$r" "$kind" "$PXE_MARKER_S"
+			else
+				echo "  round $r  $kind: no marker within $2 s; serial log tail:" >&2
+				tail -n 5 "$PXE_LOG" >&2
+			fi
+			pxe_httpd_down
+			pxe_services_down
+		done
+	done
 }

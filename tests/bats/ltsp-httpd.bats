@@ -1,0 +1,89 @@
+#!/usr/bin/env bats
+# The ltsp-httpd service under Debian's openrc-run, in a network namespace of
+# its own (192.0.2.0/24): it installs the lighttpd config through apply,
+# refuses a site without http.enabled and a root reached through a symlink,
+# and serves the boot tree read-only: files yes, listings, writes and
+# anything outside the tree no.
+
+load ltsp-tftpd
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespace, openrc-run)"
+	command -v lighttpd >/dev/null || skip "lighttpd is not installed"
+	tftpd_setup "ltsh$$" 192.0.2.1
+	# the tftpd helpers' copy is replaced by one of ltsp-httpd under the same name
+	cp "$REPO/init.d/ltsp-httpd" "$T/init.d/$NAME"
+	echo "LTSP_ROOT=\"$T/sys\"" >>"$T/conf.d/$NAME"
+	mkdir -p "$T/sys" "$T/tftpboot/lts"
+	echo kernel >"$T/tftpboot/lts/vmlinuz"
+	echo secret >"$T/outside/secret"
+	ln -s "$T/outside/secret" "$T/tftpboot/lts/link"
+	chmod -R a+rX "$T"
+	netns_up
+}
+
+teardown() {
+	[ -n "${T:-}" ] || return 0
+	svc stop >/dev/null 2>&1 || true
+	svc zap >/dev/null 2>&1 || true
+	ip netns del "$NAME" 2>/dev/null || true
+	rm -rf "$T"
+}
+
+# $1: the site's [http] and [boot] lines; $2: tftp.root
+http_site() {
+	write_site "${2:-$T/tftpboot}"
+	printf '[boot]\nloader = "ipxe"\n[http]\nport = 8080\nuser = "www-data"\ngroup = "www-data"\n%s\n' "$1" >>"$T/site.toml"
+}
+
+# $1 method, $2 path: the HTTP status code lighttpd answers
+code() {
+	ip netns exec "$NAME" curl -s -o /dev/null --path-as-is -X "$1" -w '%{http_code}' "http://192.0.2.1:8080$2"
+}
+
+@test "http.enabled = false: checkconfig refuses to run a server the site does not use" {
+	http_site 'enabled = false'
+	run svc checkconfig
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"http.enabled is not true"* ]]
+}
+
+@test "a root reached through a symlink is refused" {
+	ln -s "$T/tftpboot" "$T/boot-link"
+	http_site 'enabled = true' "$T/boot-link"
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"leads through a symbolic link"* ]]
+	[ -z "$(ip netns exec "$NAME" ss -H -l -t -n 'sport = :8080')" ]
+}
+
+@test "start: the config through apply, files served, no listing, no writes, no symlink out of the tree" {
+	http_site 'enabled = true'
+	run svc start
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "^server.document-root *= \"$T/tftpboot\"" "$T/sys/etc/ltsp/ltsp-httpd.conf"
+	local _
+	for _ in $(seq 1 50); do
+		[ -n "$(ip netns exec "$NAME" ss -H -l -t -n 'sport = :8080')" ] && break
+		sleep 0.1
+	done
+	[ "$(ip netns exec "$NAME" curl -s http://192.0.2.1:8080/lts/vmlinuz)" = kernel ]
+	[ "$(code HEAD /lts/vmlinuz)" = 200 ]
+	[ "$(code GET /lts/)" = 403 ]
+	[ "$(code GET /)" = 403 ]
+	[ "$(code GET /lts/link)" = 403 ]
+	[ "$(code GET /../outside/secret)" = 404 ]
+	[ "$(code PUT /lts/new)" = 403 ]
+	[ "$(code DELETE /lts/vmlinuz)" = 403 ]
+	[ -f "$T/tftpboot/lts/vmlinuz" ]
+	[ ! -e "$T/tftpboot/lts/new" ]
+	# lighttpd dropped to www-data
+	local pid
+	pid=$(ip netns exec "$NAME" ss -H -l -t -n -p 'sport = :8080' | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1)
+	[ "$(ps -o user= -p "$pid")" = www-data ]
+	run svc stop
+	[ "$status" -eq 0 ]
+}
