@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 node bench/cold-start.mjs
 node bench/apply-scale.mjs
 node bench/dhcpd-render.mjs
+node bench/log-read.mjs
 node bench/durable-writes.mjs
 if [ "$(id -u)" = 0 ]; then
 	node bench/ltsp-yardstick.mjs

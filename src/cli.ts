@@ -18,6 +18,7 @@ const commands = {
   render: () => require('./commands/render') as typeof import('./commands/render'),
   check: () => require('./commands/check') as typeof import('./commands/check'),
   get: () => require('./commands/get') as typeof import('./commands/get'),
+  clients: () => require('./commands/clients') as typeof import('./commands/clients'),
   image: () => require('./commands/image') as typeof import('./commands/image'),
   targets: () => require('./commands/targets') as typeof import('./commands/targets'),
 };
@@ -111,6 +112,36 @@ function buildProgram(): Command {
       run((key: string, _o, cmd: Command) => {
         const { ctx } = setup(cmd);
         return commands.get().runGet(ctx, key);
+      }),
+    );
+
+  const collectList = (v: string, prev: string[] = []) => prev.concat(v);
+  const logOptions = (c: Command) =>
+    c
+      .option('--json', 'machine-readable output')
+      .option('--since <when>', 'read the logs back to this time: 30m, 2h, 1d or a date (default: the last boot of each client)')
+      .option('--log <file>', 'a system log to read, with its rotations (repeatable; default /var/log/messages)', collectList)
+      .option('--stuck-after <seconds>', 'a client silent this long short of its desktop counts as stuck (default 60)');
+
+  logOptions(globals(program.command('clients')))
+    .description("each thin client's last boot from the server's logs: stage reached, boot time, first problem with its fix; exit 1 on problems")
+    .option('--follow', 'keep watching: a live table on a terminal, one line per change otherwise')
+    .option('--interval <ms>', 'with --follow: how often to read the logs again (default 1000)')
+    .action(
+      run((_o, cmd: Command) => {
+        const { opts, ctx, out } = setup(cmd);
+        return commands.clients().runClients(ctx, out, opts as import('./commands/clients').ClientsFlags);
+      }),
+    );
+
+  logOptions(globals(program.command('trace')))
+    .description("one client's last boot line by line, each line with its source, and the diagnosis")
+    .argument('<client>', 'host name, MAC or address')
+    .option('--boots <n>', 'show the last N boots (default 1)')
+    .action(
+      run((who: string, _o, cmd: Command) => {
+        const { opts, ctx, out } = setup(cmd);
+        return commands.clients().runTrace(ctx, out, who, opts as import('./commands/clients').ClientsFlags & { boots?: string });
       }),
     );
 

@@ -48,7 +48,7 @@ function readFacts(sys: SystemRoot, site: Site, platform: Platform): SystemFacts
 const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** ltspcfg-ts with the options that point it at this same system and site. */
-function cliFor(ctx: Context): string {
+export function cliFor(ctx: Context): string {
   const parts = ['ltspcfg-ts'];
   if (ctx.opts.gentoo) parts.push('--gentoo');
   if (ctx.sys.root !== '/') parts.push('--root', quote(ctx.sys.root));

@@ -206,7 +206,7 @@ verbose = true'
 	svc start
 	local pid
 	pid=$(wait_listener 50 "" 6969)
-	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -F -- "-L -s $T/tftpboot -u nobody -a $ADDR:6969 -B 1024 -R 40000:40010 -v"
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -F -- "-L -s $T/tftpboot -u nobody -a $ADDR:6969 -B 1024 -R 40000:40010 -v -v"
 }
 
 @test "kill -9 of in.tftpd: supervise-daemon starts it again" {

@@ -426,7 +426,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
 
 test('bash completion: commands, options of each command, targets, site.toml keys', () => {
   const targets = cli('targets').trim().split('\n').map((l) => l.split('\t')[0]).sort();
-  assert.deepEqual(complete('ltspcfg-ts', ''), ['apply', 'check', 'get', 'image', 'render', 'status', 'targets']);
+  assert.deepEqual(complete('ltspcfg-ts', ''), ['apply', 'check', 'clients', 'get', 'image', 'render', 'status', 'targets', 'trace']);
   assert.deepEqual(complete('ltspcfg-ts', 're'), ['render']);
   assert.deepEqual(complete('ltspcfg-ts', '--config', 'site.toml', 'st'), ['status']);
   assert.deepEqual(complete('ltspcfg-ts', 'render', ''), targets);

@@ -1,0 +1,236 @@
+// The parsers and diagnoses of `clients` / `trace`, on lines as the real daemons
+// write them (copied from the lab's logs: ISC dhcpd 4.4.3, tftp-hpa 5.2 with -v -v,
+// busybox syslogd and syslog-ng framing; rpc.mountd's from nfs-utils' messages,
+// which this machine's kernel cannot run) and on the event model.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseSyslogLine } from '../../src/clients/syslogline';
+import { clientEvent, serverEvent, type LogEvent } from '../../src/clients/events';
+import { clientRows, type ServerFacts } from '../../src/clients/boots';
+import { parseSite } from '../../src/site/load';
+
+const NOW = new Date(2026, 11, 1, 16, 0, 0).getTime();
+
+const SITE = parseSite(
+  Buffer.from(`
+[server]
+address = "192.0.2.1"
+interface = "eth0"
+[network]
+subnet = "192.0.2.0/24"
+[dhcp]
+mode = "primary"
+range = ["192.0.2.100", "192.0.2.149"]
+[boot]
+pxe_filename = "/pxelinux.0"
+kernel = "/lts/vmlinuz"
+initrd = "/lts/initramfs.gz"
+[tftp]
+root = "/srv/tftp"
+[[host]]
+name = "ws1"
+mac = "02:00:5e:00:00:21"
+address = "192.0.2.21"
+[[host]]
+name = "ws2"
+mac = "02:00:5e:00:00:22"
+`),
+  'site.toml',
+).site;
+
+const facts = (over: Partial<ServerFacts> = {}): ServerFacts => ({
+  services: () => ({}),
+  nearest: () => null,
+  tftpFile: (p) => ({ path: `/srv/tftp/${p.replace(/^\/+/, '')}`, stat: null }),
+  cli: 'ltspcfg-ts',
+  now: NOW,
+  ...over,
+});
+
+function events(text: string, file = '/var/log/messages'): LogEvent[] {
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .map((l) => serverEvent(parseSyslogLine(l, NOW) ?? assert.fail(`unparsed: ${l}`), file, l));
+}
+
+const rowOf = (rows: ReturnType<typeof clientRows>, key: string) => rows.find((r) => r.name === key || r.mac === key || r.address === key);
+
+test('syslog framings: traditional, busybox with facility.priority, ISO; the year of a traditional date', () => {
+  const a = parseSyslogLine('Dec  1 15:15:07 vm daemon.info dhcpd[29398]: DHCPDISCOVER from 02:00:5e:00:00:21 via ltsi359a', NOW);
+  assert.equal(a?.program, 'dhcpd');
+  assert.equal(a?.pid, 29398);
+  assert.equal(a?.message, 'DHCPDISCOVER from 02:00:5e:00:00:21 via ltsi359a');
+  assert.equal(a?.time, new Date(2026, 11, 1, 15, 15, 7).getTime());
+  const b = parseSyslogLine('Nov 30 23:59:59 ltsp in.tftpd[2210]: RRQ from 192.0.2.21 filename /pxelinux.0', NOW);
+  assert.equal(b?.host, 'ltsp');
+  assert.equal(b?.message, 'RRQ from 192.0.2.21 filename /pxelinux.0');
+  const c = parseSyslogLine('2026-12-01T15:00:00.250+00:00 ltsp dnsmasq-dhcp[77]: PXE(eth0) 02:00:5e:00:00:99 proxy-ignored', NOW);
+  assert.equal(c?.time, Date.UTC(2026, 11, 1, 15, 0, 0, 250));
+  assert.equal(c?.program, 'dnsmasq-dhcp');
+  // read on 1 January, a line of 31 December is last year's
+  const jan = new Date(2027, 0, 1, 0, 5).getTime();
+  assert.equal(parseSyslogLine('Dec 31 23:59:00 h x: y', jan)?.time, new Date(2026, 11, 31, 23, 59).getTime());
+  assert.equal(parseSyslogLine('garbage without a date', NOW), null);
+});
+
+test('dhcpd, dnsmasq, in.tftpd and rpc.mountd lines become events', () => {
+  const [d, o, r, a, f] = events(`
+    Dec  1 15:15:07 vm daemon.info dhcpd[29398]: DHCPDISCOVER from 02:00:5e:00:00:21 via ltsi359a
+    Dec  1 15:15:07 vm daemon.info dhcpd[29398]: DHCPOFFER on 192.0.2.21 to 02:00:5e:00:00:21 via ltsi359a
+    Dec  1 15:15:07 vm daemon.info dhcpd[29398]: DHCPREQUEST for 192.0.2.21 (192.0.2.1) from 02:00:5e:00:00:21 via ltsi359a
+    Dec  1 15:15:07 vm daemon.info dhcpd[29398]: DHCPACK on 192.0.2.21 to 02:00:5e:00:00:21 via ltsi359a
+    Dec  1 15:15:08 vm daemon.info dhcpd[29398]: DHCPREQUEST for 192.0.2.120 (192.0.2.2) from 02:00:5e:00:00:24 via ltscl1a: lease 192.0.2.120 unavailable.
+  `);
+  assert.deepEqual([d.kind, d.mac], ['dhcp-discover', '02:00:5e:00:00:21']);
+  assert.deepEqual([o.kind, o.ip], ['dhcp-offer', '192.0.2.21']);
+  assert.deepEqual([r.kind, r.serverId], ['dhcp-request', '192.0.2.1']);
+  assert.equal(a.kind, 'dhcp-ack');
+  assert.deepEqual([f.kind, f.serverId, f.why], ['dhcp-request', '192.0.2.2', 'lease 192.0.2.120 unavailable']);
+  const [p, q, ig] = events(`
+    Dec  1 15:20:00 ltsp dnsmasq-dhcp[77]: PXE(eth0) 02:00:5e:00:00:21 proxy
+    Dec  1 15:20:00 ltsp dnsmasq-dhcp[77]: PXE(eth0) 192.0.2.120 02:00:5e:00:00:21 /pxelinux.0
+    Dec  1 15:20:00 ltsp dnsmasq-dhcp[77]: 2860571651 PXE(eth0) 02:00:5e:00:00:99 proxy-ignored
+  `);
+  assert.equal(p.kind, 'dhcp-discover');
+  assert.deepEqual([q.kind, q.ip, q.path], ['proxy-offer', '192.0.2.120', '/pxelinux.0']);
+  assert.deepEqual([ig.kind, ig.mac], ['proxy-ignored', '02:00:5e:00:00:99']);
+  const [rrq, nak, den] = events(`
+    Dec  1 15:39:17 vm daemon.notice in.tftpd[12220]: RRQ from 192.0.2.22 filename lts/vmlinuz
+    Dec  1 15:39:17 vm daemon.info in.tftpd[12220]: sending NAK (1, File not found) to 192.0.2.22
+    Dec  1 15:45:11 vm daemon.info in.tftpd[17001]: sending NAK (0, Permission denied) to 192.0.2.23
+  `);
+  assert.deepEqual([rrq.kind, rrq.ip, rrq.path, rrq.pid], ['tftp-read', '192.0.2.22', 'lts/vmlinuz', 12220]);
+  assert.deepEqual([nak.kind, nak.code, nak.why, nak.pid], ['tftp-nak', 1, 'File not found', 12220]);
+  assert.deepEqual([den.code, den.why], [0, 'Permission denied']);
+  const [m, mr, other] = events(`
+    Dec  1 15:50:00 ltsp rpc.mountd[990]: authenticated mount request from 192.0.2.21:790 for /opt/ltsp/i386 (/opt/ltsp/i386)
+    Dec  1 15:50:00 ltsp rpc.mountd[990]: refused mount request from 192.0.2.77 for /opt/ltsp/i386 (/): not exported
+    Dec  1 15:50:00 ltsp sshd[5120]: Accepted publickey for admin from 198.51.100.7 port 51234 ssh2
+  `);
+  assert.deepEqual([m.kind, m.ip, m.path], ['mount', '192.0.2.21', '/opt/ltsp/i386']);
+  assert.deepEqual([mr.kind, mr.ip, mr.why], ['mount-refused', '192.0.2.77', 'not exported']);
+  assert.deepEqual([other.kind, other.source], ['other', 'unknown']);
+});
+
+test('a whole boot: every stage in order, the boot time from the first DISCOVER; pxelinux config probes that miss are no problem', () => {
+  const ev = events(`
+    Dec  1 15:00:00 vm daemon.info dhcpd[1]: DHCPDISCOVER from 02:00:5e:00:00:21 via eth0
+    Dec  1 15:00:01 vm daemon.info dhcpd[1]: DHCPOFFER on 192.0.2.21 to 02:00:5e:00:00:21 via eth0
+    Dec  1 15:00:02 vm daemon.info dhcpd[1]: DHCPREQUEST for 192.0.2.21 (192.0.2.1) from 02:00:5e:00:00:21 via eth0
+    Dec  1 15:00:02 vm daemon.info dhcpd[1]: DHCPACK on 192.0.2.21 to 02:00:5e:00:00:21 via eth0
+    Dec  1 15:00:03 vm daemon.notice in.tftpd[10]: RRQ from 192.0.2.21 filename /pxelinux.0
+    Dec  1 15:00:04 vm daemon.notice in.tftpd[11]: RRQ from 192.0.2.21 filename /ldlinux.c32
+    Dec  1 15:00:04 vm daemon.notice in.tftpd[12]: RRQ from 192.0.2.21 filename /pxelinux.cfg/01-02-00-5e-00-00-21
+    Dec  1 15:00:04 vm daemon.info in.tftpd[12]: sending NAK (1, File not found) to 192.0.2.21
+    Dec  1 15:00:04 vm daemon.notice in.tftpd[13]: RRQ from 192.0.2.21 filename /pxelinux.cfg/C0000215
+    Dec  1 15:00:04 vm daemon.info in.tftpd[13]: sending NAK (1, File not found) to 192.0.2.21
+    Dec  1 15:00:05 vm daemon.notice in.tftpd[14]: RRQ from 192.0.2.21 filename /pxelinux.cfg/default
+    Dec  1 15:00:06 vm daemon.notice in.tftpd[15]: RRQ from 192.0.2.21 filename /lts/vmlinuz
+    Dec  1 15:00:09 vm daemon.notice in.tftpd[16]: RRQ from 192.0.2.21 filename /lts/initramfs.gz
+    Dec  1 15:00:20 ltsp rpc.mountd[990]: authenticated mount request from 192.0.2.21:790 for /opt/ltsp/i386 (/opt/ltsp/i386)
+  `);
+  const logged = parseSyslogLine('Dec  1 15:00:25 192.0.2.21 ltsp-init: root mounted', NOW);
+  assert.ok(logged);
+  ev.push(clientEvent(logged, { mac: '02:00:5e:00:00:21', ip: '192.0.2.21', name: '192.0.2.21' }, '/var/log/ltsp/192.0.2.21.log', 'x'));
+  const x = parseSyslogLine('Dec  1 15:00:31 192.0.2.21 Xorg: XDMCP query to 192.0.2.1', NOW);
+  assert.ok(x);
+  ev.push(clientEvent(x, { mac: '02:00:5e:00:00:21', ip: '192.0.2.21', name: '192.0.2.21' }, '/var/log/ltsp/192.0.2.21.log', 'y'));
+  const rows = clientRows(SITE, ev, facts());
+  const ws1 = rowOf(rows, 'ws1');
+  assert.deepEqual(ws1?.boot?.stages.map((s) => s.stage), ['dhcp', 'bootloader', 'config', 'kernel', 'initrd', 'root', 'syslog', 'session']);
+  assert.equal(ws1?.boot?.stage, 'session');
+  assert.equal(ws1?.boot?.seconds, 31);
+  assert.equal(ws1?.boot?.problem, null);
+  // ws2 has never been seen
+  assert.equal(rowOf(rows, 'ws2')?.boot, null);
+});
+
+test('two boots of one client are told apart (a reboot fetches the bootloader again)', () => {
+  const ev = events(`
+    Dec  1 15:00:00 vm daemon.info dhcpd[1]: DHCPDISCOVER from 02:00:5e:00:00:21 via eth0
+    Dec  1 15:00:02 vm daemon.info dhcpd[1]: DHCPACK on 192.0.2.21 to 02:00:5e:00:00:21 via eth0
+    Dec  1 15:00:03 vm daemon.notice in.tftpd[10]: RRQ from 192.0.2.21 filename /pxelinux.0
+    Dec  1 15:00:06 vm daemon.notice in.tftpd[15]: RRQ from 192.0.2.21 filename /lts/vmlinuz
+    Dec  1 15:00:20 vm daemon.info dhcpd[1]: DHCPDISCOVER from 02:00:5e:00:00:21 via eth0
+    Dec  1 15:00:21 vm daemon.info dhcpd[1]: DHCPACK on 192.0.2.21 to 02:00:5e:00:00:21 via eth0
+    Dec  1 15:00:22 vm daemon.notice in.tftpd[20]: RRQ from 192.0.2.21 filename /pxelinux.0
+  `);
+  const ws1 = rowOf(clientRows(SITE, ev, facts()), 'ws1');
+  assert.equal(ws1?.boots.length, 2);
+  assert.equal(ws1?.boot?.stage, 'bootloader');
+  assert.equal(ws1?.boot?.start, new Date(2026, 11, 1, 15, 0, 20).getTime());
+});
+
+test('diagnoses: another DHCP server, an unknown MAC, a missing file with its nearest, an unreadable file, a refused mount', () => {
+  const ev = events(`
+    Dec  1 15:00:00 vm daemon.info dhcpd[1]: DHCPDISCOVER from 02:00:5e:00:00:22 via eth0
+    Dec  1 15:00:01 vm daemon.info dhcpd[1]: DHCPREQUEST for 192.0.2.120 (192.0.2.2) from 02:00:5e:00:00:22 via eth0: lease 192.0.2.120 unavailable.
+    Dec  1 15:00:02 vm daemon.info dhcpd[1]: DHCPDISCOVER from 02:00:5e:00:00:99 via eth0
+    Dec  1 15:00:02 vm daemon.info dhcpd[1]: DHCPOFFER on 192.0.2.101 to 02:00:5e:00:00:99 via eth0
+    Dec  1 15:00:03 vm daemon.info dhcpd[1]: DHCPDISCOVER from 02:00:5e:00:00:21 via eth0
+    Dec  1 15:00:03 vm daemon.info dhcpd[1]: DHCPACK on 192.0.2.21 to 02:00:5e:00:00:21 via eth0
+    Dec  1 15:00:04 vm daemon.notice in.tftpd[15]: RRQ from 192.0.2.21 filename lts/vmlinuz
+    Dec  1 15:00:04 vm daemon.info in.tftpd[15]: sending NAK (1, File not found) to 192.0.2.21
+  `);
+  const rows = clientRows(SITE, ev, facts({ nearest: (p) => (p === 'lts/vmlinuz' ? '/lts/vmlinuz-6.1.0-28-amd64' : null) }));
+  const foreign = rowOf(rows, 'ws2')?.boot?.problem;
+  assert.equal(foreign?.code, 'foreign-dhcp');
+  assert.match(foreign?.diagnosis ?? '', /it asked 192\.0\.2\.2 \(DHCPREQUEST for 192\.0\.2\.120\), not this server \(192\.0\.2\.1\)/);
+  assert.match(foreign?.fix ?? '', /mode = "proxy".*mode = "port-1067"/);
+  const unknown = rowOf(rows, '02:00:5e:00:00:99');
+  assert.equal(unknown?.known, false);
+  assert.equal(unknown?.boot?.problem?.code, 'unknown-mac');
+  assert.match(unknown?.boot?.problem?.fix ?? '', /\[\[host\]\]\nname = "ws-000099"\nmac {2}= "02:00:5e:00:00:99"/);
+  const missing = rowOf(rows, 'ws1')?.boot?.problem;
+  assert.equal(missing?.code, 'tftp-not-found');
+  assert.match(missing?.diagnosis ?? '', /asked for "lts\/vmlinuz", which is \/srv\/tftp\/lts\/vmlinuz under tftp.root \/srv\/tftp; the nearest existing file is \/lts\/vmlinuz-6.1.0-28-amd64/);
+
+  const denied = events(`
+    Dec  1 15:10:00 vm daemon.info dhcpd[1]: DHCPDISCOVER from 02:00:5e:00:00:21 via eth0
+    Dec  1 15:10:01 vm daemon.notice in.tftpd[30]: RRQ from 192.0.2.21 filename lts/initramfs.gz
+    Dec  1 15:10:01 vm daemon.info in.tftpd[30]: sending NAK (0, Permission denied) to 192.0.2.21
+  `);
+  const p = rowOf(clientRows(SITE, denied, facts()), 'ws1')?.boot?.problem;
+  assert.equal(p?.code, 'tftp-denied');
+  assert.match(p?.fix ?? '', /^rc-service ltsp-tftpd restart/);
+
+  const refused = events(`
+    Dec  1 15:20:00 vm daemon.info dhcpd[1]: DHCPDISCOVER from 02:00:5e:00:00:21 via eth0
+    Dec  1 15:20:10 ltsp rpc.mountd[990]: refused mount request from 192.0.2.21 for /opt/ltsp/i386 (/): not exported
+  `);
+  const r = rowOf(clientRows(SITE, refused, facts()), 'ws1')?.boot?.problem;
+  assert.equal(r?.code, 'mount-refused');
+  assert.match(r?.diagnosis ?? '', /rpc.mountd refused its root: 192\.0\.2\.21 asked to mount \/opt\/ltsp\/i386 \(not exported\)/);
+});
+
+test('stuck after the initrd: no mount request, naming the stopped NFS services from status', () => {
+  const ev = events(`
+    Dec  1 15:50:00 vm daemon.info dhcpd[1]: DHCPDISCOVER from 02:00:5e:00:00:21 via eth0
+    Dec  1 15:50:00 vm daemon.info dhcpd[1]: DHCPACK on 192.0.2.21 to 02:00:5e:00:00:21 via eth0
+    Dec  1 15:50:01 vm daemon.notice in.tftpd[15]: RRQ from 192.0.2.21 filename /lts/vmlinuz
+    Dec  1 15:50:02 vm daemon.notice in.tftpd[16]: RRQ from 192.0.2.21 filename /lts/initramfs.gz
+  `);
+  const p = rowOf(clientRows(SITE, ev, facts({ services: () => ({ nfs: 'stopped (rc-service nfs start)' }) })), 'ws1')?.boot?.problem;
+  assert.equal(p?.code, 'no-mount');
+  assert.match(p?.diagnosis ?? '', /never asked to mount its root \(192\.0\.2\.1:\/opt\/ltsp\/i386\): nfs is stopped \(rc-service nfs start\)/);
+  // not yet stuck a few seconds after
+  const early = rowOf(clientRows(SITE, ev, facts({ now: new Date(2026, 11, 1, 15, 50, 10).getTime() })), 'ws1');
+  assert.equal(early?.boot?.problem, null);
+});
+
+test("a client's line names its sender by the file it was filed in; a host field that says otherwise is kept as a claim", () => {
+  const l = parseSyslogLine('Dec  1 15:00:25 ws9 ltsp-init: I am ws9', NOW);
+  assert.ok(l);
+  const e = clientEvent(l, { ip: '192.0.2.21', mac: '02:00:5e:00:00:21', name: '192.0.2.21' }, '/var/log/ltsp/192.0.2.21.log', 'Dec  1 15:00:25 ws9 ltsp-init: I am ws9');
+  assert.equal(e.mac, '02:00:5e:00:00:21');
+  assert.equal(e.claims, 'ws9');
+  // an address no host has and no lease explains: a row of its own, said to be unattributed
+  const stray = parseSyslogLine('Dec  1 15:00:25 192.0.2.200 x: hello', NOW);
+  assert.ok(stray);
+  const rows = clientRows(SITE, [clientEvent(stray, { ip: '192.0.2.200', name: '192.0.2.200' }, '/var/log/ltsp/192.0.2.200.log', 'z')], facts());
+  const r = rowOf(rows, '192.0.2.200');
+  assert.equal(r?.name, null);
+  assert.equal(r?.boot?.problem?.code, 'unknown-address');
+});
