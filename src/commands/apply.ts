@@ -6,7 +6,7 @@ import type { Site } from '../site/types';
 import { planApply, executeApply, type ApplyReport } from '../system/apply';
 import { BACKUP_DIR } from '../system/state';
 import { unifiedDiff } from '../system/diff';
-import { loadSite, type Context } from './context';
+import { siteOf, type Context } from './context';
 import type { Out } from './output';
 
 export interface ApplyFlags {
@@ -79,7 +79,7 @@ export async function runApply(ctx: Context, out: Out, flags: ApplyFlags): Promi
  * run), shows and writes; returns the exit code and the items written.
  */
 export async function applyPlan(ctx: Context, out: Out, flags: ApplyFlags, planned?: Inspection): Promise<{ code: number; written: FileStatus[] }> {
-  const { site } = loadSite(ctx);
+  const site = siteOf(ctx);
   const inspection = planned ?? inspect(site, ctx.platform, selectTargets(flags.only), ctx.sys);
   const written: FileStatus[] = [];
   const code = await carryOut(ctx, out, flags, site, inspection, written);
@@ -128,7 +128,7 @@ async function carryOut(ctx: Context, out: Out, flags: ApplyFlags, site: Site, i
     }
   }
   const treeChanges = await executeApply(report, inspection, ctx.sys, site.source.sha256);
-  written.push(...report.changes);
+  for (const f of report.changes) written.push(f);
   if (report.changes.length) out.line(out.paint('green', `Wrote ${report.changes.length} change(s).`));
   else out.line('Nothing to do: every file is up to date.');
   if (treeChanges) out.line(`Fixed the owner or mode of ${treeChanges} item(s) in the TFTP tree.`);

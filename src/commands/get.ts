@@ -5,6 +5,7 @@ import { nearest } from '../suggest';
 import { UsageError } from '../errors';
 import type { LoadedSite } from '../site/load';
 import { loadSite, type Context } from './context';
+import { writeStdout } from './output';
 
 /** Keys whose default depends on another key: answered from the validated site. */
 const DERIVED: Record<string, (l: LoadedSite) => unknown> = {
@@ -30,7 +31,7 @@ export function schemaKeys(spec: TableSpec = siteSchema, prefix = ''): string[] 
 
 /** Prints the value of KEY, arrays space-separated; an unset optional key prints an empty line. */
 export function runGet(ctx: Context, key: string): number {
-  process.stdout.write(valueOf(loadSite(ctx), key) + '\n');
+  writeStdout(valueOf(loadSite(ctx), key) + '\n');
   return 0;
 }
 
