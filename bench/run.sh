@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs every benchmark and prints its figures. Needs a build (npm run build);
-# the DHCP boot storm and the PXE boot need root (network namespaces of their own),
+# the DHCP boot storm, the service restart and the PXE boot need root (network namespaces of their own),
 # the LTSP yardstick too (a private mount namespace).
 set -eu
 cd "$(dirname "$0")/.."
@@ -15,8 +15,9 @@ if [ "$(id -u)" = 0 ]; then
 	node bench/ltsp-yardstick.mjs
 	bash bench/dhcp-boot-storm.sh
 	bash bench/dhcp-boot-storm.sh 452
+	bash bench/service-restart.sh
 	bash bench/pxe-boot.sh
 	bash bench/uefi-boot.sh
 else
-	echo "bench: dhcp-boot-storm and pxe-boot need root; skipped" >&2
+	echo "bench: dhcp-boot-storm, service-restart and pxe-boot need root; skipped" >&2
 fi

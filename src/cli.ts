@@ -107,11 +107,14 @@ function buildProgram(): Command {
 
   globals(program.command('get'))
     .description('print one value of site.toml, defaults applied (arrays space-separated)')
-    .argument('<key>', 'dotted key, e.g. tftp.root or group[1].host[2].mac')
+    .argument('<key...>', 'dotted key, e.g. tftp.root or group[1].host[2].mac; with --shell, keys or tables')
+    .option('--shell', "print shell assignments (tftp_root='/tftpboot'), a table standing for each of its keys")
     .action(
-      run((key: string, _o, cmd: Command) => {
-        const { ctx } = setup(cmd);
-        return commands.get().runGet(ctx, key);
+      run((keys: string[], _o, cmd: Command) => {
+        const { opts, ctx } = setup(cmd);
+        if (opts.shell) return commands.get().runGetShell(ctx, keys);
+        if (keys.length > 1) throw new UsageError(`get: one key at a time (got ${keys.length}); --shell prints several`);
+        return commands.get().runGet(ctx, keys[0]);
       }),
     );
 

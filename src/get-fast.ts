@@ -1,17 +1,25 @@
-// `ltspcfg-ts [OPTIONS] get KEY`, the call the services make on every start,
-// without loading commander and building the whole program: a command line
-// that is plainly that (the global options in their usual spellings, `get`,
-// one key) runs here; anything else (help, a typo, a missing value) goes to
-// src/cli.ts, which answers it as always.
+// `ltspcfg-ts [OPTIONS] get KEY` and `get --shell KEY|TABLE...` (the call the
+// services make on every start), without loading commander and building the
+// whole program: a command line that is plainly that (the global options in
+// their usual spellings, `get`, one key, or --shell and keys) runs here;
+// anything else (help, a typo, a missing value) goes to src/cli.ts, which
+// answers it as always.
 import type { GlobalOptions } from './commands/context';
 
 const FLAGS: Record<string, keyof GlobalOptions> = { '--gentoo': 'gentoo', '-y': 'yes', '--yes': 'yes', '-n': 'dryRun', '--dry-run': 'dryRun' };
 const VALUES: Record<string, 'config' | 'root'> = { '-c': 'config', '--config': 'config', '-r': 'root', '--root': 'root' };
 
-/** The options and key of a plain `get` command line (argv without node and the script), else null. */
-export function plainGet(args: string[]): { opts: GlobalOptions; key: string } | null {
+export interface PlainGet {
+  opts: GlobalOptions;
+  keys: string[];
+  shell: boolean;
+}
+
+/** The options and keys of a plain `get` command line (argv without node and the script), else null. */
+export function plainGet(args: string[]): PlainGet | null {
   const opts: GlobalOptions = {};
   const words: string[] = [];
+  let shell = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const eq = /^(--config|--root)=(.*)$/s.exec(a);
@@ -21,17 +29,20 @@ export function plainGet(args: string[]): { opts: GlobalOptions; key: string } |
       opts[VALUES[a]] = args[++i];
     } else if (Object.hasOwn(FLAGS, a)) (opts as Record<string, unknown>)[FLAGS[a]] = true;
     else if (a === '--no-color') opts.color = false;
+    else if (a === '--shell') shell = true;
     else if (a.startsWith('-')) return null;
     else words.push(a);
   }
-  return words.length === 2 && words[0] === 'get' ? { opts, key: words[1] } : null;
+  if (words[0] !== 'get') return null;
+  const keys = words.slice(1);
+  return keys.length === 1 || (shell && keys.length > 1) ? { opts, keys, shell } : null;
 }
 
-/** Runs `get KEY`; returns the exit code. */
-export function runPlainGet({ opts, key }: { opts: GlobalOptions; key: string }): number {
+/** Runs `get KEY` or `get --shell KEY...`; returns the exit code. */
+export function runPlainGet({ opts, keys, shell }: PlainGet): number {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { makeContext } = require('./commands/context') as typeof import('./commands/context');
-  const { runGet } = require('./commands/get') as typeof import('./commands/get');
+  const { runGet, runGetShell } = require('./commands/get') as typeof import('./commands/get');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  return runGet(makeContext(opts), key);
+  return shell ? runGetShell(makeContext(opts), keys) : runGet(makeContext(opts), keys[0]);
 }

@@ -5,18 +5,20 @@ import { CliError } from './errors';
 import { escapeControl } from './site/chars';
 import { plainGet, runPlainGet } from './get-fast';
 
-// `ltspcfg-ts status | head`: a reader that goes away ends the output, not the program with a trace
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
-
 async function main(argv: string[]): Promise<void> {
-  // the services' `get KEY` without commander; everything else through the whole command line
+  // the services' `get KEY` without commander (nor process.stdout); everything else through the whole command line
   const get = plainGet(argv.slice(2));
-  if (get) process.exitCode = runPlainGet(get);
+  if (get) {
+    process.exitCode = runPlainGet(get);
+    return;
+  }
+  // `ltspcfg-ts status | head`: a reader that goes away ends the output, not the program with a trace
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  else await (require('./cli') as typeof import('./cli')).runCli(argv);
+  await (require('./cli') as typeof import('./cli')).runCli(argv);
 }
 
 main(process.argv).catch((e: unknown) => {

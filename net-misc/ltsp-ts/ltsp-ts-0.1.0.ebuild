@@ -14,21 +14,23 @@ SRC_URI="https://github.com/ltsp-ts/ltsp-ts/releases/download/v${PV}/${P}.tar.xz
 LICENSE="GPL-2+ BSD ISC MIT"
 SLOT="0"
 KEYWORDS="~amd64 ~x86"
-IUSE="dnsmasq http ipxe rsyslog syslog-ng xinetd"
+IUSE="+dhcpd dnsmasq http ipxe +nfs rsyslog syslog-ng xinetd"
+# ltspcfg-ts configures one syslog daemon for the clients' logs
+REQUIRED_USE="?? ( rsyslog syslog-ng )"
 
 # ltspcfg-ts.bundle.js is self-contained, ltspcfg-ts.js its launcher: node (any
 # slot) is all they need to run
 RDEPEND="
 	>=net-libs/nodejs-20:*
-	net-fs/nfs-utils
 	net-ftp/tftp-hpa[server(+)]
-	net-misc/dhcp[server]
 	sys-block/nbd
 	sys-boot/syslinux
 	sys-fs/squashfs-tools[zstd]
+	dhcpd? ( net-misc/dhcp[server] )
 	dnsmasq? ( net-dns/dnsmasq )
 	http? ( www-servers/lighttpd )
 	ipxe? ( sys-firmware/ipxe[undi,uefi64] )
+	nfs? ( net-fs/nfs-utils )
 	rsyslog? ( app-admin/rsyslog )
 	syslog-ng? ( app-admin/syslog-ng )
 	xinetd? ( sys-apps/xinetd )

@@ -9,7 +9,7 @@ import { BACKUP_DIR, STATE_FILE } from '../system/state';
 import { acquireLock, LockBusyError, lockPath, type Lock } from '../system/lock';
 import { removeStaleTemps } from '../system/write';
 import { unifiedDiff } from '../system/diff';
-import { loadSite, type Context } from './context';
+import { siteOf, type Context } from './context';
 import type { Out } from './output';
 
 export interface ApplyFlags {
@@ -90,7 +90,7 @@ export async function runApply(ctx: Context, out: Out, flags: ApplyFlags): Promi
  * items written.
  */
 export async function applyPlan(ctx: Context, out: Out, flags: ApplyFlags, planned?: Inspection): Promise<{ code: number; written: FileStatus[] }> {
-  const { site } = loadSite(ctx);
+  const site = siteOf(ctx);
   const chosen = selectTargets(flags.only);
   const written: FileStatus[] = [];
   if (ctx.opts.dryRun) {
@@ -171,7 +171,7 @@ async function carryOut(ctx: Context, out: Out, flags: ApplyFlags, site: Site, i
     }
   }
   const treeChanges = await executeApply(report, inspection, ctx.sys, site.source.sha256);
-  written.push(...report.changes);
+  for (const f of report.changes) written.push(f);
   if (pending) out.line(out.paint('green', `Wrote ${pending} change(s).`));
   else out.line('Nothing to do: every file is up to date.');
   if (treeChanges) out.line(`Fixed the owner or mode of ${treeChanges} item(s) in the TFTP tree.`);

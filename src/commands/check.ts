@@ -2,11 +2,11 @@
 import { targets } from '../targets';
 import { runChecker } from '../system/checkers';
 import { inspect } from '../system/inspect';
-import { loadSite, type Context } from './context';
+import { siteOf, type Context } from './context';
 import type { Out } from './output';
 
 export function runCheck(ctx: Context, out: Out): number {
-  const { site } = loadSite(ctx);
+  const site = siteOf(ctx);
   out.line(`${ctx.configPath}: valid (${site.hosts.length} host(s) in ${site.groups.length} group(s), dhcp.mode = ${site.dhcp.mode})`);
   let refused = 0;
   for (const f of inspect(site, ctx.platform, targets, ctx.sys).files) {

@@ -7,6 +7,7 @@ import { SiteError, UsageError } from '../errors';
 import { SystemRoot } from '../system/fsroot';
 import { detectPlatform } from '../system/platform';
 import type { Platform } from '../targets/types';
+import type { Site } from '../site/types';
 
 const DEFAULT_CONFIG = '/etc/ltsp/site.toml';
 
@@ -45,19 +46,24 @@ export function makeContext(opts: GlobalOptions): Context {
   };
 }
 
-const loaded = new WeakMap<Context, LoadedSite>();
+const sites = new WeakMap<Context, Site>();
 
-/** The site of this run: read, parsed and validated once, whichever commands ask. */
-export function loadSite(ctx: Context): LoadedSite {
-  let site = loaded.get(ctx);
+/**
+ * The validated site of this run: read, parsed and validated once, whichever
+ * commands ask. Only the Site is kept: the raw tables are garbage from here on
+ * (at 100,000 hosts they weigh as much as the Site itself).
+ */
+export function siteOf(ctx: Context): Site {
+  let site = sites.get(ctx);
   if (!site) {
-    site = readSite(ctx);
-    loaded.set(ctx, site);
+    site = loadSite(ctx).site;
+    sites.set(ctx, site);
   }
   return site;
 }
 
-function readSite(ctx: Context): LoadedSite {
+/** The site and its schema-checked tables (what `get` reads), from the file. */
+export function loadSite(ctx: Context): LoadedSite {
   let bytes: Buffer;
   try {
     bytes = readSiteFile(ctx.configPath);

@@ -1,9 +1,11 @@
 // get KEY: one value of site.toml, defaults applied, for shell scripts.
+// get --shell KEY|TABLE...: shell assignments of many values from one read of the site (services).
 import { siteSchema, type TableSpec } from '../site/schema';
 import { nearest } from '../suggest';
 import { UsageError } from '../errors';
 import type { LoadedSite } from '../site/load';
 import { loadSite, type Context } from './context';
+import { writeStdout } from './output';
 
 /** Keys whose default depends on another key: answered from the validated site. */
 const DERIVED: Record<string, (l: LoadedSite) => unknown> = {
@@ -29,7 +31,7 @@ export function schemaKeys(spec: TableSpec = siteSchema, prefix = ''): string[] 
 
 /** Prints the value of KEY, arrays space-separated; an unset optional key prints an empty line. */
 export function runGet(ctx: Context, key: string): number {
-  process.stdout.write(valueOf(loadSite(ctx), key) + '\n');
+  writeStdout(valueOf(loadSite(ctx), key) + '\n');
   return 0;
 }
 
@@ -61,4 +63,37 @@ function unknown(key: string): UsageError {
   const keys = schemaKeys();
   const guess = nearest(key, keys);
   return new UsageError(`get: unknown key "${key}"; ${guess ? `did you mean "${guess}"?` : 'see ltspcfg-ts(8) for the keys'}`);
+}
+
+/** Single-quoted for sh: nothing inside is expanded, a quote becomes '\'' */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/** The schema table at a dotted path of plain tables (tftp, dhcp, server...), if it is one. */
+function tableAt(path: string): TableSpec | undefined {
+  let spec: TableSpec | undefined = siteSchema;
+  for (const part of path.split('.')) spec = spec?.tables?.[part];
+  return spec;
+}
+
+/** Prints `tftp_root='/tftpboot'` lines for KEYs and TABLEs from one read of the site (shellAssignments). */
+export function runGetShell(ctx: Context, keys: string[]): number {
+  process.stdout.write(shellAssignments(loadSite(ctx), keys) + '\n');
+  return 0;
+}
+
+/**
+ * `tftp_root='/tftpboot'` lines, one per key: a table stands for each of its keys. The names are
+ * the keys with every character outside [A-Za-z0-9_] made `_`; the values are those of `get`.
+ */
+export function shellAssignments(loaded: LoadedSite, keys: string[]): string {
+  const lines: string[] = [];
+  for (const key of keys) {
+    const table = tableAt(key);
+    const leaves = table ? Object.keys(table.keys).map((k) => `${key}.${k}`) : [key];
+    if (table && leaves.length === 0) throw new UsageError(`get --shell: ${key} has no keys of its own; name them`);
+    for (const leaf of leaves) lines.push(`${leaf.replace(/[^A-Za-z0-9_]/g, '_')}=${shellQuote(valueOf(loaded, leaf))}`);
+  }
+  return lines.join('\n');
 }

@@ -7,6 +7,27 @@ export interface Out {
   paint(style: 'red' | 'green' | 'yellow' | 'bold' | 'dim', text: string): string;
 }
 
+/**
+ * Writes a short text to stdout without process.stdout, whose first use loads
+ * node's streams (a third of a `get`): straight to descriptor 1, and through
+ * process.stdout only when that would block.
+ */
+export function writeStdout(text: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { writeSync } = require('node:fs') as typeof import('node:fs');
+  const data = Buffer.from(text);
+  let off = 0;
+  try {
+    while (off < data.length) off += writeSync(1, data, off);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // a reader that went away ends the output, as for process.stdout in main.ts
+    if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (code !== 'EAGAIN') throw e;
+    process.stdout.write(data.subarray(off));
+  }
+}
+
 const CODES = { red: 31, green: 32, yellow: 33, bold: 1, dim: 2 } as const;
 
 export function makeOut(colorOption: boolean | undefined): Out {

@@ -20,7 +20,7 @@ import type { Health, SystemFacts } from '../status/types';
 import type { Site } from '../site/types';
 import type { Platform } from '../targets/types';
 import type { SystemRoot } from '../system/fsroot';
-import { loadSite, type Context } from './context';
+import { siteOf, type Context } from './context';
 import type { Out } from './output';
 
 /** Reads everything the checks need from the configured system. */
@@ -71,7 +71,7 @@ export function reportFor(ctx: Context, site: Site, facts: SystemFacts, files: F
 }
 
 export function makeReport(ctx: Context): StatusReport {
-  const { site } = loadSite(ctx);
+  const site = siteOf(ctx);
   const inspection = inspect(site, ctx.platform, targets, ctx.sys);
   const facts = readFacts(ctx.sys, site, ctx.platform);
   return { site, facts, inspection, report: reportFor(ctx, site, facts, inspection.files, inspection.notes) };

@@ -3,10 +3,11 @@
 # a server network namespace of the test's own (192.0.2.0/24), answering a
 # real dhclient -p 1068 in a client namespace. Needs root.
 
+load ../support/bats
 load ../lab/lib/dhcp-1067
 
 setup_file() {
-	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+	[ "$(id -u)" = 0 ] || { skip_file "needs root (network namespaces)"; return; }
 	dh_init "ltsdh$$"
 	dh_netns_up
 	dh_second_link
@@ -17,12 +18,13 @@ teardown_file() {
 }
 
 setup() {
-	[ "$(id -u)" = 0 ] || skip "needs root"
+	skip_if_file_skipped
 	dh_site
 	unset DH_SVC DH_CIF
 }
 
 teardown() {
+	if file_skipped; then return; fi
 	local s
 	for s in "$T"/init.d/*; do
 		ip netns exec "$SRV" openrc-run "$s" stop >/dev/null 2>&1 || true
@@ -33,7 +35,7 @@ teardown() {
 
 # a known Etherboot client on the first link gets its lease from the server
 known_client_leases() {
-	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 15
+	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 30
 	[ "$(dh_opt ip_address)" = "$DH_KNOWN_ADDR" ]
 	[ "$(dh_opt dhcp_server_identifier)" = "$DH_SERVER" ]
 }
@@ -55,7 +57,7 @@ known_client_leases() {
 	diff <(ltspcfg-ts --config "$T/site.toml" render dhcpd) "$T/etc/$SVC.conf"
 	[ "$(stat -c %a "$T/etc/$SVC.conf")" = 644 ]
 	[ ! -e "$T/etc/$SVC.conf.new" ]
-	pid=$(dh_wait_dhcpd 50)
+	pid=$(dh_wait_dhcpd 300)
 	# supervise-daemon keeps its own pid file, distinct from dhcpd's -pf
 	sup=$(cat "$T/run/$SVC.pid")
 	[ "$sup" != "$pid" ]
@@ -120,7 +122,7 @@ known_client_leases() {
 
 @test "stop: dhcpd and supervise-daemon gone, both pid files removed" {
 	svc start
-	pid=$(dh_wait_dhcpd 50)
+	pid=$(dh_wait_dhcpd 300)
 	sup=$(cat "$T/run/$SVC.pid")
 	run svc stop
 	echo "$output"
@@ -142,7 +144,7 @@ known_client_leases() {
 
 @test "restart with a broken site.toml is refused; the old dhcpd keeps answering; a good one restarts" {
 	svc start
-	pid=$(dh_wait_dhcpd 50)
+	pid=$(dh_wait_dhcpd 300)
 	known_client_leases
 	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=e1000" ]
 	before=$(md5sum <"$T/etc/$SVC.conf")
@@ -171,7 +173,7 @@ known_client_leases() {
 	run svc restart
 	echo "$output"
 	[ "$status" -eq 0 ]
-	new=$(dh_wait_dhcpd 50 "$pid")
+	new=$(dh_wait_dhcpd 300 "$pid")
 	[ "$new" != "$pid" ]
 	known_client_leases
 	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=8139too" ]
@@ -183,7 +185,7 @@ known_client_leases() {
 
 @test "a config dhcpd -t refuses: dhcpd's own message, the old config and daemon kept, the file left to read" {
 	svc start
-	pid=$(dh_wait_dhcpd 50)
+	pid=$(dh_wait_dhcpd 300)
 	before=$(md5sum <"$T/etc/$SVC.conf")
 	# an ltspcfg-ts whose output this dhcpd does not accept (no valid site.toml
 	# renders one): the real CLI with a semicolon taken out of its config
@@ -219,7 +221,7 @@ known_client_leases() {
 
 @test "a symlinked instance runs beside the service with its own pid, lease and config files" {
 	svc start
-	base=$(dh_wait_dhcpd 50)
+	base=$(dh_wait_dhcpd 300)
 	inst="$SVC.$TIF"
 	ln -s "$SVC" "$T/init.d/$inst"
 	DH_SVC=$inst
@@ -227,7 +229,7 @@ known_client_leases() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	unset DH_SVC
-	pid=$(dh_wait_dhcpd 50 "" "$inst")
+	pid=$(dh_wait_dhcpd 300 "" "$inst")
 	[ "$pid" != "$base" ]
 	kill -0 "$base"
 	# its files, from the base service's conf.d (directories) and its own name
@@ -242,7 +244,7 @@ known_client_leases() {
 	[[ "$args" == *" -lf $T/lib/$inst.leases -pf $T/run/$inst.dhcpd.pid "* ]]
 	[[ "$args" == *" $TIF " ]]
 	# a client on the second link is answered by the instance (its address)
-	DH_CIF=$UIF dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 15
+	DH_CIF=$UIF dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 30
 	[ "$(dh_opt dhcp_server_identifier)" = 192.0.2.2 ]
 	[ "$(dh_opt filename)" = /lts/vmlinuz-lab ]
 	# the first link is still served by the base service
@@ -277,10 +279,10 @@ known_client_leases() {
 
 @test "kill -9 of dhcpd: supervise-daemon starts a new one that answers" {
 	svc start
-	pid=$(dh_wait_dhcpd 50)
+	pid=$(dh_wait_dhcpd 300)
 	sup=$(cat "$T/run/$SVC.pid")
 	kill -9 "$pid"
-	new=$(dh_wait_dhcpd 100 "$pid")
+	new=$(dh_wait_dhcpd 300 "$pid")
 	echo "old $pid new $new"
 	[ "$(ps -o ppid= -p "$new" | tr -d ' ')" = "$sup" ]
 	known_client_leases

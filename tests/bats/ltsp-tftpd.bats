@@ -2,10 +2,11 @@
 # ltsp-tftpd under Debian's openrc-run, run from a temp copy in a network
 # namespace of its own (198.51.100.0/24). Needs root.
 
+load ../support/bats
 load ltsp-tftpd
 
 setup_file() {
-	[ "$(id -u)" = 0 ] || skip "needs root (network namespace, chown)"
+	[ "$(id -u)" = 0 ] || { skip_file "needs root (network namespace, chown)"; return; }
 	tftpd_setup "ltstf$$" 198.51.100.1
 	netns_up
 	export T NAME ADDR
@@ -16,13 +17,14 @@ teardown_file() {
 }
 
 setup() {
-	[ "$(id -u)" = 0 ] || skip "needs root"
+	skip_if_file_skipped
 	rm -rf "$T/tftpboot" "$T/outside" "$T/got"
 	mkdir -p "$T/tftpboot/lts" "$T/outside"
 	write_site
 }
 
 teardown() {
+	if file_skipped; then return; fi
 	svc stop >/dev/null 2>&1 || true
 	svc zap >/dev/null 2>&1 || true
 }
@@ -39,7 +41,7 @@ teardown() {
 	# in.tftpd alone, with the service's arguments but no fix: the file is refused
 	ip netns exec "$NAME" /usr/sbin/in.tftpd -L -s "$T/tftpboot" -u nobody -a "$ADDR:69" &
 	local bare=$!
-	wait_listener 50
+	wait_listener 300
 	run fetch lts/vmlinuz "$T/got"
 	[ "$status" -ne 0 ]
 	[ ! -s "$T/got" ]
@@ -53,7 +55,7 @@ teardown() {
 	run svc start
 	echo "$output"
 	[ "$status" -eq 0 ]
-	wait_listener 50
+	wait_listener 300
 	fetch lts/vmlinuz "$T/got"
 	[ "$(cat "$T/got")" = "kernel bytes" ]
 	[ "$(stat -c '%U:%G %a' "$T/tftpboot/lts/vmlinuz")" = "nobody:nogroup 644" ]
@@ -72,7 +74,7 @@ teardown() {
 	[ "$(stat -c '%U:%G' "$T/outside")" = "root:root" ]
 	# the link itself belongs to the tree; the chrooted server cannot follow it out
 	[ "$(stat -c '%U:%G' "$T/tftpboot/secret-link")" = "nobody:nogroup" ]
-	wait_listener 50
+	wait_listener 300
 	run fetch secret-link "$T/got"
 	[ "$status" -ne 0 ]
 	[ ! -s "$T/got" ]
@@ -132,7 +134,7 @@ teardown() {
 @test "refuses to start while another server holds the port, naming it" {
 	ip netns exec "$NAME" /usr/sbin/in.tftpd -L -s "$T/tftpboot" -u nobody -a "0.0.0.0:69" &
 	local other=$!
-	wait_listener 50
+	wait_listener 300
 	run svc start
 	kill "$other"
 	wait "$other" || true
@@ -148,15 +150,16 @@ teardown() {
 
 	svc start
 	local first
-	first=$(wait_listener 50)
+	first=$(wait_listener 300)
 	run svc status
 	[ "$status" -eq 0 ]
 	[[ "$output" == *started* ]]
 
 	svc restart
 	local second
-	second=$(wait_listener 50 "$first")
-	[ -n "$second" ] && [ "$second" != "$first" ]
+	second=$(wait_listener 300 "$first")
+	[ -n "$second" ]
+	[ "$second" != "$first" ]
 	run svc status
 	[ "$status" -eq 0 ]
 
@@ -164,13 +167,13 @@ teardown() {
 	run svc status
 	[ "$status" -eq 3 ]
 	[ -z "$(listeners)" ]
-	! kill -0 "$second" 2>/dev/null
+	refute kill -0 "$second" 2>/dev/null
 }
 
 @test "a restart with a broken site.toml leaves the running server serving" {
 	svc start
 	local first
-	first=$(wait_listener 50)
+	first=$(wait_listener 300)
 	write_site "" 'blocksize = 12'
 	run svc restart
 	echo "$output"
@@ -184,7 +187,7 @@ teardown() {
 	# (OpenRC 0.45 leaves the state at "stopping" after a refused stop; the next restart recovers)
 	write_site
 	svc restart
-	[ -n "$(wait_listener 50 "$first")" ]
+	[ -n "$(wait_listener 300 "$first")" ]
 	run svc status
 	[ "$status" -eq 0 ]
 }
@@ -219,17 +222,18 @@ data_ports = [40000, 40010]
 verbose = true'
 	svc start
 	local pid
-	pid=$(wait_listener 50 "" 6969)
+	pid=$(wait_listener 300 "" 6969)
 	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -F -- "-L -s $T/tftpboot -u nobody -a $ADDR:6969 -B 1024 -R 40000:40010 -v -v"
 }
 
 @test "kill -9 of in.tftpd: supervise-daemon starts it again" {
 	svc start
 	local first second
-	first=$(wait_listener 50)
+	first=$(wait_listener 300)
 	kill -9 "$first"
-	second=$(wait_listener 100 "$first")
-	[ -n "$second" ] && [ "$second" != "$first" ]
+	second=$(wait_listener 300 "$first")
+	[ -n "$second" ]
+	[ "$second" != "$first" ]
 	printf 'after respawn\n' >"$T/tftpboot/check"
 	chmod 0644 "$T/tftpboot/check"
 	fetch check "$T/got"

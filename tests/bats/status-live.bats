@@ -5,12 +5,14 @@
 # in which /etc/init.d, /etc/runlevels, /run/openrc and /var are the test's own,
 # so the host's services and state are never seen nor touched. Needs root.
 
+load ../support/bats
+
 REPO=$(cd "$(dirname "$BATS_TEST_FILENAME")/../.." && pwd)
 
 setup_file() {
-	[ "$(id -u)" = 0 ] || skip "needs root (network and mount namespaces)"
-	command -v unshare >/dev/null || skip "needs unshare"
-	command -v rc-service >/dev/null || skip "needs OpenRC's rc-service"
+	[ "$(id -u)" = 0 ] || { skip_file "needs root (network and mount namespaces)"; return; }
+	command -v unshare >/dev/null || { skip_file "needs unshare"; return; }
+	command -v rc-service >/dev/null || { skip_file "needs OpenRC's rc-service"; return; }
 	[ -f "$REPO/dist/ltspcfg-ts.js" ] || (cd "$REPO" && npm run -s build)
 	export NAME="ltsst$$"
 	T=$(mktemp -d "/tmp/$NAME.XXXXXX")
@@ -21,6 +23,10 @@ setup_file() {
 	ip -n "$NAME" link set "${NAME}p" up
 	ip -n "$NAME" addr add 198.51.100.1/24 dev "${NAME}d"
 	ip -n "$NAME" link set "${NAME}d" up
+}
+
+setup() {
+	skip_if_file_skipped
 }
 
 teardown_file() {

@@ -7,6 +7,7 @@
 # (lib/dhcp-probe.pl: dhclient takes no offer without an address).
 # 192.0.2.0/24 in namespaces of its own (ltsdh<pid>...); needs root; no QEMU.
 
+load ../support/bats
 load lib/dhcp-1067
 
 BIOS_ROM="PXEClient:Arch:00000:UNDI:002001"
@@ -15,7 +16,7 @@ UEFI9_ROM="PXEClient:Arch:00009:UNDI:003016"
 IA32_ROM="PXEClient:Arch:00006:UNDI:003016"
 
 setup_file() {
-	[ "$(id -u)" = 0 ] || return 0
+	[ "$(id -u)" = 0 ] || { skip_file "the lab needs root (network namespaces)"; return; }
 	dh_init "ltsdh$$"
 	dh_netns_up
 	# the proxy probe asks port 4011 from an address of its own, like a PXE ROM after DHCP
@@ -27,12 +28,13 @@ teardown_file() {
 }
 
 setup() {
-	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+	skip_if_file_skipped
 }
 
 # stops this test's daemons by pid and waits (at most 5 s each) until they are gone:
 # the next test's dhcpd refuses to start while its pid file names a live one
 teardown() {
+	if file_skipped; then return; fi
 	local p _
 	for p in $(cat "$T/daemon.pid" 2>/dev/null); do
 		kill "$p" 2>/dev/null || true
@@ -76,10 +78,10 @@ dnsmasq_up() {
 	wait_udp 67 && wait_udp 4011
 }
 
-# waits up to 5 s for UDP port $1 in the server namespace
+# waits up to 30 s for UDP port $1 in the server namespace
 wait_udp() {
 	local _
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 300); do
 		[ -n "$(ip netns exec "$SRV" ss -H -l -u -n "sport = :$1")" ] && return 0
 		sleep 0.1
 	done
@@ -94,7 +96,7 @@ wait_udp() {
 boot_file() {
 	local send="send pxe-system-type $3;"
 	[ "$4" = - ] || send="$send send user-class \"$4\";"
-	DH_PORT=${DH_PORT:-68} DH_SEND=$send dh_client "$1" "$2" 10 || { cat "$DH_RUN/log" >&2; return 1; }
+	DH_PORT=${DH_PORT:-68} DH_SEND=$send dh_client "$1" "$2" 30 || { cat "$DH_RUN/log" >&2; return 1; }
 	# kept for opt(): callers run this in a command substitution
 	cp "$DH_RUN/options.env" "$T/last-lease.env"
 	local f

@@ -8,11 +8,12 @@
 # random bytes: the test stops at pxelinux's "Loading ... ok" lines.
 # The full boot through tftpd-hpa and a real kernel is tests/lab/pxe*.
 
+load ../support/bats
 load ../bats/ltsp-tftpd
 
 setup_file() {
-	[ "$(id -u)" = 0 ] || skip "the lab needs root"
-	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86 is not installed"
+	[ "$(id -u)" = 0 ] || { skip_file "the lab needs root (network namespaces)"; return; }
+	command -v qemu-system-x86_64 >/dev/null || { skip_file "qemu-system-x86 is not installed"; return; }
 	NAME="ltstf$$q"
 	T=$(mktemp -d "/tmp/$NAME.XXXXXX")
 	ip netns add "$NAME"
@@ -24,6 +25,10 @@ setup_file() {
 	head -c 200000 /dev/urandom >"$T/sys/tftpboot/lts/vmlinuz-2.6.20.9-ltsp"
 	head -c 100000 /dev/urandom >"$T/sys/tftpboot/lts/initramfs-2.6.20.9-ltsp.gz"
 	export NAME T
+}
+
+setup() {
+	skip_if_file_skipped
 }
 
 teardown_file() {
@@ -55,5 +60,5 @@ teardown_file() {
 	echo "$log" | grep -a -q 'Library catalogue terminal' # the menu: menu.c32, libutil.c32 and pxelinux.cfg/default found in /pxe/
 	echo "$log" | grep -a -q 'Loading ::/lts/vmlinuz-2.6.20.9-ltsp... ok'
 	echo "$log" | grep -a -q 'Loading ::/lts/initramfs-2.6.20.9-ltsp.gz...ok'
-	! echo "$log" | grep -a -q 'Could not find'
+	refute grep -a -q 'Could not find' <<<"$log"
 }

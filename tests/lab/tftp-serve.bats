@@ -4,13 +4,14 @@
 # without a negotiated block size; then the same tree through xinetd with the
 # generated service file. Needs root; makes and removes its own namespaces.
 
+load ../support/bats
 load ../bats/ltsp-tftpd
 
 CLIENT_ADDR=198.51.100.2
 MAC=52:54:00:12:34:56
 
 setup_file() {
-	[ "$(id -u)" = 0 ] || skip "the lab needs root"
+	[ "$(id -u)" = 0 ] || { skip_file "the lab needs root (network namespaces)"; return; }
 	tftpd_setup "ltstf$$" 198.51.100.1
 	CLIENT="ltstf$$c"
 	ip netns add "$NAME"
@@ -49,6 +50,10 @@ setup_file() {
 	export T NAME ADDR CLIENT
 }
 
+setup() {
+	skip_if_file_skipped
+}
+
 teardown_file() {
 	[ -n "${CLIENT:-}" ] && ip netns del "$CLIENT" 2>/dev/null
 	if [ -f "${T:-}/xinetd.pid" ]; then
@@ -80,7 +85,7 @@ cfetch() {
 	run svc start
 	echo "$output"
 	[ "$status" -eq 0 ]
-	wait_listener 50 >/dev/null
+	wait_listener 300 >/dev/null
 	[ "$(stat -c '%U:%G %a' "$T/tftpboot/lts/vmlinuz")" = "nobody:nogroup 644" ]
 	for f in pxelinux.0 ldlinux.c32 menu.c32 libutil.c32 pxelinux.cfg/default "pxelinux.cfg/01-${MAC//:/-}" lts/initramfs.gz; do
 		cfetch "$f" "$T/got"
@@ -115,7 +120,7 @@ cfetch() {
 	run cfetch lts/late "$T/got"
 	[ "$status" -ne 0 ]
 	svc restart
-	wait_listener 50 >/dev/null
+	wait_listener 300 >/dev/null
 	cfetch lts/late "$T/got"
 	[ "$(cat "$T/got")" = late ]
 }
@@ -137,7 +142,7 @@ cfetch() {
 	ip netns exec "$NAME" xinetd -f "$T/xinetd.conf" -pidfile "$T/xinetd.pid" -filelog "$T/xinetd.log" -dontfork &
 	local x=$!
 	echo "$x" >"$T/xinetd.pid"
-	wait_listener 50 >/dev/null
+	wait_listener 300 >/dev/null
 	cfetch pxelinux.cfg/default "$T/got" --tftp-blksize 1468
 	cmp "$T/got" "$T/tftpboot/pxelinux.cfg/default"
 	cfetch lts/vmlinuz "$T/got"
@@ -150,7 +155,7 @@ cfetch() {
 		kill -0 "$child" 2>/dev/null || break
 		sleep 1
 	done
-	! kill -0 "$child" 2>/dev/null
+	refute kill -0 "$child" 2>/dev/null
 	kill "$x"
 	wait "$x" || true
 	rm -f "$T/xinetd.pid"

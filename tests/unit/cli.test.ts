@@ -5,6 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO, hashTree, ltspcfg, scratch } from '../support/cli';
+import { parseSite } from '../../src/site/load';
+import { shellAssignments } from '../../src/commands/get';
 
 const WIKI = join(REPO, 'examples/wiki-sample.toml');
 const COMMANDS = ['status', 'apply', 'render', 'check', 'get', 'targets'];
@@ -87,6 +89,34 @@ test('get prints one value with defaults applied, and refuses unknown keys', () 
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /unknown key "tftp\.rot"; did you mean "tftp\.root"\?/);
   assert.equal(get('tftp').code, 2, 'a table is not a value');
+});
+
+test('get --shell: every key of a table and single keys, from one read, as sh reads them back', () => {
+  const dir = scratch();
+  const site = join(dir, 'site.toml');
+  // a label with the characters a shell would expand or split on
+  const label = 'Lab *  ~ & ( ) ? ! %s';
+  writeFileSync(site, readFileSync(WIKI, 'utf8').replace(/^menu_label\s*=.*$/m, `menu_label = ${JSON.stringify(label)}`));
+  const r = ltspcfg(['--config', site, 'get', '--shell', 'tftp', 'boot.menu_label', 'dhcp.port', 'network.routers']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^tftp_root='\/tftpboot'$/m);
+  assert.match(r.stdout, /^tftp_address='192\.168\.0\.254'$/m, 'derived defaults, as get prints them');
+  assert.match(r.stdout, /^tftp_data_ports=''$/m, 'an unset key is empty');
+  const names = ['tftp_root', 'tftp_user', 'tftp_group', 'tftp_address', 'tftp_port', 'tftp_launcher', 'tftp_blocksize', 'tftp_data_ports', 'tftp_verbose', 'boot_menu_label', 'dhcp_port', 'network_routers'];
+  assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.split('=')[0]), names);
+  const sh = spawnSync('sh', ['-euc', 'eval "$1"; shift; for v; do eval "x=\\${$v}"; printf "%s\\n" "$x"; done', 'sh', r.stdout, ...names], { encoding: 'utf8' });
+  assert.equal(sh.status, 0, sh.stderr);
+  const keys = names.map((n) => n.replace('_', '.'));
+  assert.deepEqual(sh.stdout.split('\n').slice(0, -1), keys.map((k) => ltspcfg(['--config', site, 'get', k]).stdout.replace(/\n$/, '')));
+  assert.equal(sh.stdout.split('\n')[9], label);
+  // a value the schema would refuse still reaches sh unchanged (quotes, $, backslash, newline)
+  const loaded = parseSite(readFileSync(site), site);
+  const hostile = "it's $HOME \\ \"q\" \n;";
+  (loaded.values as { boot: Record<string, unknown> }).boot.menu_label = hostile;
+  const back = spawnSync('sh', ['-euc', 'eval "$1"; printf %s "$boot_menu_label"', 'sh', shellAssignments(loaded, ['boot.menu_label'])], { encoding: 'utf8' });
+  assert.equal(back.stdout, hostile, back.stderr);
+  assert.equal(ltspcfg(['--config', site, 'get', 'tftp.root', 'tftp.user']).code, 2, 'several keys only with --shell');
+  assert.equal(ltspcfg(['--config', site, 'get', '--shell', 'tftp.rot']).code, 2);
 });
 
 test('render prints exactly what apply writes', () => {

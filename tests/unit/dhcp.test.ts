@@ -1,7 +1,7 @@
 // The DHCP targets (dhcpd, dnsmasq): golden files for every example in every
 // dhcp.mode, every generated file accepted by the real dhcpd -t and
 // dnsmasq --test, the rules behind the content, and hostile input.
-// UPDATE_GOLDEN=1 rewrites the golden files.
+// Golden files: tests/support/golden.ts says how to update them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

@@ -9,13 +9,14 @@ import { REPO, ltspcfg } from '../support/cli';
 const WIKI = join(REPO, 'examples/wiki-sample.toml');
 
 test('plain get command lines are recognised; anything else goes to commander', () => {
-  assert.deepEqual(plainGet(['--config', 'a.toml', 'get', 'tftp.root']), { opts: { config: 'a.toml' }, key: 'tftp.root' });
+  assert.deepEqual(plainGet(['--config', 'a.toml', 'get', 'tftp.root']), { opts: { config: 'a.toml' }, keys: ['tftp.root'], shell: false });
   assert.deepEqual(plainGet(['get', 'tftp.root', '-c', 'a.toml', '--root=/r', '--gentoo', '--no-color']), {
-    opts: { config: 'a.toml', root: '/r', gentoo: true, color: false }, key: 'tftp.root',
+    opts: { config: 'a.toml', root: '/r', gentoo: true, color: false }, keys: ['tftp.root'], shell: false,
   });
-  assert.deepEqual(plainGet(['--config=-odd.toml', 'get', 'k']), { opts: { config: '-odd.toml' }, key: 'k' });
+  assert.deepEqual(plainGet(['--config=-odd.toml', 'get', 'k']), { opts: { config: '-odd.toml' }, keys: ['k'], shell: false });
+  assert.deepEqual(plainGet(['--config', 'a.toml', 'get', '--shell', 'tftp', 'dhcp.mode']), { opts: { config: 'a.toml' }, keys: ['tftp', 'dhcp.mode'], shell: true });
   for (const args of [
-    ['get'], ['get', 'a', 'b'], ['status'], ['get', '--help', 'k'], ['get', '-h'], ['--version'], ['get', '--', 'k'],
+    ['get'], ['get', 'a', 'b'], ['get', '--shell'], ['status'], ['get', '--help', 'k'], ['get', '-h'], ['--version'], ['get', '--', 'k'],
     ['--config'], ['get', 'k', '--config'], ['-cfile', 'get', 'k'], ['--bogus', 'get', 'k'], ['render', 'get'], [],
   ]) assert.equal(plainGet(args), null, args.join(' '));
 });
@@ -25,6 +26,11 @@ test('the fast get answers as commander does: values, unset keys, mistakes', () 
     const fast = ltspcfg(['--config', WIKI, 'get', key]);
     const full = ltspcfg(['--config', WIKI, 'get', '--', key]);
     assert.deepEqual(fast, full, key);
+  }
+  for (const keys of [['tftp', 'dhcp.mode', 'server.interface'], ['tftp.rot'], ['lts']]) {
+    const fast = ltspcfg(['--config', WIKI, 'get', '--shell', ...keys]);
+    const full = ltspcfg(['--config', WIKI, 'get', '--shell', '--', ...keys]);
+    assert.deepEqual(fast, full, `--shell ${keys.join(' ')}`);
   }
   for (const args of [['--root', '/nonexistent', 'get', 'tftp.root'], ['--config', '/nonexistent.toml', 'get', 'tftp.root']]) {
     assert.deepEqual(ltspcfg(args), ltspcfg([...args.slice(0, -1), '--', args[args.length - 1]]), args.join(' '));

@@ -1,5 +1,5 @@
 // Golden files of lts.conf and the hosts block for every example site.
-// UPDATE_GOLDEN=1 rewrites them.
+// tests/support/golden.ts says how to update them.
 import { test } from 'node:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';

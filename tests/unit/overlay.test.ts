@@ -227,9 +227,14 @@ test('the ebuild: version of package.json, EAPI 8, the release tarball, no compi
   assert.equal(ebuildVar('SLOT'), '0');
   assert.doesNotMatch(text, /src_compile|src_configure|^\s*(npm|npx|yarn|node|esbuild|emake)\b/m, 'nothing is built on the user\'s machine');
   const rdepend = ebuildVar('RDEPEND');
-  for (const dep of ['net-libs/nodejs', 'net-misc/dhcp[server]', 'net-ftp/tftp-hpa', 'net-fs/nfs-utils', 'sys-boot/syslinux']) {
+  for (const dep of ['net-libs/nodejs', 'net-ftp/tftp-hpa', 'sys-boot/syslinux']) {
     assert.ok(rdepend.includes(dep), `RDEPEND has ${dep}`);
   }
+  // a proxy-mode site, or one whose root an NFS server elsewhere exports, pulls in neither
+  assert.match(rdepend, /^\s*dhcpd\? \( net-misc\/dhcp\[server\] \)$/m);
+  assert.match(rdepend, /^\s*nfs\? \( net-fs\/nfs-utils \)$/m);
+  assert.deepEqual(ebuildVar('IUSE').split(/\s+/).filter((f) => f.startsWith('+')).sort(), ['+dhcpd', '+nfs'], 'the classic site by default');
+  assert.equal(ebuildVar('REQUIRED_USE'), '?? ( rsyslog syslog-ng )');
   // pkg_postinst names the next commands: the services it names are the ones installed
   const postinst = text.slice(text.indexOf('pkg_postinst()'));
   const services = [...postinst.matchAll(/rc-update add (\S+) default && rc-service \1 start/g)].map((m) => m[1]);
@@ -256,6 +261,11 @@ test('overlay metadata: layout.conf and repo_name', () => {
   assert.equal(layout['thin-manifests'], 'true');
   assert.equal(layout['sign-manifests'], 'false');
   assert.equal(layout['cache-formats'], 'md5-dict');
+  // pkgcheck: the npm package's directories at the root are not categories; that one result is off, with its reason
+  const pkgcheck = readFileSync(join(REPO, 'metadata/pkgcheck.conf'), 'utf8');
+  assert.match(pkgcheck, /^\[ltsp-ts\]\nkeywords = -UnknownCategoryDirs\n$/m);
+  assert.deepEqual(pkgcheck.split('\n').filter((l) => l.trim() && !l.startsWith('#')), ['[ltsp-ts]', 'keywords = -UnknownCategoryDirs']);
+  assert.match(pkgcheck, /^# .*UnknownCategoryDirs/m, 'a comment says why');
   assert.match(readFileSync(join(REPO, 'overlay/ltsp-ts.conf'), 'utf8'), /^\[ltsp-ts\]\nlocation = \/var\/db\/repos\/ltsp-ts\nsync-type = git\nsync-uri = https:\/\/\S+\.git$/m);
 });
 
@@ -299,6 +309,8 @@ test('metadata.xml: well-formed, GLEP 68 elements and attributes, one flag per I
   writeFileSync(dtd, GLEP68_DTD);
   const r = sh('xmllint', ['--noout', '--nonet', '--dtdvalid', dtd, file]);
   assert.equal(r.code, 0, `xmllint: ${r.stderr}`);
+  assert.match(xml, /<maintainer type="project">\n\t\t<email>[^<@]+@[^<]+<\/email>/);
+  assert.doesNotMatch(xml, /@example\.(org|com|net)|@localhost/, 'no placeholder address');
   const flags = [...xml.matchAll(/<flag name="([^"]+)">/g)].map((m) => m[1]).sort();
   const iuse = ebuildVar('IUSE').split(/\s+/).filter(Boolean).map((f) => f.replace(/^[+-]/, '')).sort();
   assert.deepEqual(flags, iuse, 'every USE flag described, and only those');

@@ -1,5 +1,5 @@
 // The boot tree (pxelinux, tftp-tree, xinetd targets): golden files for every
-// example, and the rules behind them. UPDATE_GOLDEN=1 rewrites the golden files.
+// example, and the rules behind them (tests/support/golden.ts: how to update them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

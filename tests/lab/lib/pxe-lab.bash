@@ -145,7 +145,7 @@ pxe_tftpd_service() {
 	: >"$T/tftpd.log"
 	pxe_with_syslog openrc-run "$T/init.d/$PXE_SVC" start >"$T/tftpd-start.log" 2>&1 ||
 		{ cat "$T/tftpd-start.log" >&2; return 1; }
-	pxe_wait_port 69 50
+	pxe_wait_port 69 300
 }
 
 # in.tftpd started directly: $1 root, then more in.tftpd options
@@ -158,7 +158,7 @@ pxe_tftpd_direct() {
 		sh "$PXE_LIB/pxe-devlog.sh" "$T/devns" "$T/tftpd.log" "$T/syslogd.pid" \
 		in.tftpd -L -s "$root" -u nobody -a "$PXE_SERVER:69" "$@" </dev/null >/dev/null 2>&1 &
 	pxe_track $!
-	pxe_wait_port 69 50
+	pxe_wait_port 69 300
 }
 
 # ltsp-httpd (a copy of init.d/ltsp-httpd) in the server namespace: it installs
@@ -201,7 +201,7 @@ pxe_dhcpd() {
 	ip netns exec "$SNS" dhcpd -4 -f -d -cf "$1" -lf "$T/dhcpd.leases" -pf "$T/dhcpd.pid" "$SIF" \
 		</dev/null >"$T/dhcpd.log" 2>&1 &
 	pxe_track $!
-	pxe_wait_port 67 50 || { cat "$T/dhcpd.log" >&2; return 1; }
+	pxe_wait_port 67 300 || { cat "$T/dhcpd.log" >&2; return 1; }
 }
 
 # dnsmasq in the server namespace (proxyDHCP); $1: its config
@@ -210,7 +210,7 @@ pxe_dnsmasq() {
 		--log-dhcp --log-facility="$T/dnsmasq.log" --dhcp-leasefile="$T/dnsmasq.leases" \
 		</dev/null >"$T/dnsmasq.out" 2>&1 &
 	pxe_track $!
-	pxe_wait_port 67 50 || { cat "$T/dnsmasq.out" "$T/dnsmasq.log" >&2; return 1; }
+	pxe_wait_port 67 300 || { cat "$T/dnsmasq.out" "$T/dnsmasq.log" >&2; return 1; }
 }
 
 # the site's existing DHCP server: addresses, a router, nothing about booting
@@ -221,7 +221,7 @@ pxe_router_dhcp() {
 		--dhcp-leasefile="$T/router.leases" --log-dhcp --log-facility="$T/router.log" \
 		</dev/null >"$T/router.out" 2>&1 &
 	pxe_track $!
-	pxe_wait_port 67 50 "$RNS" || { cat "$T/router.out" "$T/router.log" >&2; return 1; }
+	pxe_wait_port 67 300 "$RNS" || { cat "$T/router.out" "$T/router.log" >&2; return 1; }
 }
 
 # ---- the client ---------------------------------------------------------------

@@ -1,0 +1,42 @@
+# Helpers for every .bats file (load ../support/bats).
+#
+# Skipping a whole file: bats 1.8 (Debian 12's) reports `skip` in setup_file as
+# "not ok 1 setup_file failed" and runs nothing, so setup_file records the
+# reason and returns, and each test skips with it (counted by scripts/test.sh):
+#
+#   setup_file() {
+#       [ "$(id -u)" = 0 ] || { skip_file "needs root (network namespaces)"; return; }
+#       ...
+#   }
+#   setup() { skip_if_file_skipped; ...; }
+#   teardown() { if file_skipped; then return; fi; ...; }
+#
+# Asserting that something fails: bats 1.8 fails a test on the status of any
+# command but one negated with `!` (set -e ignores those), unless it is the
+# last line. Use `run ! cmd` or `refute cmd`, never a bare `! cmd`.
+
+# $1: why every test of this file is skipped (call it in setup_file, then return)
+skip_file() {
+	BATS_FILE_SKIP=$1
+	export BATS_FILE_SKIP
+}
+
+# the first line of setup(): skips the test when setup_file called skip_file
+skip_if_file_skipped() {
+	if [ -n "${BATS_FILE_SKIP:-}" ]; then
+		skip "$BATS_FILE_SKIP"
+	fi
+}
+
+# true when setup_file called skip_file (for teardown and teardown_file)
+file_skipped() {
+	[ -n "${BATS_FILE_SKIP:-}" ]
+}
+
+# fails when the command (a function is fine) succeeds
+refute() {
+	if "$@"; then
+		echo "unexpectedly succeeded: $*" >&2
+		return 1
+	fi
+}
