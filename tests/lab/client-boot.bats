@@ -90,7 +90,7 @@ boot_to_greeter() {
 	client_log | grep -a 'ltsp-' | head -n 30
 
 	served pxelinux.0
-	served "pxelinux.cfg/01-${PXE_MAC//:/-}"
+	served pxelinux.cfg/default
 	served ltsp/lab/vmlinuz
 	served ltsp/lab/initrd.img
 	served ltsp/lts.conf

@@ -87,6 +87,8 @@ client_generate() {
 		{ cat "$T/apply.log" >&2; return 1; }
 	mv "$T/sys$T/tftpboot" "$T/tftpboot"
 	mkdir -p "$T/images"
+	# nbd-server reads the image as nobody: the scratch directory must let it through
+	chmod 0755 "$T"
 	"$T/bin/ltspcfg-ts" --config "$T/site.toml" --no-color image >"$T/image.log" 2>&1 ||
 		{ cat "$T/image.log" >&2; return 1; }
 }
