@@ -131,7 +131,7 @@ boot_to_greeter() {
 	client_generate
 	# the exports target exports the image's root read-only to the subnet
 	grep -qE "^$CLIENT_ROOT	192\.0\.2\.0/24\(ro,.*root_squash\)\$" "$T/sys/etc/exports.d/ltsp-ts.exports"
-	[ ! -e "$T/images/lab.img" ]
+	[ "$(grep -c squashing "$T/image.log")" = 0 ]
 	pxe_tftpd_service
 	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
 	client_ganesha "$T/sys/etc/exports.d/ltsp-ts.exports"

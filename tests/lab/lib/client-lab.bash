@@ -86,6 +86,7 @@ client_generate() {
 	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" --no-color apply --yes >"$T/apply.log" 2>&1 ||
 		{ cat "$T/apply.log" >&2; return 1; }
 	mv "$T/sys$T/tftpboot" "$T/tftpboot"
+	rm -rf "$T/images"
 	mkdir -p "$T/images"
 	# nbd-server reads the image as nobody: the scratch directory must let it through
 	chmod 0755 "$T"
