@@ -86,7 +86,10 @@ client_generate() {
 	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" --no-color apply --yes >"$T/apply.log" 2>&1 ||
 		{ cat "$T/apply.log" >&2; return 1; }
 	mv "$T/sys$T/tftpboot" "$T/tftpboot"
+	rm -rf "$T/images"
 	mkdir -p "$T/images"
+	# nbd-server reads the image as nobody: the scratch directory must let it through
+	chmod 0755 "$T"
 	"$T/bin/ltspcfg-ts" --config "$T/site.toml" --no-color image >"$T/image.log" 2>&1 ||
 		{ cat "$T/image.log" >&2; return 1; }
 }
@@ -144,14 +147,15 @@ client_xdm() {
 		sed -e "s|/etc/X11/xdm/|$T/xdm/|g" -e "s|/var/log/xdm.log|$T/xdm/xdm.log|" \
 			-e "s|/var/run/xdm.pid|$T/xdm/xdm.pidfile|" -e '/^DisplayManager\.willing:/d' \
 			-e '/^DisplayManager\*\(setup\|startup\|reset\):/d' >"$T/xdm/xdm-config"
-	printf 'DisplayManager.authDir:\t%s\n' "$T/xdm" >>"$T/xdm/xdm-config"
+	# the package is unpacked, not installed: its greeter where it lies; no xrdb
+	# here (x11-xserver-utils), so the greeter keeps its built-in looks
+	printf 'DisplayManager.authDir:\t%s\nDisplayManager*greeterLib:\t%s\nDisplayManager*xrdb:\t/bin/true\n' \
+		"$T/xdm" "$root/usr/lib/X11/xdm/libXdmGreet.so" >>"$T/xdm/xdm-config"
 	: >"$T/xdm/Xservers"
-	# the greeter's looks as xdm's package ships them
-	x="$root/etc/X11/xdm/Xresources"
-	if [ -f "$x" ]; then cp "$x" "$T/xdm/Xresources"; else : >"$T/xdm/Xresources"; fi
+	: >"$T/xdm/Xresources"
 	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" render hosts >"$T/xdm/hosts"
 	ip netns exec "$SNS" unshare -m --propagation private sh -c \
-		'mount --bind "$1" /etc/hosts && exec "$2" -nodaemon -config "$3"' xdm "$T/xdm/hosts" "$bin" "$T/xdm/xdm-config" \
+		'mount --bind "$1" /etc/hosts && exec "$2" -nodaemon -debug 1 -config "$3"' xdm "$T/xdm/hosts" "$bin" "$T/xdm/xdm-config" \
 		</dev/null >"$T/xdm.out" 2>&1 &
 	XDM_PID=$!
 	pxe_track "$XDM_PID"

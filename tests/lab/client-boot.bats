@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# From power-on to the login screen: a QEMU thin client (TCG, e1000 with
+# Debian's iPXE ROM, 192 MB, VGA) boots through everything ltspcfg-ts makes:
+# dhcpd.conf and the pxelinux tree (apply), the kernel and the generated
+# initramfs (image), its root from the squashfs `ltspcfg-ts image` built,
+# served by ltsp-nbd (nbd-server) through OpenRC, lts.conf by TFTP, then X
+# with an XDMCP query to the server's xdm. The proof is a screendump of
+# xdm's greeter, checked by greeter.py (which must also refuse the console
+# and X without a greeter, both taken from the same boot).
+# The client root is made once with mmdebstrap and cached (client-root.sh).
+# LTSP_GREETER_PNG=FILE keeps the picture of the greeter there.
+# Needs root; makes and removes its own namespaces (ltspc<pid>*, 192.0.2.0/24).
+
+load lib/client-lab
+
+BOOT_LIMIT=${CLIENT_BOOT_LIMIT:-300}
+
+setup_file() {
+	CLIENT_SKIP=""
+	if [ "$(id -u)" != 0 ]; then
+		CLIENT_SKIP="the lab needs root"
+	elif ! command -v qemu-system-x86_64 >/dev/null || [ ! -f "$PXE_ROM" ]; then
+		CLIENT_SKIP="qemu-system-x86 or ipxe-qemu is not installed"
+	elif ! command -v nbd-server >/dev/null || ! command -v mksquashfs >/dev/null; then
+		CLIENT_SKIP="nbd-server or squashfs-tools is not installed"
+	elif ! /usr/bin/python3 -c 'import PIL' 2>/dev/null; then
+		CLIENT_SKIP="python3-pil is not installed"
+	fi
+	export CLIENT_SKIP
+	[ -z "$CLIENT_SKIP" ] || return 0
+	pxe_init "ltspc$$"
+	local rc=0
+	pxe_kernel >/dev/null || rc=$?
+	[ "$rc" = 3 ] && { CLIENT_SKIP="Debian's kernel package cannot be downloaded"; return 0; }
+	[ "$rc" = 0 ]
+	client_root || rc=$?
+	[ "$rc" = 3 ] && { CLIENT_SKIP="no client root: mmdebstrap or Debian's archive is not available"; return 0; }
+	[ "$rc" = 0 ]
+	pxe_netns_up
+}
+
+setup() {
+	[ -z "$CLIENT_SKIP" ] || skip "$CLIENT_SKIP"
+}
+
+teardown() {
+	client_nbd_down
+	pxe_services_down
+}
+
+teardown_file() {
+	client_nbd_down
+	pxe_teardown
+}
+
+show_logs() {
+	local f
+	for f in "$T"/apply.log "$T"/image.log "$T"/nbd-start.log "$T"/tftpd.log "$T"/dhcpd.log "$T"/xdm.out "$T"/xdm/xdm.log; do
+		[ -s "$f" ] || continue
+		echo "--- $f"
+		grep -av '^[[:space:]]*$' "$f" | tail -n 25
+	done
+	echo "--- serial"
+	client_log | grep -av '^[[:space:]]*$' | tail -n 40
+}
+
+served() {
+	grep -aqE "RRQ from [0-9.]+ filename /?$1\$" "$T/tftpd.log" || {
+		echo "in.tftpd did not serve $1"
+		return 1
+	}
+}
+
+# Boots the client to the greeter ($1: nbd | nfs) and asserts every step
+# through the generated configs and services; the console taken while the
+# initramfs works must not pass for a greeter.
+boot_to_greeter() {
+	local kind=$1
+	pxe_ra "$BOOT_LIMIT"
+	client_start "$kind"
+	client_wait_serial 'ltsp-init: (DHCP|root)' "$BOOT_LIMIT" || { show_logs; false; }
+	client_shot "$T/console-$kind.png"
+	run client_greeter "$T/console-$kind.png"
+	echo "console: $output"
+	[ "$status" = 1 ]
+
+	client_wait_screen 0 "$BOOT_LIMIT" || { echo "last screen: ${CLIENT_SEEN:-none}"; show_logs; false; }
+	echo "QEMU start to greeter ($kind): $CLIENT_SHOT_S s at ${CLIENT_RAM} MB ($CLIENT_SEEN)"
+	cp "$CLIENT_SHOT" "$T/greeter-$kind.png"
+	client_log | grep -a 'ltsp-' | head -n 30
+
+	served pxelinux.0
+	served pxelinux.cfg/default
+	served ltsp/lab/vmlinuz
+	served ltsp/lab/initrd.img
+	served ltsp/lts.conf
+	grep -q "DHCPACK on $PXE_HOST_ADDR to $PXE_MAC" "$T/dhcpd.log"
+	client_log | grep -aq "ltsp-init: lts.conf from $PXE_SERVER"
+	client_log | grep -aq "ltsp-session: starting X: XDMCP query to $PXE_SERVER"
+}
+
+@test "nbd: the client boots the image ltspcfg-ts built, from ltsp-nbd, to xdm's greeter" {
+	client_site nbd
+	client_generate
+	cat "$T/image.log"
+	# the image is complete, and its passwords are locked
+	"$T/bin/ltspcfg-ts" --config "$T/site.toml" image --check
+	[ -z "$(unsquashfs -cat "$T/images/lab.img" etc/shadow | awk -F: '$2 !~ /^(\*|!.*|)$/')" ]
+	[ "$(unsquashfs -cat "$T/images/lab.img" etc/shadow | wc -l)" -gt 0 ]
+	[ -z "$(unsquashfs -l "$T/images/lab.img" | grep -E '^squashfs-root/(proc|sys|dev|run|tmp)/.')" ]
+	pxe_tftpd_service
+	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
+	client_nbd_service
+	client_xdm
+	boot_to_greeter nbd
+	[ -z "${LTSP_GREETER_PNG:-}" ] || cp "$CLIENT_SHOT" "$LTSP_GREETER_PNG"
+	client_log | grep -aq "ltsp.root=nbd:$PXE_SERVER:10809:lab"
+	client_log | grep -aq "ltsp-init: root: NBD export lab on $PXE_SERVER:10809"
+
+	# xdm gone: X resets to its bare root window, which the check refuses
+	kill "$XDM_PID"
+	client_wait_screen 1 90 || { echo "still: $CLIENT_SEEN"; false; }
+	echo "without xdm: $CLIENT_SEEN"
+	cp "$CLIENT_SHOT" "$T/no-greeter.png"
+	kill -0 "$CLIENT_QEMU"
+}
+
+@test "nfs: the client boots the image's root over NFSv4 (Ganesha serving the generated exports) to xdm's greeter" {
+	command -v ganesha.nfsd >/dev/null || skip "nfs-ganesha is not installed"
+	client_site nfs
+	client_generate
+	# the exports target exports the image's root read-only to the subnet
+	grep -qE "^$CLIENT_ROOT	192\.0\.2\.0/24\(ro,.*root_squash\)\$" "$T/sys/etc/exports.d/ltsp-ts.exports"
+	[ "$(grep -c squashing "$T/image.log")" = 0 ]
+	pxe_tftpd_service
+	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
+	client_ganesha "$T/sys/etc/exports.d/ltsp-ts.exports"
+	client_xdm
+	boot_to_greeter nfs
+	client_log | grep -aq "ltsp.root=nfs:$PXE_SERVER:$CLIENT_ROOT"
+	client_log | grep -aq "ltsp-init: root: NFS $PXE_SERVER:$CLIENT_ROOT"
+}
