@@ -11,7 +11,7 @@
 # ones as failed. UPDATE_GOLDEN=1 rewrites the golden files that differ and
 # fails the run (tests/support/golden.ts).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 suites=${*:-unit bats lab}
 for suite in $suites; do
@@ -95,8 +95,11 @@ for suite in $suites; do
 		[ -e "$1" ] || continue
 		echo "== $name"
 		# without root every file skips its tests itself (tests/support/skip-file.bash), counted below
-		bats --tap "$@" >"$logs/$suite.tap"
+		# bounded: a daemon a test leaves holding bats' fd 3 would make bats wait forever;
+		# the timeout turns that into a failed run (status 124) instead of a hung one
+		timeout --kill-after=30 "${LTSP_SUITE_TIMEOUT:-3000}" bats --tap "$@" >"$logs/$suite.tap"
 		rc=$?
+		[ "$rc" -ne 124 ] || problem "$suite: still running after ${LTSP_SUITE_TIMEOUT:-3000} s; stopped"
 		cat "$logs/$suite.tap"
 		count "$suite" "$logs/$suite.tap" "$rc"
 		;;

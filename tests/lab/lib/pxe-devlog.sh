@@ -6,8 +6,11 @@
 # busybox syslogd writing LOGFILE; then CMD runs there, and whatever it
 # leaves running (supervise-daemon, in.tftpd) keeps this /dev.
 # Usage: pxe-devlog.sh DIR LOGFILE PIDFILE CMD [ARG]...
-#   DIR: a scratch directory; PIDFILE receives syslogd's pid.
+#   DIR: a scratch directory; PIDFILE gets syslogd's pid appended (a second
+#   start in one test must not hide the first syslogd from the teardown).
 set -eu
+# bats waits for every holder of its fd 3: nothing started here may keep it
+exec 3>&-
 dir=$1 log=$2 pidfile=$3
 shift 3
 mkdir -p "$dir/hostdev"
@@ -17,7 +20,7 @@ for e in "$dir"/hostdev/*; do
 	ln -s "$e" "/dev/${e##*/}"
 done
 busybox syslogd -n -O "$log" </dev/null >/dev/null 2>&1 &
-echo $! >"$pidfile"
+echo $! >>"$pidfile"
 i=0
 while [ ! -S /dev/log ] && [ $i -lt 50 ]; do
 	sleep 0.1
