@@ -96,13 +96,20 @@ test('pxelinux: an image boots its kernel and initramfs with ltsp.root=; a host 
   assert.match(files(pxelinux.plan(load(''), { gentoo: true })).find((f) => f.path.endsWith('default'))!.content, /APPEND root=\/dev\/nfs nfsroot=192\.0\.2\.1:\/opt\/ltsp\/i386 ip=dhcp\n/);
 });
 
-test('nbd-server: one read-only export per nbd image, on the server address; nothing without one', () => {
+test('nbd-server: one read-only export per nbd image, on the server address, for the thin-client subnets only; nothing without one', () => {
   const site = load(TWO);
-  const [conf, dir] = nbdServer.plan(site, { gentoo: true });
+  const [conf, allow, dir] = nbdServer.plan(site, { gentoo: true });
   assert.equal(conf.path, '/etc/ltsp/nbd-server.conf');
   const text = (conf as WholeFile).content;
   assert.match(text, /\[generic\]\n\tuser = nobody\n\tgroup = nobody\n\tlistenaddr = 192\.0\.2\.1\n\tport = 10809\n/);
-  assert.match(text, /\[debian\]\n\texportname = \/var\/lib\/ltsp\/images\/debian\.img\n\treadonly = true\n/);
+  assert.match(text, /\[debian\]\n\texportname = \/var\/lib\/ltsp\/images\/debian\.img\n\treadonly = true\n\tauthfile = \/etc\/ltsp\/nbd-server\.allow\n/);
+  // nbd-server's authfile: the networks, one a line; every other line a comment it skips
+  assert.deepEqual([allow.path, (allow as WholeFile).mode], ['/etc/ltsp/nbd-server.allow', 0o644]);
+  const networks = (allow as WholeFile).content.split('\n').filter((l) => l && !l.startsWith('#'));
+  assert.deepEqual(networks, ['192.0.2.0/24']);
+  assert.ok((allow as WholeFile).content.split('\n').every((l) => l.length < 255), 'nbd-server reads 255 characters a line');
+  const two = (nbdServer.plan(load(TWO + '\n[[network.extra_subnet]]\nsubnet = "198.51.100.0/25"\n'), { gentoo: true })[1] as WholeFile).content;
+  assert.deepEqual(two.split('\n').filter((l) => l && !l.startsWith('#')), ['192.0.2.0/24', '198.51.100.0/25']);
   assert.doesNotMatch(text, /gentoo/);
   assert.deepEqual([dir.kind, dir.path], ['dir', '/var/lib/ltsp/images']);
   assert.match((nbdServer.plan(site, { gentoo: false })[0] as WholeFile).content, /group = nogroup/);
