@@ -8,8 +8,6 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSite } from '../../src/site/load';
-import { SiteError } from '../../src/errors';
 import type { Site } from '../../src/site/types';
 import type { WholeFile } from '../../src/targets/types';
 import { pxelinux } from '../../src/targets/pxelinux';
@@ -21,28 +19,11 @@ import { renderExports } from '../../src/targets/exports';
 import { cpioGzip, initramfsEntries, selectModules } from '../../src/system/initramfs';
 import { findKernel, resolveIn } from '../../src/system/rootfs';
 import { checkRoot, squashfsArgs, verifySquashfs } from '../../src/system/image';
+import { loadSite, siteError, siteHead } from '../support/site';
 
-const BASE = `
-[server]
-address = "192.0.2.1"
-interface = "eth0"
-[network]
-subnet = "192.0.2.0/24"
-[dhcp]
-mode = "primary"
-[boot]
-timeout = 0
-`;
-const load = (text: string): Site => parseSite(BASE + text, '/etc/ltsp/site.toml').site;
-const problems = (text: string): string => {
-  try {
-    load(text);
-  } catch (e) {
-    if (e instanceof SiteError) return e.message;
-    throw e;
-  }
-  return '';
-};
+const BASE = `${siteHead({ dhcp: 'primary' })}[boot]\ntimeout = 0\n`;
+const load = (text: string): Site => loadSite(BASE + text);
+const problems = (text: string): string => siteError(BASE + text, '/etc/ltsp/site.toml')?.message ?? '';
 const files = (items: ReturnType<typeof pxelinux.plan>) => items.filter((i): i is WholeFile => i.kind === 'file');
 
 const TWO = `
