@@ -8,6 +8,7 @@
 # module), refuses the outsider, and stops by its pid. Needs root.
 
 load ../support/bats
+load ../support/wire
 load ltsp-tftpd
 
 setup_file() {
@@ -26,22 +27,7 @@ setup_file() {
 	echo "a thin client's root" >"$T/client/etc/motd"
 	# nbd-server reads the image and the allow list as nobody
 	chmod 0755 "$T" "$T/run"
-	ip netns add "$NAME"
-	ip netns add "$CLI"
-	ip netns add "$OUT"
-	ip -n "$NAME" link add "${NAME}b" type bridge
-	ip -n "$NAME" addr add 192.0.2.1/24 dev "${NAME}b"
-	ip -n "$NAME" link set "${NAME}b" up
-	ip -n "$NAME" link set lo up
-	local ns addr
-	for ns in "$CLI" "$OUT"; do
-		[ "$ns" = "$CLI" ] && addr=192.0.2.10 || addr=192.0.2.200
-		ip link add "${ns}p" netns "$NAME" type veth peer name "${ns}v" netns "$ns"
-		ip -n "$NAME" link set "${ns}p" master "${NAME}b" up
-		ip -n "$ns" addr add "$addr/24" dev "${ns}v"
-		ip -n "$ns" link set "${ns}v" up
-		ip -n "$ns" link set lo up
-	done
+	wire_up "$NAME" "$CLI" "$OUT" "${NAME}b"
 	cat >"$T/site.toml" <<-EOF
 		[server]
 		address = "192.0.2.1"
@@ -66,10 +52,7 @@ teardown_file() {
 	if file_skipped; then return; fi
 	svc stop >/dev/null 2>&1 || true
 	svc zap >/dev/null 2>&1 || true
-	local ns
-	for ns in "$NAME" "$CLI" "$OUT"; do
-		ip netns del "$ns" 2>/dev/null || true
-	done
+	wire_down "$NAME" "$CLI" "$OUT"
 	rm -rf "$T"
 }
 
