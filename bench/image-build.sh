@@ -14,28 +14,15 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 pairs=${1:-3}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "image-build bench: needs root (the client root is root's)" >&2
-	exit 2
-fi
 # shellcheck source=tests/lab/lib/client-lab.bash
 . tests/lab/lib/client-lab.bash
 command -v mksquashfs >/dev/null || { echo "image-build bench: skipped, squashfs-tools is not installed" >&2; exit 0; }
-pxe_init "ltspi$$"
-trap pxe_teardown EXIT
-trap 'exit 130' INT TERM
-rc=0
-client_root >/dev/null || rc=$?
-if [ "$rc" = 3 ]; then
-	echo "image-build bench: skipped, no client root (mmdebstrap or Debian's archive is not available)" >&2
-	exit 0
-fi
-[ "$rc" = 0 ] || exit 1
-[ -f dist/ltspcfg-ts.js ] || npm run --silent build
+pxe_bench_init image-build "ltspi$$"
+pxe_bench_need client_root "no client root (mmdebstrap or Debian's archive is not available)"
 client_site nbd
 plain_out="$T/plain.img"
 # the plain run's arguments: ltspcfg-ts's own, without its -p pseudo files
-mapfile -d '' plain_args < <(node --import tsx -e '
+mapfile -d '' plain_args < <(node --require ./tests/support/register-hbs.cjs --import tsx -e '
 	const { squashfsArgs } = require("./src/system/image.ts");
 	const a = squashfsArgs(process.argv[1], process.argv[2], false);
 	const out = [];
@@ -75,11 +62,7 @@ for r in $(seq 1 "$pairs"); do
 		printf '  pair %d  %-8s %6.2f s\n' "$r" "$kind" "$t"
 	done
 done
-gen=$(pxe_median <"$T/gen.times")
-min=$(pxe_median <"$T/min.times")
-ratio=$(awk -v g="$gen" -v m="$min" 'BEGIN { printf "%.3f", g / m }')
-verdict=$(awk -v r="$ratio" 'BEGIN { print (r <= 1.1) ? "met" : "MISSED" }')
-printf '  median: ltspcfg-ts image %.2f s, mksquashfs %.2f s: %sx (goal <= 1.1x: %s)\n' "$gen" "$min" "$ratio" "$verdict"
+pxe_bench_ratio 'ltspcfg-ts image' mksquashfs 1.1
 echo "  sizes: ltspcfg-ts $(stat -c %s "$T/images/lab.img" | awk '{ printf "%.1f MiB", $1 / 1048576 }')," \
 	"plain $(stat -c %s "$plain_out" | awk '{ printf "%.1f MiB", $1 / 1048576 }'); last ltspcfg-ts run:"
 sed -n 's/^  /    /p' "$T/image-$pairs.log"

@@ -189,20 +189,13 @@ client_greeter() {
 	/usr/bin/python3 "$CLIENT_LIB/greeter.py" check "$1"
 }
 
-# Starts the QEMU client (192 MB, VGA, serial log, monitor socket) in the
-# background; CLIENT_QEMU is its pid, CLIENT_T0 its start (ns), CLIENT_RAW
-# its serial log.
+# Starts the QEMU client (CLIENT_RAM MB, VGA, monitor socket; see pxe_qemu)
+# in the background; CLIENT_QEMU is its pid, CLIENT_T0 its start (ns),
+# CLIENT_RAW its serial log.
 client_start() {
-	CLIENT_RAW="$T/serial-$1.raw"
-	: >"$CLIENT_RAW"
 	rm -f "$T/monitor.sock"
-	CLIENT_T0=$(date +%s%N)
-	ip netns exec "$CNS" qemu-system-x86_64 -accel tcg -m "$CLIENT_RAM" -vga std -display none \
-		-monitor "unix:$T/monitor.sock,server,nowait" -no-reboot -serial "file:$CLIENT_RAW" -boot n \
-		-netdev "tap,id=n0,ifname=${PX}t,script=no,downscript=no" \
-		-device "e1000,netdev=n0,mac=$PXE_MAC,romfile=$PXE_ROM" </dev/null >"$T/qemu-$1.out" 2>&1 &
-	CLIENT_QEMU=$!
-	pxe_track "$CLIENT_QEMU"
+	pxe_qemu "$1" "$CLIENT_RAM" -vga std -display none -monitor "unix:$T/monitor.sock,server,nowait"
+	CLIENT_RAW="$T/serial-$1.raw" CLIENT_QEMU=$PXE_QEMU CLIENT_T0=$PXE_T0
 	export CLIENT_RAW CLIENT_T0 CLIENT_QEMU
 }
 
