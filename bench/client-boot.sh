@@ -110,8 +110,9 @@ minimal_nbd_down() {
 # taken. The screendumps (a python each) start once xdm's greeter prompts,
 # so that they take no CPU from the client before; the phases are printed.
 wait_greeter() {
-	local x="" prompt="" _
+	local root="" x="" prompt="" _
 	PXE_MARKER_S="" PXE_LOG="$T/serial-last.log"
+	client_wait_serial 'ltsp-init: switching to the root' "$limit" && root=$(client_elapsed)
 	if client_wait_serial 'ltsp-session: starting X' "$limit"; then
 		x=$(client_elapsed)
 		for _ in $(seq 1 $((limit * 5))); do
@@ -123,7 +124,8 @@ wait_greeter() {
 			PXE_MARKER_S=$CLIENT_SHOT_S
 		fi
 	fi
-	printf '    X started %s s, xdm greeter prompting %s s, on screen %s s\n' "${x:--}" "${prompt:--}" "${PXE_MARKER_S:--}"
+	printf '    root mounted %s s, X started %s s, xdm greeter prompting %s s (XDMCP queries answered: %s), on screen %s s\n' \
+		"${root:--}" "${x:--}" "${prompt:--}" "$(grep -c 'Send willing' "$T/xdm.out")" "${PXE_MARKER_S:--}"
 	client_log >"$PXE_LOG"
 	{
 		kill -9 "$CLIENT_QEMU"
