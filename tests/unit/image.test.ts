@@ -18,7 +18,7 @@ import { ltsConf } from '../../src/targets/lts-conf';
 import { services } from '../../src/targets/firewall/ports';
 import { clientScripts } from '../../src/targets/image';
 import { renderExports } from '../../src/targets/exports';
-import { cpioGzip, initramfsEntries, selectModules } from '../../src/system/initramfs';
+import { cpioGzip, cpioGzipAsync, initramfsEntries, selectModules } from '../../src/system/initramfs';
 import { findKernel, resolveIn } from '../../src/system/rootfs';
 import { checkRoot, squashfsArgs, verifySquashfs } from '../../src/system/image';
 import { loadSite, siteError, siteHead } from '../support/site';
@@ -199,7 +199,7 @@ test('initramfs: NIC modules and their dependencies, no server NICs or sound; th
   }
 });
 
-test('initramfs: a newc archive cpio reads, with /dev/console, busybox, the modules and the scripts', (t) => {
+test('initramfs: a newc archive cpio reads, with /dev/console, busybox, the modules and the scripts', async (t) => {
   if (spawnSync('cpio', ['--version']).error) return t.skip('cpio is not installed');
   const r = fakeRoot();
   const dir = mkdtempSync(join(tmpdir(), 'ltsp-cpio-'));
@@ -217,8 +217,9 @@ test('initramfs: a newc archive cpio reads, with /dev/console, busybox, the modu
     assert.match(list.stdout, /^lrwxrwxrwx .* bin\/sh -> busybox$/m);
     assert.match(list.stdout, /lib\/modules\/6\.1\.0-9-amd64\/kernel\/drivers\/net\/ethernet\/intel\/e1000\/e1000\.ko$/m);
     assert.doesNotMatch(list.stdout, /mlx5|snd/);
-    // the same inputs, the same bytes
+    // the same inputs, the same bytes, also when compressed in the thread pool
     assert.ok(cpioGzip(entries).equals(gz));
+    assert.ok((await cpioGzipAsync(entries)).equals(gz));
     // an nbd image needs the root's nbd-client
     assert.throws(() => initramfsEntries({ root: r, kernel: findKernel(r)!, fallbackBusybox: [], scripts: {}, nbd: true }), /no nbd-client in the root .*sys-block\/nbd/);
   } finally {
