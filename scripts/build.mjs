@@ -1,7 +1,8 @@
-// Bundles the CLI into one dependency-free file, dist/ltspcfg-ts.bundle.js, and
-// its launcher dist/ltspcfg-ts.js (src/launcher.ts: runs the bundle through a V8
-// code cache), which the release tarball and the ebuild ship. Templates are
-// precompiled here.
+// Bundles the CLI into one dependency-free file, dist/ltspcfg-ts.bundle.js, the
+// services' `get KEY` into a small one, dist/ltspcfg-ts.get.js (src/get-main.ts:
+// the same site modules, nothing else), and their launcher dist/ltspcfg-ts.js
+// (src/launcher.ts: runs one of them through a V8 code cache), which the release
+// tarball and the ebuild ship. Templates are precompiled here.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync } from 'node:fs';
@@ -109,8 +110,26 @@ await build({
   logLevel: 'warning',
 });
 
-// the launcher knows its bundle by hash: a code cache made from another bundle is never used
-const bundleSha = createHash('sha256').update(readFileSync('dist/ltspcfg-ts.bundle.js')).digest('hex');
+// `get KEY` runs at every service start: its bundle holds what reading the site takes, no more
+// (the same src/site modules as the whole CLI). A module that would drag in the rest is refused.
+const getBuild = await build({
+  entryPoints: ['src/get-main.ts'],
+  outfile: 'dist/ltspcfg-ts.get.js',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  legalComments: 'none',
+  minify: true,
+  metafile: true,
+  logLevel: 'warning',
+});
+const getInputs = Object.keys(getBuild.metafile.inputs);
+const heavy = getInputs.filter((p) => /node_modules[\\/](commander|handlebars|shelljs|ini)[\\/]|^src[\\/](targets|cli|status|clients)[\\/.]|\.hbs$/.test(p));
+if (heavy.length) throw new Error(`the get bundle would load ${heavy.join(', ')}; keep src/get-main.ts to the site modules`);
+
+// the launcher knows its bundles by hash: a code cache made from another bundle is never used
+const sha = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 await build({
   entryPoints: ['src/launcher.ts'],
   outfile: 'dist/ltspcfg-ts.js',
@@ -118,8 +137,9 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  banner: { js: '#!/usr/bin/env node' },
-  define: { LTSPCFG_BUNDLE_SHA: JSON.stringify(bundleSha) },
+  // V8 checks the code cache's own checksum (src/launcher.ts); env -S: coreutils >= 8.30
+  banner: { js: '#!/usr/bin/env -S node --verify-snapshot-checksum' },
+  define: { LTSPCFG_BUNDLE_SHA: JSON.stringify(sha('dist/ltspcfg-ts.bundle.js')), LTSPCFG_GET_BUNDLE_SHA: JSON.stringify(sha('dist/ltspcfg-ts.get.js')) },
   legalComments: 'none',
   minify: true,
   logLevel: 'warning',

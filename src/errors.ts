@@ -57,3 +57,14 @@ export function unknownName(where: string, what: string, name: string, choices: 
   const guess = nearest(name, choices);
   return new UsageError(`${where ? `${where}: ` : ''}unknown ${what} "${name}"; ${guess ? `did you mean "${guess}"? ` : ''}${what}s: ${choices.join(', ')}`);
 }
+
+/**
+ * Prints what went wrong, one line a problem, never a stack trace, and returns the exit code:
+ * a CliError's own, 1 for anything else (an unreadable file under --root, a defect).
+ */
+export function reportFailure(e: unknown): 1 | 2 {
+  const known = e instanceof CliError;
+  const lines = known ? e.lines() : [`ltspcfg-ts: ${e instanceof Error ? e.message : String(e)}`];
+  for (const line of lines) process.stderr.write(escapeControl(line.replace(/\s*\n\s*/g, ' ')) + '\n');
+  return known ? e.exitCode : 1;
+}

@@ -1,9 +1,10 @@
 // `ltspcfg-ts [OPTIONS] get KEY` and `get --shell KEY|TABLE...` (the call the
-// services make on every start), without loading commander and building the
-// whole program: a command line that is plainly that (the global options in
-// their usual spellings, `get`, one key, or --shell and keys) runs here;
-// anything else (help, a typo, a missing value) goes to src/cli.ts, which
-// answers it as always.
+// services make on every start), told apart from every other command line
+// without commander: a command line that is plainly that (the global options in
+// their usual spellings, `get`, one key, or --shell and keys) is run by the
+// small get bundle (src/get-main.ts; the launcher picks it); anything else
+// (help, a typo, a missing value) goes to src/cli.ts, which answers it as always.
+// This module loads nothing: the launcher carries it.
 import type { GlobalOptions } from './commands/context';
 
 const FLAGS: Record<string, keyof GlobalOptions> = { '--gentoo': 'gentoo', '-y': 'yes', '--yes': 'yes', '-n': 'dryRun', '--dry-run': 'dryRun' };
@@ -36,13 +37,4 @@ export function plainGet(args: string[]): PlainGet | null {
   if (words[0] !== 'get') return null;
   const keys = words.slice(1);
   return keys.length === 1 || (shell && keys.length > 1) ? { opts, keys, shell } : null;
-}
-
-/** Runs `get KEY` or `get --shell KEY...`; returns the exit code. */
-export function runPlainGet({ opts, keys, shell }: PlainGet): number {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { makeContext } = require('./commands/context') as typeof import('./commands/context');
-  const { runGet, runGetShell } = require('./commands/get') as typeof import('./commands/get');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  return shell ? runGetShell(makeContext(opts), keys) : runGet(makeContext(opts), keys[0]);
 }

@@ -1,25 +1,37 @@
-// The installed ltspcfg-ts: a small launcher that runs the bundle beside it
-// (ltspcfg-ts.bundle.js) with a V8 code cache, so that a run does not compile
-// the bundle's code again. The cache is made with the node that runs it: by
-// the first run that may write the cache directory (the ebuild's pkg_postinst
-// makes that run), and again whenever it does not fit.
+// The installed ltspcfg-ts: a small launcher that runs one of the two bundles
+// beside it with a V8 code cache, so that a run does not compile the bundle's
+// code again. A plain `get KEY` (src/get-fast.ts, the services' call) runs the
+// get bundle (ltspcfg-ts.get.js: the site modules alone); anything else the
+// whole CLI (ltspcfg-ts.bundle.js). Each has a cache of its own, made with the
+// node that runs it: by the first run that may write the cache directory (the
+// ebuild's pkg_postinst makes those runs), and again whenever it does not fit.
 //
 // A cache is only a hint. It is used when its name and header say it was made
 // from this very bundle (build hash, size, mtime, inode) by this node on this
-// architecture, its checksum matches (V8 trusts what it is given: a damaged
-// cache would abort node) and it belongs to this user or root and nobody else
-// may write it. Anything else: the bundle is compiled as without a cache.
+// architecture, it has the length its header says, the first bytes (V8's own
+// header: versions, flags, payload length) match the header's checksum, and it
+// belongs to this user or root and nobody else may write it. V8 itself trusts
+// the rest (a damaged cache aborts node), so ltspcfg-ts runs with V8's checksum
+// of code caches on (--verify-snapshot-checksum, off in release builds: on the
+// launcher's #! line, or set here when node was started without it; V8 then
+// checksums what it makes and checks what it reads, in C++, far cheaper than
+// a checksum in JavaScript): damaged data is rejected, not run.
+// Anything that does not fit: the bundle is compiled as without a cache.
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { plainGet } from './get-fast';
 
 /** The default place of the cache; LTSPCFG_CODE_CACHE=DIR moves it, =off turns it off. */
 const CACHE_DIR = '/var/cache/ltsp-ts';
-const MAGIC = 'ltspcfg-ts code cache 1';
+const MAGIC = 'ltspcfg-ts code cache 2';
+/** The bytes of V8's data under the header's checksum: V8's own header (24 bytes in V8 11-12) and then some. */
+const CHECKED_BYTES = 64;
 const PREFIX = 'ltspcfg-ts-';
 
 interface BundleIdentity {
+  /** which bundle: "main" or "get" */
+  name: string;
   /** sha256 of the bundle, fixed at build time */
   sha: string;
   size: number;
@@ -29,7 +41,7 @@ interface BundleIdentity {
 
 /** What a cache must have been made from: the bundle, node's version, the architecture. Safe in a file name. */
 export function cacheKey(id: BundleIdentity, node = process.version, arch = process.arch): string {
-  return [id.sha.slice(0, 16), id.size, Math.floor(id.mtimeMs), id.ino, node, arch].join('-').replace(/[^\w.-]/g, '_');
+  return [id.name, id.sha.slice(0, 16), id.size, Math.floor(id.mtimeMs), id.ino, node, arch].join('-').replace(/[^\w.-]/g, '_');
 }
 
 function cacheFile(dir: string, key: string): string {
@@ -48,17 +60,20 @@ export function checksum(data: Buffer): number {
 }
 
 export function encodeCache(key: string, data: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${MAGIC} ${key} ${data.length} ${checksum(data)}\n`), data]);
+  return Buffer.concat([Buffer.from(`${MAGIC} ${key} ${data.length} ${checksum(data.subarray(0, CHECKED_BYTES))}\n`), data]);
 }
 
-/** V8's cached data from a cache file's bytes, or null when they were not made for `key` or are damaged. */
+/**
+ * V8's cached data from a cache file's bytes, or null when they were not made for `key`, are cut or
+ * longer, or their first bytes are damaged; damage further in is V8's to find (see above).
+ */
 export function decodeCache(file: Buffer, key: string): Buffer | null {
   const nl = file.indexOf(10);
   if (nl < 0 || nl > 256) return null;
   const m = /^(.+) (\S+) (\d+) (\d+)$/.exec(file.subarray(0, nl).toString('latin1'));
   if (!m || m[1] !== MAGIC || m[2] !== key) return null;
   const data = file.subarray(nl + 1);
-  if (data.length !== Number(m[3]) || checksum(data) !== Number(m[4])) return null;
+  if (data.length !== Number(m[3]) || checksum(data.subarray(0, CHECKED_BYTES)) !== Number(m[4])) return null;
   return data;
 }
 
@@ -83,8 +98,15 @@ export function readCache(dir: string, key: string): Buffer | null {
   }
 }
 
-/** Writes the cache atomically and removes the caches of other bundles or nodes; errors are ignored. */
-function writeCache(dir: string, key: string, data: Buffer): void {
+const BUNDLES = ['main', 'get'];
+/** V8's checksum of code caches, made and checked (see above); the #! line of dist/ltspcfg-ts.js has it. */
+export const V8_CHECKSUM = '--verify-snapshot-checksum';
+
+/**
+ * Writes the cache atomically and removes the other caches of this bundle (older builds, other
+ * nodes) and those of no bundle it knows; the other bundle's are left to its runs. Errors are ignored.
+ */
+function writeCache(dir: string, name: string, key: string, data: Buffer): void {
   const file = cacheFile(dir, key);
   const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
   try {
@@ -94,9 +116,10 @@ function writeCache(dir: string, key: string, data: Buffer): void {
     try { unlinkSync(tmp); } catch { /* not made */ }
     return;
   }
+  const others = BUNDLES.filter((b) => b !== name).map((b) => `${PREFIX}${b}-`);
   try {
-    for (const name of readdirSync(dir)) {
-      if (name.startsWith(PREFIX) && name.endsWith('.cache') && name !== basename(file)) unlinkSync(join(dir, name));
+    for (const f of readdirSync(dir)) {
+      if (f.startsWith(PREFIX) && f.endsWith('.cache') && f !== basename(file) && !others.some((o) => f.startsWith(o))) unlinkSync(join(dir, f));
     }
   } catch {
     // another run cleaned up first
@@ -109,29 +132,65 @@ function cacheDirectory(): string | null {
   return v || CACHE_DIR;
 }
 
-/** Runs the bundle as node would run it as a main module, through the cache when there is one. */
-function launch(bundle: string, sha: string): void {
-  const fd = openSync(bundle, 'r');
-  const st = fstatSync(fd);
-  const source = readFileSync(fd, 'utf8');
-  closeSync(fd);
+/** Runs a bundle as node would run it as a main module, through its cache when there is one. */
+function launch(name: string, bundle: string, sha: string, source: string, st: { size: number; mtimeMs: number; ino: number }): void {
   const dir = cacheDirectory();
-  const key = cacheKey({ sha, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+  const key = cacheKey({ name, sha, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+  // before any cache is read or made. From the #! line it costs nothing; node:v8 costs ~2 ms (it loads streams)
+  if (dir && !process.execArgv.includes(V8_CHECKSUM)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('node:v8') as typeof import('node:v8')).setFlagsFromString(V8_CHECKSUM);
+  }
   const cachedData = dir ? readCache(dir, key) ?? undefined : undefined;
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
   if (dir && (!cachedData || script.cachedDataRejected)) {
     // after the run, so that the functions it compiled on the way are in the cache too
     process.once('exit', () => {
       try {
-        writeCache(dir, key, script.createCachedData());
+        writeCache(dir, name, key, script.createCachedData());
       } catch {
         // no cache this time
       }
     });
   }
   const module = { exports: {}, filename: bundle, id: '.', loaded: false };
-  (script.runInThisContext() as (...a: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  // the launcher's own require: the bundles sit beside it and need node's modules alone
+  // (node:module's createRequire would load node's ES module loader, ~2 ms)
+  (script.runInThisContext() as (...a: unknown[]) => void)(module.exports, require, module, bundle, dirname(bundle));
+}
+
+/** The text and identity of a bundle file, or null when it is not there. */
+function readBundle(path: string): { source: string; st: { size: number; mtimeMs: number; ino: number } } | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    return { st: fstatSync(fd), source: readFileSync(fd, 'utf8') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `get KEY` through the get bundle; anything else, or a copy without the get bundle, through the whole CLI. */
+function main(shas: { main: string; get: string }): void {
+  if (plainGet(process.argv.slice(2))) {
+    const path = join(__dirname, 'ltspcfg-ts.get.js');
+    const get = readBundle(path);
+    if (get) return launch('get', path, shas.get, get.source, get.st);
+  }
+  const path = join(__dirname, 'ltspcfg-ts.bundle.js');
+  const whole = readBundle(path);
+  if (!whole) {
+    process.stderr.write(`ltspcfg-ts: cannot read ${path}; reinstall ltspcfg-ts\n`);
+    process.exitCode = 1;
+    return;
+  }
+  launch('main', path, shas.main, whole.source, whole.st);
 }
 
 declare const LTSPCFG_BUNDLE_SHA: string | undefined;
-if (typeof LTSPCFG_BUNDLE_SHA === 'string') launch(join(__dirname, 'ltspcfg-ts.bundle.js'), LTSPCFG_BUNDLE_SHA);
+declare const LTSPCFG_GET_BUNDLE_SHA: string | undefined;
+if (typeof LTSPCFG_BUNDLE_SHA === 'string' && typeof LTSPCFG_GET_BUNDLE_SHA === 'string') main({ main: LTSPCFG_BUNDLE_SHA, get: LTSPCFG_GET_BUNDLE_SHA });

@@ -18,8 +18,8 @@ IUSE="+dhcpd dnsmasq http ipxe +nfs rsyslog syslog-ng xinetd"
 # ltspcfg-ts configures one syslog daemon for the clients' logs
 REQUIRED_USE="?? ( rsyslog syslog-ng )"
 
-# ltspcfg-ts.bundle.js is self-contained, ltspcfg-ts.js its launcher: node (any
-# slot) is all they need to run
+# ltspcfg-ts.bundle.js and ltspcfg-ts.get.js are self-contained, ltspcfg-ts.js
+# their launcher: node (any slot) is all they need to run
 RDEPEND="
 	>=net-libs/nodejs-20:*
 	net-ftp/tftp-hpa[server(+)]
@@ -40,7 +40,7 @@ src_install() {
 	exeinto /usr/lib/ltsp-ts
 	doexe ltspcfg-ts.js
 	insinto /usr/lib/ltsp-ts
-	doins ltspcfg-ts.bundle.js
+	doins ltspcfg-ts.bundle.js ltspcfg-ts.get.js
 	dosym -r /usr/lib/ltsp-ts/ltspcfg-ts.js /usr/bin/ltspcfg-ts
 
 	local service
@@ -67,12 +67,14 @@ src_install() {
 }
 
 pkg_postinst() {
-	# the V8 code cache is made by the node that will run ltspcfg-ts: any run
-	# writes it when it is missing (and removes those of other versions or
-	# nodes). It is only a hint: without it, ltspcfg-ts starts slower.
+	# the V8 code caches (one for the whole CLI, one for `get`) are made by the
+	# node that will run ltspcfg-ts: any run writes its own when it is missing
+	# (and removes those of other versions or nodes). They are only a hint:
+	# without them, ltspcfg-ts starts slower.
 	if [[ -z ${ROOT} ]]; then
-		"${EROOT}"/usr/bin/ltspcfg-ts --config "${EROOT}/usr/share/doc/${PF}/examples/wiki-sample.toml" \
-			render dhcpd >/dev/null 2>&1
+		local sample="${EROOT}/usr/share/doc/${PF}/examples/wiki-sample.toml"
+		"${EROOT}"/usr/bin/ltspcfg-ts --config "${sample}" render dhcpd >/dev/null 2>&1
+		"${EROOT}"/usr/bin/ltspcfg-ts --config "${sample}" get tftp.root >/dev/null 2>&1
 		compgen -G "${EROOT}/var/cache/ltsp-ts/ltspcfg-ts-*.cache" >/dev/null ||
 			ewarn "ltspcfg-ts made no code cache in ${EROOT}/var/cache/ltsp-ts; it starts slower"
 	fi

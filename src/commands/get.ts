@@ -4,7 +4,8 @@ import { siteSchema, type TableSpec } from '../site/schema';
 import { nearest } from '../suggest';
 import { UsageError } from '../errors';
 import type { LoadedSite } from '../site/load';
-import { loadSite, type Context } from './context';
+import { loadSite, makeContext, type Context } from './context';
+import type { PlainGet } from '../get-fast';
 import { writeStdout } from './output';
 
 /** Keys whose default depends on another key: answered from the validated site. */
@@ -27,6 +28,11 @@ export function schemaKeys(spec: TableSpec = siteSchema, prefix = ''): string[] 
     ...Object.entries(spec.tables ?? {}).flatMap(([k, t]) => schemaKeys(t, join(k))),
     ...Object.entries(spec.arrays ?? {}).flatMap(([k, t]) => schemaKeys(t, `${join(k)}[]`)),
   ];
+}
+
+/** Runs a plain `get KEY` or `get --shell KEY...` command line (src/get-fast.ts); returns the exit code. */
+export function runPlainGet({ opts, keys, shell }: PlainGet): number {
+  return shell ? runGetShell(makeContext(opts), keys) : runGet(makeContext(opts), keys[0]);
 }
 
 /** Prints the value of KEY, arrays space-separated; an unset optional key prints an empty line. */

@@ -41,6 +41,101 @@ code() {
 	ip netns exec "$NAME" curl -s -o /dev/null --path-as-is -X "$1" -w '%{http_code}' "http://192.0.2.1:8080$2"
 }
 
+# the ltspcfg-ts wrapper logs each call (one line, its arguments) to $T/calls
+count_calls() {
+	mv "$T/bin/ltspcfg-ts" "$T/bin/ltspcfg-ts.real"
+	printf '#!/bin/sh\necho "$*" >>"%s/calls"\nexec "%s/bin/ltspcfg-ts.real" "$@"\n' "$T" "$T" >"$T/bin/ltspcfg-ts"
+	chmod +x "$T/bin/ltspcfg-ts"
+}
+
+# nothing listens on the HTTP port in the namespace
+no_listener() {
+	[ -z "$(ip netns exec "$NAME" ss -H -l -t -n 'sport = :8080')" ]
+}
+
+@test "shellcheck: the service and its conf.d are clean POSIX sh" {
+	shellcheck -s sh "$REPO/init.d/ltsp-httpd" "$REPO/conf.d/ltsp-httpd"
+}
+
+@test "an invalid site.toml: start refuses with the validation message, nothing listens" {
+	http_site 'enabled = "yes"'
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"http.enabled"* ]]
+	[[ "$output" == *"Cannot read $T/site.toml"* ]]
+	no_listener
+}
+
+@test "a missing root, an unknown user and a held port are refused, each by name" {
+	http_site 'enabled = true' "$T/tftpboot-missing"
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"tftp.root $T/tftpboot-missing does not exist"* ]]
+	no_listener
+
+	write_site "$T/tftpboot"
+	printf '[boot]\nloader = "ipxe"\n[http]\nenabled = true\nport = 8080\nuser = "no-such-user"\ngroup = "www-data"\n' >>"$T/site.toml"
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"http.user no-such-user does not exist"* ]]
+	no_listener
+
+	http_site 'enabled = true'
+	ip netns exec "$NAME" python3 -c 'import socket, time
+s = socket.socket(); s.bind(("192.0.2.1", 8080)); s.listen(); time.sleep(60)' 3>&- &
+	local holder=$!
+	local _
+	for _ in $(seq 1 100); do
+		[ -n "$(ip netns exec "$NAME" ss -H -l -t -n 'sport = :8080')" ] && break
+		sleep 0.1
+	done
+	run svc start
+	kill "$holder"
+	wait "$holder" || true
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"TCP port 8080 on 192.0.2.1 is already taken"* ]]
+	[[ "$output" == *python3* ]]
+}
+
+@test "start reads site.toml once; a restart checks once and a broken site.toml leaves lighttpd serving" {
+	http_site 'enabled = true'
+	count_calls
+	run svc start
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat "$T/calls"
+	[ "$(grep -c ' get ' "$T/calls")" -eq 1 ]
+	grep -q ' get --shell ' "$T/calls"
+	[ "$(grep -c ' apply ' "$T/calls")" -eq 1 ]
+
+	: >"$T/calls"
+	run svc restart
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat "$T/calls"
+	[ "$(wc -l <"$T/calls")" -eq 2 ]
+	[ ! -e "/run/$NAME.checked" ]
+
+	local _ pid
+	for _ in $(seq 1 50); do
+		pid=$(ip netns exec "$NAME" ss -H -l -t -n -p 'sport = :8080' | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1)
+		[ -n "$pid" ] && break
+		sleep 0.1
+	done
+	[ -n "$pid" ]
+	echo 'this is not toml [' >>"$T/site.toml"
+	run svc restart
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Cannot read $T/site.toml"* ]]
+	kill -0 "$pid"
+	[ "$(ip netns exec "$NAME" curl -s http://192.0.2.1:8080/lts/vmlinuz)" = kernel ]
+}
+
 @test "http.enabled = false: checkconfig refuses to run a server the site does not use" {
 	http_site 'enabled = false'
 	run svc checkconfig

@@ -131,8 +131,14 @@ send_all() {
 assert_per_host_logs() {
 	logged "$T/log/192.0.2.10.log" "udp-from-$CLI"
 	logged "$T/log/192.0.2.10.log" "tcp-from-$CLI"
-	# give the outsider's messages the same time to arrive, then look for them anywhere
-	sleep 1
+	# the client speaks last, on each transport after the outsider: once its last
+	# messages are logged, the daemon has read the outsider's before them (one
+	# UDP socket read in order; the outsider's TCP connection was closed before
+	# the client's last one opened), so where they went is settled
+	ip netns exec "$CLI" timeout 5 logger -n 192.0.2.1 -P 514 -d -t ltsplab "udp-last-from-$CLI"
+	ip netns exec "$CLI" timeout 5 logger -n 192.0.2.1 -P 5140 -T -t ltsplab "tcp-last-from-$CLI"
+	logged "$T/log/192.0.2.10.log" "udp-last-from-$CLI"
+	logged "$T/log/192.0.2.10.log" "tcp-last-from-$CLI"
 	refute grep -rqs "from-$OUT" "$T/log"
 	[ "$(find "$T/log" -type f | wc -l)" = 1 ]
 }
@@ -258,10 +264,17 @@ answer() {
 	done
 	: >"$T/xdm/Xservers"
 	# as shipped (requestPort 0): nothing answers XDMCP (with no local display either, xdm exits)
+	# xdm reads its config, finds nothing to manage and exits: wait for that
+	# (at most 30 s), so the query below asks an xdm that has made up its mind
 	start_xdm "$T/xdm/xdm-config.before"
-	sleep 1
+	local i
+	for i in $(seq 1 150); do
+		kill -0 "$(cat "$T/xdm.pid")" 2>/dev/null || break
+		sleep 0.2
+	done
+	refute kill -0 "$(cat "$T/xdm.pid")" 2>/dev/null
+	[ -z "$(ip netns exec "$SRV" ss -Hlnu 'sport = :177')" ]
 	[ "$(query 192.0.2.10 "$CLI")" = none ]
-	kill "$(cat "$T/xdm.pid")" 2>/dev/null || true
 	wait "$(cat "$T/xdm.pid")" 2>/dev/null || true
 	rm -f "$T/xdm.pid" "$T/xdm/xdm.pidfile"
 	# edited: port 177, the thin-client subnet's addresses in Xaccess

@@ -1,8 +1,10 @@
-// The launcher's V8 code cache: used when it fits, harmless when it does not
-// (stale, foreign, damaged, or writable by someone else): the output is the
-// same, node never aborts, and a cache that did not fit is made again.
+// The launcher's V8 code caches (one for the whole CLI, one for the get bundle):
+// used when they fit, harmless when they do not (stale, foreign, damaged, or
+// writable by someone else): the output is the same, node never aborts, and a
+// cache that did not fit is made again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -15,7 +17,7 @@ const ARGS = ['--config', WIKI, 'render', 'dhcpd'];
 /** The launcher and bundle copied into a directory of their own, so that their mtime is the test's. */
 function install(): { cli: string; bundle: string; cache: string } {
   const dir = scratch('ltspcfg-launcher-');
-  for (const f of ['ltspcfg-ts.js', 'ltspcfg-ts.bundle.js']) copyFileSync(join(dirname(CLI), f), join(dir, f));
+  for (const f of ['ltspcfg-ts.js', 'ltspcfg-ts.bundle.js', 'ltspcfg-ts.get.js']) copyFileSync(join(dirname(CLI), f), join(dir, f));
   const cache = join(dir, 'cache');
   mkdirSync(cache, { mode: 0o755 });
   return { cli: join(dir, 'ltspcfg-ts.js'), bundle: join(dir, 'ltspcfg-ts.bundle.js'), cache };
@@ -26,6 +28,32 @@ function run(cli: string, cache: string, args = ARGS) {
 }
 
 const caches = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.cache'));
+const keyOf = (file: string) => file.slice('ltspcfg-ts-'.length, -'.cache'.length);
+const GET = ['--config', WIKI, 'get', '--shell', 'tftp', 'server'];
+
+/** The copy run through its #! line, as /usr/bin/ltspcfg-ts is (V8's checksum flag on that line). */
+function exec(cli: string, cache: string, args: string[]) {
+  const r = spawnSync(cli, args, { cwd: REPO, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', LTSPCFG_CODE_CACHE: cache } });
+  if (r.error) throw r.error;
+  return { code: r.status ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** Bit flips all over a cache file's V8 data, single and many. */
+function damagedCopies(intact: Buffer): Buffer[] {
+  const start = intact.indexOf(10) + 1;
+  const out: Buffer[] = [];
+  // bytes flipped all over V8's data: fed to V8 without its checksum, this aborts node
+  const many = Buffer.from(intact);
+  for (let i = start + 1000; i < many.length; i += 997) many[i] ^= 0x5a;
+  out.push(many);
+  // one bit, in V8's header, just past the header's checksum, in the middle, at the end
+  for (const at of [start + 17, start + 100, start + (intact.length - start) / 2, intact.length - 1]) {
+    const one = Buffer.from(intact);
+    one[Math.floor(at)] ^= 4;
+    out.push(one);
+  }
+  return out;
+}
 
 test('the first run writes the cache, the next runs use it, the output is the same', () => {
   const { cli, cache } = install();
@@ -53,20 +81,51 @@ test('a damaged or truncated cache: same output, no abort, and a good cache agai
   const damaged = Buffer.from(intact);
   // bytes flipped all over V8's data: fed to V8 as it is, this aborts node
   for (let i = intact.indexOf(10) + 1000; i < damaged.length; i += 997) damaged[i] ^= 0x5a;
-  for (const bad of [damaged, intact.subarray(0, intact.length >> 1), intact.subarray(0, 10), Buffer.alloc(0)]) {
+  for (const bad of [...damagedCopies(intact), intact.subarray(0, intact.length >> 1), intact.subarray(0, 10), Buffer.alloc(0)]) {
     writeFileSync(path, bad);
     const r = run(cli, cache);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, good.stdout);
-    assert.ok(decodeCache(readFileSync(path), file.slice('ltspcfg-ts-'.length, -'.cache'.length)), 'rewritten whole');
+    assert.ok(decodeCache(readFileSync(path), keyOf(file)), 'rewritten whole');
   }
+});
+
+test('get has a cache of its own, beside the whole CLI\'s; damaged, it is rejected too, through the #! line', () => {
+  const { cli, cache } = install();
+  const plain = ltspcfg(GET, { env: { LTSPCFG_CODE_CACHE: 'off' } as NodeJS.ProcessEnv }, cli);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.match(plain.stdout, /^tftp_root='\/tftpboot'$/m);
+  const first = exec(cli, cache, GET);
+  assert.equal(first.stdout, plain.stdout, first.stderr);
+  const [getCache] = caches(cache);
+  assert.match(getCache, /^ltspcfg-ts-get-/);
+  assert.equal(run(cli, cache).code, 0);
+  assert.equal(caches(cache).length, 2, 'the whole CLI\'s cache does not remove get\'s');
+  assert.ok(caches(cache).includes(getCache));
+  const path = join(cache, getCache);
+  const intact = readFileSync(path);
+  assert.deepEqual(exec(cli, cache, GET), first, 'the cache made through the #! line fits a run through it');
+  assert.ok(readFileSync(path).equals(intact), 'and is not written again');
+  for (const bad of damagedCopies(intact)) {
+    for (const go of [() => exec(cli, cache, GET), () => run(cli, cache, GET)]) {
+      writeFileSync(path, bad);
+      const r = go();
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, plain.stdout);
+      assert.ok(decodeCache(readFileSync(path), keyOf(getCache)), 'rewritten whole');
+    }
+  }
+  // a bad site is still exit 2 through the get bundle, one line, no trace
+  const bad = exec(cli, cache, ['--config', join(REPO, 'package.json'), 'get', 'tftp.root']);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /);
 });
 
 test('a cache V8 rejects (made from other code under the right name) is replaced', () => {
   const { cli, bundle, cache } = install();
   const good = run(cli, cache);
   const [file] = caches(cache);
-  const key = file.slice('ltspcfg-ts-'.length, -'.cache'.length);
+  const key = keyOf(file);
   const other = new Script(`(function () { return ${JSON.stringify('x'.repeat(1000))}; })`).createCachedData();
   writeFileSync(join(cache, file), encodeCache(key, other));
   const r = run(cli, cache);
@@ -89,7 +148,8 @@ test('a stale cache (the bundle changed, or another node made it) is not used, a
   assert.equal(now.length, 1, 'one cache: the stale one is removed');
   assert.notEqual(now[0], old);
   // the key tells nodes and architectures apart
-  const id = { sha: 'ab'.repeat(32), size: 1, mtimeMs: 2, ino: 3 };
+  const id = { name: 'main', sha: 'ab'.repeat(32), size: 1, mtimeMs: 2, ino: 3 };
+  assert.notEqual(cacheKey(id, 'v20.1.0', 'x64'), cacheKey({ ...id, name: 'get' }, 'v20.1.0', 'x64'));
   assert.notEqual(cacheKey(id, 'v20.1.0', 'x64'), cacheKey(id, 'v22.1.0', 'x64'));
   assert.notEqual(cacheKey(id, 'v20.1.0', 'x64'), cacheKey(id, 'v20.1.0', 'arm64'));
   assert.match(cacheKey(id, 'v20.1.0', 'x64'), /^[\w.-]+$/);
@@ -108,13 +168,18 @@ test('a foreign cache: another key in the header, or writable by others, is not 
   chmodSync(join(dir, 'ltspcfg-ts-k3.cache'), 0o664);
   assert.equal(readCache(dir, 'k3'), null, 'writable by the group');
   assert.equal(readCache(join(dir, 'missing'), 'k3'), null);
-  // the checksum sees a single flipped bit anywhere, the length a cut
-  const enc = encodeCache('k', data);
-  for (let i = enc.indexOf(10) + 1; i < enc.length; i++) {
+  // the header's checksum sees a single flipped bit in the first 64 bytes (V8's own header), the
+  // length a cut or an addition; V8's checksum the rest (the tests above)
+  const long = Buffer.from(Array.from({ length: 200 }, (_, i) => i));
+  const enc = encodeCache('k', long);
+  const start = enc.indexOf(10) + 1;
+  for (let i = 0; i < start + 64; i++) {
     const b = Buffer.from(enc);
     b[i] ^= 1;
     assert.equal(decodeCache(b, 'k'), null, `bit flipped at ${i}`);
   }
+  assert.deepEqual(decodeCache(enc, 'k'), long);
   assert.equal(decodeCache(enc.subarray(0, enc.length - 1), 'k'), null);
+  assert.equal(decodeCache(Buffer.concat([enc, Buffer.from([0])]), 'k'), null);
   assert.notEqual(checksum(Buffer.from('abcde')), checksum(Buffer.from('abcdf')));
 });
