@@ -2,11 +2,12 @@
 // on every tenth host) rendered by `ltspcfg-ts render dhcpd`, as the dhcpd.1067
 // service does on every start, then parsed by the real `dhcpd -t`, taking turns.
 // Prints wall times (median of RUNS), the size of the file and the ratio
-// (goal: render <= 3x dhcpd -t). HOSTS=... changes the size. The CLI runs with
-// its code cache, as installed.
+// (goal: render <= 3x dhcpd -t), with `node -e 0` taking the same turns: the
+// floor of any node program. HOSTS=... changes the size. The CLI runs with its
+// code cache, as installed.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,6 +53,7 @@ try {
   timed(process.execPath, [join(repo, 'dist/ltspcfg-ts.js'), '--config', config, 'render', 'dhcpd'], { cwd: repo, env }); // writes the cache
   const render = [];
   const check = [];
+  const node = [];
   let size = 0;
   for (let i = 0; i < runs; i++) {
     const r = timed(process.execPath, [join(repo, 'dist/ltspcfg-ts.js'), '--config', config, 'render', 'dhcpd'], { cwd: repo, env });
@@ -59,12 +61,14 @@ try {
     writeFileSync(conf, r.out);
     size = Buffer.byteLength(r.out);
     check.push(timed(dhcpd, ['-t', '-4', '-cf', conf]).ms);
+    node.push(timed(process.execPath, ['-e', '0']).ms);
   }
   const total = render.map((ms, i) => ms + check[i]);
   console.log(
-    `dhcpd render (${hosts} hosts, ${(size / 1024).toFixed(0)} KiB, median of ${runs}): ` +
-      `ltspcfg-ts render dhcpd ${median(render).toFixed(0)} ms, dhcpd -t ${median(check).toFixed(0)} ms, together ${median(total).toFixed(0)} ms; ` +
-      `render / dhcpd -t ${(median(render) / median(check)).toFixed(1)}x (goal <= 3x)`,
+    `dhcpd render (${hosts} hosts, ${(size / 1024).toFixed(0)} KiB, median of ${runs}, load average ${loadavg()[0].toFixed(1)}): ` +
+      `ltspcfg-ts render dhcpd ${median(render).toFixed(0)} ms, dhcpd -t ${median(check).toFixed(0)} ms, together ${median(total).toFixed(0)} ms, node -e 0 ${median(node).toFixed(0)} ms; ` +
+      `render / dhcpd -t ${(median(render) / median(check)).toFixed(1)}x (goal <= 3x); floor node -e 0 / dhcpd -t ${(median(node) / median(check)).toFixed(1)}x; ` +
+      `render / node -e 0 ${(median(render) / median(node)).toFixed(2)}x`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -21,6 +21,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, 
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { plainGet } from './get-fast';
+import { SITE_CACHE } from './system/site-cache';
 
 /** The default place of the cache; LTSPCFG_CODE_CACHE=DIR moves it, =off turns it off. */
 const CACHE_DIR = '/var/cache/ltsp-ts';
@@ -153,6 +154,8 @@ function launch(name: string, bundle: string, sha: string, source: string, st: {
       }
     });
   }
+  // the get bundle keeps its answers for an unchanged site.toml beside its code cache (src/system/site-cache.ts)
+  if (dir && name === 'get') (globalThis as Record<symbol, unknown>)[SITE_CACHE] = { dir, key };
   const module = { exports: {}, filename: bundle, id: '.', loaded: false };
   // the launcher's own require: the bundles sit beside it and need node's modules alone
   // (node:module's createRequire would load node's ES module loader, ~2 ms)

@@ -94,8 +94,8 @@ pkg_postinst() {
 }
 
 pkg_postrm() {
-	# the code cache belongs to no package: a removal takes it along
+	# the code caches and get's kept answers belong to no package: a removal takes them along
 	if [[ -z ${REPLACED_BY_VERSION} ]]; then
-		rm -f "${EROOT}"/var/cache/ltsp-ts/ltspcfg-ts-*.cache || die
+		rm -f "${EROOT}"/var/cache/ltsp-ts/ltspcfg-ts-*.{cache,json} || die
 	fi
 }

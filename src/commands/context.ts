@@ -64,12 +64,20 @@ export function siteOf(ctx: Context): Site {
 
 /** The site and its schema-checked tables (what `get` reads), from the file. */
 export function loadSite(ctx: Context): LoadedSite {
-  let bytes: Buffer;
+  return parseSiteBytes(ctx, readSiteBytes(ctx));
+}
+
+/** The bytes of the site file; SiteError when it cannot be read. */
+export function readSiteBytes(ctx: Context): Buffer {
   try {
-    bytes = readSiteFile(ctx.configPath);
+    return readSiteFile(ctx.configPath);
   } catch (e) {
     if (!(e instanceof SiteFileError)) throw e;
     throw new SiteError([{ file: ctx.configPath, position: { line: 0, col: 0 }, key: '', problem: `cannot read the site file: ${e.message}`, expected: `expected a readable site.toml, a regular file of at most ${MAX_SITE_BYTES / 1048576} MiB (--config FILE, default ${DEFAULT_CONFIG})` }]);
   }
+}
+
+/** The site from the site file's bytes (loadSite's second half). */
+export function parseSiteBytes(ctx: Context, bytes: Buffer): LoadedSite {
   return parseSite(bytes, ctx.configPath, (p) => ctx.sys.realPath(p));
 }

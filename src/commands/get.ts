@@ -4,8 +4,9 @@ import { siteSchema, type TableSpec } from '../site/schema';
 import { nearest } from '../suggest';
 import { UsageError } from '../errors';
 import type { LoadedSite } from '../site/load';
-import { loadSite, makeContext, type Context } from './context';
+import { loadSite, makeContext, parseSiteBytes, readSiteBytes, type Context } from './context';
 import type { PlainGet } from '../get-fast';
+import { readSiteCache, writeSiteCache, type GetAnswers, type SiteCacheRef } from '../system/site-cache';
 import { writeStdout } from './output';
 
 /** Keys whose default depends on another key: answered from the validated site. */
@@ -30,20 +31,51 @@ export function schemaKeys(spec: TableSpec = siteSchema, prefix = ''): string[] 
   ];
 }
 
-/** Runs a plain `get KEY` or `get --shell KEY...` command line (src/get-fast.ts); returns the exit code. */
-export function runPlainGet({ opts, keys, shell }: PlainGet): number {
-  return shell ? runGetShell(makeContext(opts), keys) : runGet(makeContext(opts), keys[0]);
+/** What `get` answers from a validated site: its schema-checked tables and the derived keys. */
+export function answersOf(loaded: LoadedSite): GetAnswers {
+  const derived: Record<string, string> = {};
+  for (const [key, of] of Object.entries(DERIVED)) derived[key] = format(of(loaded));
+  return { values: loaded.values, derived };
+}
+
+/**
+ * The answers for the site file: kept ones when `cache` has them for these very bytes
+ * (src/system/site-cache.ts), else from parsing and validating it (SiteError when invalid), then kept.
+ */
+function answersFor(ctx: Context, cache: SiteCacheRef | undefined): GetAnswers {
+  if (!cache) return answersOf(loadSite(ctx));
+  const bytes = readSiteBytes(ctx);
+  const realPath = (p: string) => ctx.sys.realPath(p);
+  const kept = readSiteCache(cache, ctx.configPath, ctx.sys.root, bytes, realPath);
+  if (kept) return kept;
+  const loaded = parseSiteBytes(ctx, bytes);
+  const answers = answersOf(loaded);
+  const tftpRoot = loaded.site.tftp.root;
+  writeSiteCache(cache, ctx.configPath, ctx.sys.root, bytes, { ...answers, tftpRoot, tftpReal: realPath(tftpRoot) });
+  return answers;
+}
+
+/**
+ * Runs a plain `get KEY` or `get --shell KEY...` command line (src/get-fast.ts); returns the exit
+ * code. With `cache` (the get bundle under the launcher), answers are kept for an unchanged file.
+ */
+export function runPlainGet({ opts, keys, shell }: PlainGet, cache?: SiteCacheRef): number {
+  const ctx = makeContext(opts);
+  const answers = answersFor(ctx, cache);
+  if (shell) process.stdout.write(shellAssignments(answers, keys) + '\n');
+  else writeStdout(valueOf(answers, keys[0]) + '\n');
+  return 0;
 }
 
 /** Prints the value of KEY, arrays space-separated; an unset optional key prints an empty line. */
 export function runGet(ctx: Context, key: string): number {
-  writeStdout(valueOf(loadSite(ctx), key) + '\n');
+  writeStdout(valueOf(answersOf(loadSite(ctx)), key) + '\n');
   return 0;
 }
 
-function valueOf(loaded: LoadedSite, key: string): string {
-  if (Object.hasOwn(DERIVED, key)) return format(DERIVED[key](loaded));
-  let node: unknown = loaded.values;
+function valueOf(answers: GetAnswers, key: string): string {
+  if (Object.hasOwn(DERIVED, key)) return answers.derived[key];
+  let node: unknown = answers.values;
   for (const part of key.split('.')) {
     const m = /^([A-Za-z0-9_-]+)(?:\[(\d+)\])?$/.exec(part);
     if (!m || typeof node !== 'object' || node === null || Array.isArray(node)) throw unknown(key);
@@ -85,7 +117,7 @@ function tableAt(path: string): TableSpec | undefined {
 
 /** Prints `tftp_root='/tftpboot'` lines for KEYs and TABLEs from one read of the site (shellAssignments). */
 export function runGetShell(ctx: Context, keys: string[]): number {
-  process.stdout.write(shellAssignments(loadSite(ctx), keys) + '\n');
+  process.stdout.write(shellAssignments(answersOf(loadSite(ctx)), keys) + '\n');
   return 0;
 }
 
@@ -93,13 +125,13 @@ export function runGetShell(ctx: Context, keys: string[]): number {
  * `tftp_root='/tftpboot'` lines, one per key: a table stands for each of its keys. The names are
  * the keys with every character outside [A-Za-z0-9_] made `_`; the values are those of `get`.
  */
-export function shellAssignments(loaded: LoadedSite, keys: string[]): string {
+export function shellAssignments(answers: GetAnswers, keys: string[]): string {
   const lines: string[] = [];
   for (const key of keys) {
     const table = tableAt(key);
     const leaves = table ? Object.keys(table.keys).map((k) => `${key}.${k}`) : [key];
     if (table && leaves.length === 0) throw new UsageError(`get --shell: ${key} has no keys of its own; name them`);
-    for (const leaf of leaves) lines.push(`${leaf.replace(/[^A-Za-z0-9_]/g, '_')}=${shellQuote(valueOf(loaded, leaf))}`);
+    for (const leaf of leaves) lines.push(`${leaf.replace(/[^A-Za-z0-9_]/g, '_')}=${shellQuote(valueOf(answers, leaf))}`);
   }
   return lines.join('\n');
 }

@@ -60,17 +60,21 @@ test('the iPXE script: one entry per host that differs, by MAC, a menu with the 
   assert.match(s, /^#!ipxe\n/);
   assert.match(s, /^set ltsp-base tftp:\/\/192\.0\.2\.1$/m);
   assert.match(s, /^goto mac-\$\{netX\/mac:hexhyp\} \|\| goto default$/m);
-  assert.match(s, /^:default\nset ltsp-append root=\/dev\/nfs nfsroot=192\.0\.2\.1:\/opt\/ltsp\/i386 ip=dhcp\ngoto ltsp-menu$/m);
-  assert.match(s, /^:mac-52-54-00-5e-00-21\n# thin01 \(52:54:00:5e:00:21\): its own settings\nset ltsp-append root=\/dev\/nfs nfsroot=192\.0\.2\.1:\/opt\/ltsp\/i386 ip=dhcp quiet\n/m);
+  assert.match(s, /^:default\nset ltsp-kernel \/lts\/vmlinuz\nset ltsp-initrd \/lts\/initrd\.img\nset ltsp-append initrd=initrd\.img root=\/dev\/nfs nfsroot=192\.0\.2\.1:\/opt\/ltsp\/i386 ip=dhcp\ngoto ltsp-menu$/m);
+  assert.match(s, /^:mac-52-54-00-5e-00-21\n# thin01 \(52:54:00:5e:00:21\): its own settings\nset ltsp-kernel \/lts\/vmlinuz\nset ltsp-initrd \/lts\/initrd\.img\nset ltsp-append initrd=initrd\.img root=\/dev\/nfs nfsroot=192\.0\.2\.1:\/opt\/ltsp\/i386 ip=dhcp quiet\n/m);
   assert.doesNotMatch(s, /mac-52-54-00-5e-00-22/, 'a host like the default has no entry of its own');
   assert.match(s, /^menu Lab client\nitem ltsp Lab client\nitem local Boot from the local disk\nchoose --timeout 5000 --default ltsp ltsp-choice/m);
-  assert.match(s, /^kernel \$\{ltsp-base\}\/lts\/vmlinuz initrd=initrd\.img \$\{ltsp-append\}$/m);
-  assert.match(s, /^initrd --name initrd\.img \$\{ltsp-base\}\/lts\/initrd\.img$/m);
+  assert.match(s, /^kernel \$\{ltsp-base\}\$\{ltsp-kernel\} \$\{ltsp-append\}$/m);
+  assert.match(s, /^initrd --name initrd\.img \$\{ltsp-base\}\$\{ltsp-initrd\}$/m);
   assert.match(s, /^:ltsp-local\n#.*\niseq \$\{platform\} efi && exit \|\|\nsanboot --no-describe --drive 0x80$/m);
   // no menu at timeout 0: straight to the kernel
   const quick = renderIpxeScript(boot('loader = "ipxe"\ntimeout = 0'));
   assert.doesNotMatch(quick, /^menu |^choose /m);
   assert.match(quick, /^goto ltsp-boot$/m);
+  // without boot.initrd: no initramfs, and no initrd= on the kernel line
+  const bare = renderIpxeScript(load(`${BASE}\n[boot]\nloader = "ipxe"\n`));
+  assert.doesNotMatch(bare, /initrd/);
+  assert.match(bare, /^:default\nset ltsp-kernel \/lts\/vmlinuz\nset ltsp-append root=\/dev\/nfs /m);
   // over HTTP when [http] is enabled
   assert.match(renderIpxeScript(boot('loader = "ipxe"', '[http]\nenabled = true\nport = 8080')), /^set ltsp-base http:\/\/192\.0\.2\.1:8080$/m);
 });

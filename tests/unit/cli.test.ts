@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO, hashTree, ltspcfg, scratch } from '../support/cli';
 import { parseSite } from '../../src/site/load';
-import { shellAssignments } from '../../src/commands/get';
+import { answersOf, shellAssignments } from '../../src/commands/get';
 
 const WIKI = join(REPO, 'examples/wiki-sample.toml');
 const COMMANDS = ['status', 'apply', 'render', 'check', 'get', 'targets'];
@@ -113,7 +113,7 @@ test('get --shell: every key of a table and single keys, from one read, as sh re
   const loaded = parseSite(readFileSync(site), site);
   const hostile = "it's $HOME \\ \"q\" \n;";
   (loaded.values as { boot: Record<string, unknown> }).boot.menu_label = hostile;
-  const back = spawnSync('sh', ['-euc', 'eval "$1"; printf %s "$boot_menu_label"', 'sh', shellAssignments(loaded, ['boot.menu_label'])], { encoding: 'utf8' });
+  const back = spawnSync('sh', ['-euc', 'eval "$1"; printf %s "$boot_menu_label"', 'sh', shellAssignments(answersOf(loaded), ['boot.menu_label'])], { encoding: 'utf8' });
   assert.equal(back.stdout, hostile, back.stderr);
   assert.equal(ltspcfg(['--config', site, 'get', 'tftp.root', 'tftp.user']).code, 2, 'several keys only with --shell');
   assert.equal(ltspcfg(['--config', site, 'get', '--shell', 'tftp.rot']).code, 2);

@@ -13,6 +13,8 @@ import { SiteError } from '../../src/errors';
 import type { Site } from '../../src/site/types';
 import type { WholeFile } from '../../src/targets/types';
 import { pxelinux } from '../../src/targets/pxelinux';
+import { ipxe } from '../../src/targets/ipxe';
+import { golden } from '../support/golden';
 import { nbdServer } from '../../src/targets/nbd-server';
 import { ltsConf } from '../../src/targets/lts-conf';
 import { services } from '../../src/targets/firewall/ports';
@@ -94,6 +96,20 @@ test('pxelinux: an image boots its kernel and initramfs with ltsp.root=; a host 
   assert.equal(out.filter((f) => f.path.startsWith('/tftpboot/pxelinux.cfg/01-')).length, 1);
   // without [[image]], the LTSP 4 line as before
   assert.match(files(pxelinux.plan(load(''), { gentoo: true })).find((f) => f.path.endsWith('default'))!.content, /APPEND root=\/dev\/nfs nfsroot=192\.0\.2\.1:\/opt\/ltsp\/i386 ip=dhcp\n/);
+});
+
+test('iPXE: an image boots its kernel and initramfs with ltsp.root=, as pxelinux does; a host of another image gets its own entry', () => {
+  const site = parseSite(BASE.replace('[boot]\n', '[boot]\nloader = "ipxe"\n') + TWO, '/etc/ltsp/site.toml').site;
+  const script = files(ipxe.plan(site, { gentoo: true })).find((f) => f.path === '/tftpboot/ltsp.ipxe')!.content;
+  assert.match(script, /^:default\nset ltsp-kernel \/ltsp\/debian\/vmlinuz\nset ltsp-initrd \/ltsp\/debian\/initrd\.img\nset ltsp-append initrd=initrd\.img ltsp\.root=nbd:192\.0\.2\.1:10809:debian\ngoto ltsp-boot$/m);
+  assert.match(script, /^:mac-52-54-00-00-00-01\n# a \(52:54:00:00:00:01\): its own settings\nset ltsp-kernel \/ltsp\/gentoo\/vmlinuz\nset ltsp-initrd \/ltsp\/gentoo\/initrd\.img\nset ltsp-append initrd=initrd\.img ltsp\.root=nfs:192\.0\.2\.1:\/srv\/ltsp\/gentoo\n/m);
+  // b and c boot the default image: no entry of their own; boot.kernel is not used
+  assert.doesNotMatch(script, /mac-52-54-00-00-00-0[23]|\/lts\/vmlinuz/);
+  assert.match(script, /^kernel \$\{ltsp-base\}\$\{ltsp-kernel\} \$\{ltsp-append\}\ninitrd --name initrd\.img \$\{ltsp-base\}\$\{ltsp-initrd\}\nboot$/m);
+  // the same entries as the pxelinux tree
+  const cfg = files(pxelinux.plan(load(TWO), { gentoo: true })).filter((f) => f.path.includes('/01-')).map((f) => f.path.slice(-17));
+  assert.deepEqual([...new Set(cfg)], [...script.matchAll(/^:mac-(\S+)$/gm)].map((m) => m[1]));
+  golden('images+ipxe', '/tftpboot/ltsp.ipxe', script);
 });
 
 test('nbd-server: one read-only export per nbd image, on the server address; nothing without one', () => {

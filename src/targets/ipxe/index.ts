@@ -4,14 +4,17 @@
 // (src/targets/boot-loaders.ts says which file is which).
 //
 // The script means what the pxelinux tree means: one entry for every client
-// and one per host whose kernel command line differs (found by MAC address,
-// as pxelinux.cfg/01-<mac>), the same kernel, initramfs and append line, a
-// menu with boot.timeout when there is a choice (network or local disk).
+// and one per host that boots anything else (found by MAC address, as
+// pxelinux.cfg/01-<mac>), the same kernel, initramfs and append line (an
+// [[image]]'s own kernel and initramfs with its ltsp.root=, else boot.kernel
+// and boot.initrd), a menu with boot.timeout when there is a choice (network
+// or local disk).
 // Kernel and initramfs come over HTTP when [http] is enabled, else TFTP.
 import { posix } from 'node:path';
 import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
 import { appendLine } from '../pxelinux';
+import { imageBoot } from '../image/boot';
 import { architectures, bootDir, ipxeBaseUrl, ipxeScriptPath, loaderCopy, otherLoader } from '../boot-loaders';
 import type { PlannedItem, Target } from '../types';
 import template from './ltsp.ipxe.hbs';
@@ -21,26 +24,41 @@ const INITRD_NAME = 'initrd.img';
 /** iPXE's label for a host: mac-52-54-00-5e-00-21, what ${netX/mac:hexhyp} expands to. */
 const macLabel = (host: Host) => `mac-${host.mac.replace(/:/g, '-')}`;
 
+/** What one entry of the script boots: an [[image]]'s kernel and initramfs, or boot.kernel and boot.initrd. */
+function entry(site: Site, host?: Host) {
+  const image = imageBoot(site, host);
+  const kernel = image ? image.kernel : site.boot.kernel;
+  const initrd = image ? image.initrd : site.boot.initrd;
+  // the initramfs is named on the kernel line too (see the template)
+  return { kernel, initrd: initrd ?? '', append: `${initrd ? `initrd=${INITRD_NAME} ` : ''}${appendLine(site, host)}` };
+}
+
 export function renderIpxeScript(site: Site): string {
-  const own = site.hosts.filter((h) => appendLine(site, h) !== appendLine(site));
+  const def = entry(site);
+  // a host gets an entry of its own when it boots anything else: its own
+  // kernel parameters, or the kernel and initramfs of another image
+  const own = site.hosts.filter((h) => {
+    const e = entry(site, h);
+    return e.kernel !== def.kernel || e.initrd !== def.initrd || e.append !== def.append;
+  });
+  const entries = [
+    { label: 'default', host: false, ...def },
+    ...own.map((h) => ({ label: macLabel(h), host: `${h.name} (${h.mac})`, ...entry(site, h) })),
+  ];
   const menu = site.boot.timeout > 0;
   return render(template, {
     header: generatedHeader('#', site).trimEnd(),
     base: ipxeBaseUrl(site),
     transport: site.http ? 'HTTP, ltsp-httpd' : 'TFTP, ltsp-tftpd',
-    entries: [
-      { label: 'default', host: false, append: appendLine(site) },
-      ...own.map((h) => ({ label: macLabel(h), host: `${h.name} (${h.mac})`, append: appendLine(site, h) })),
-    ],
+    entries,
     start: menu ? 'menu' : 'boot',
     menu,
     title: site.boot.menuLabel,
     // boot.timeout is in tenths of a second, as pxelinux counts
     timeoutMs: site.boot.timeout * 100,
-    kernel: site.boot.kernel,
-    initrd: site.boot.initrd ?? false,
+    // all entries have an initramfs or none: every image has one, boot.initrd is the whole site's
+    initrd: entries.every((e) => e.initrd),
     initrdName: INITRD_NAME,
-    initrdArg: site.boot.initrd ? `initrd=${INITRD_NAME} ` : '',
   });
 }
 
