@@ -1,15 +1,16 @@
 // `ltspcfg-ts clients` on a 1 GB synthetic /var/log/messages: 30 days of a busy
 // server's lines (cron, sshd, kernel, dhcpd, in.tftpd) with the boots of the
 // site's 30 thin clients spread through it and their last boots in the final
-// minutes. Goal: under 1 s and under 100 MB of memory to find every client's
-// last boot. Beside it, in the same run, what the wiki has the admin do:
-// `grep -c MAC /var/log/messages` over the same file.
+// minutes. Goal: under 1 s and under 100 MB of memory (max RSS of the whole
+// process) to find every client's last boot. Beside it, in the same run, what the
+// wiki has the admin do, `grep -c MAC /var/log/messages` over the same file, and
+// `tail -c 32M | grep` over the window `clients` reads at most by default.
 //   case "all booted": every host's last boot is near the end (the reader stops there)
 //   case "one silent": one host never booted: the reader goes back to its byte budget
 // The file is made once into $LTSP_TEST_CACHE (default /var/cache/ltsp-ts-tests).
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -130,23 +131,40 @@ try {
   // warm the page cache for the end of the file and for grep's whole pass
   run(cli(HOSTS - 1));
   run(['grep', '-c', mac(7), log]);
-  const results = [];
-  for (const [label, hosts] of [['all booted', HOSTS - 1], ['one silent', HOSTS]]) {
-    const r = run(cli(hosts));
+  const WINDOW = 32 * 1024 * 1024; // what `clients` reads at most without --since
+  const contenders = {
+    'all booted': () => run(cli(HOSTS - 1)),
+    'one silent': () => run(cli(HOSTS)),
+    // what an admin would type: the wiki's grep over the whole file, or the same window's tail through grep
+    grep: () => run(['grep', '-c', mac(7), log]),
+    tail: () => run(['sh', '-c', `tail -c ${WINDOW} "$1" | grep -cE 'DHCPDISCOVER|RRQ from'`, 'sh', log]),
+    node: () => run([process.execPath, '-e', '0']),
+  };
+  const RUNS = Number(process.env.RUNS ?? 5);
+  const got = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
+  // interleaved, so that a change in the machine's load falls on every contender alike
+  for (let i = 0; i < RUNS; i++) for (const [k, f] of Object.entries(contenders)) got[k].push(f());
+  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const ms = (k) => median(got[k].map((r) => r.ms));
+  const rss = (k) => Math.max(...got[k].map((r) => r.rssMb));
+  const size = statSync(log).size;
+  const load = loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(`log read (${(size / 1024 ** 3).toFixed(2)} GB syslog, ${HOSTS} hosts, median of ${RUNS} interleaved runs, load average ${load}; goal < 1000 ms, < 100 MB max RSS):`);
+  let met = true;
+  for (const label of ['all booted', 'one silent']) {
+    const r = got[label][0];
     if (r.status !== 0 && r.status !== 1) throw new Error(`clients failed: ${r.stderr}`);
     const json = JSON.parse(r.stdout);
     const booted = json.clients.filter((c) => c.last_boot?.stage === 'initrd').length;
-    results.push({ label, ...r, booted, lines: json.lines_read });
-  }
-  const g = run(['grep', '-c', mac(7), log]);
-  const size = statSync(log).size;
-  console.log(`log read (${(size / 1024 ** 3).toFixed(2)} GB syslog, ${HOSTS} hosts; goal < 1000 ms, < 100 MB):`);
-  for (const r of results) {
+    const ok = ms(label) < 1000 && rss(label) < 100;
+    met &&= ok;
     console.log(
-      `  clients --json, ${r.label}: ${r.ms.toFixed(0)} ms, ${r.rssMb.toFixed(0)} MB max RSS, ${r.lines} lines read, ${r.booted} last boots found at stage initrd; vs grep -c MAC over the whole file ${g.ms.toFixed(0)} ms (ratio ${(r.ms / g.ms).toFixed(2)}x)` +
-        (r.ms < 1000 && r.rssMb < 100 ? '' : '  OVER GOAL'),
+      `  clients --json, ${label}: ${ms(label).toFixed(0)} ms, ${rss(label).toFixed(0)} MB max RSS, ${json.lines_read} lines read, ${booted} last boots found at stage initrd` +
+        `; vs grep -c MAC over the whole file ${(ms(label) / ms('grep')).toFixed(2)}x, vs tail -c 32M | grep ${(ms(label) / ms('tail')).toFixed(2)}x${ok ? '' : '  OVER GOAL'}`,
     );
   }
+  console.log(`  grep -c MAC over the whole file ${ms('grep').toFixed(0)} ms; tail -c 32M | grep -cE ${ms('tail').toFixed(0)} ms; node -e 0 ${ms('node').toFixed(0)} ms, ${rss('node').toFixed(0)} MB`);
+  console.log(`  goal ${met ? 'met' : 'NOT met'}`);
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

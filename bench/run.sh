@@ -18,6 +18,9 @@ if [ "$(id -u)" = 0 ]; then
 	bash bench/service-restart.sh
 	bash bench/pxe-boot.sh
 	bash bench/uefi-boot.sh
+	bash bench/image-build.sh
+	bash bench/client-boot.sh pairs 3
+	bash bench/client-boot.sh ram 160 128
 else
-	echo "bench: dhcp-boot-storm, service-restart and pxe-boot need root; skipped" >&2
+	echo "bench: dhcp-boot-storm, service-restart, the boots and the image build need root; skipped" >&2
 fi

@@ -19,10 +19,6 @@ rounds=${1:-2}
 transfers=${2:-7}
 limit=${PXE_UEFI_LIMIT:-300}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "uefi-boot bench: needs root (network namespaces)" >&2
-	exit 2
-fi
 # shellcheck source=tests/lab/lib/pxe-lab.bash
 . tests/lab/lib/pxe-lab.bash
 for f in "$PXE_OVMF_CODE" /usr/lib/ipxe/snponly.efi /usr/sbin/lighttpd; do
@@ -31,18 +27,8 @@ for f in "$PXE_OVMF_CODE" /usr/lib/ipxe/snponly.efi /usr/sbin/lighttpd; do
 		exit 0
 	fi
 done
-
-pxe_init "ltspx$$"
-trap 'pxe_httpd_down; pxe_teardown' EXIT
-trap 'exit 130' INT TERM
-rc=0
-pxe_kernel || rc=$?
-if [ "$rc" = 3 ]; then
-	echo "uefi-boot bench: skipped, Debian's kernel package cannot be downloaded" >&2
-	exit 0
-fi
-[ "$rc" = 0 ] || exit 1
-[ -f dist/ltspcfg-ts.js ] || npm run --silent build
+pxe_bench_init uefi-boot "ltspx$$"
+pxe_bench_need pxe_kernel "Debian's kernel package cannot be downloaded"
 pxe_netns_up
 pxe_site primary
 sed -i 's|^\[boot\]$|[boot]\nloader = "ipxe"|' "$T/site.toml"
@@ -104,15 +90,7 @@ boot_minimal() {
 
 echo "UEFI boot (OVMF firmware PXE -> ipxe.efi -> script -> kernel over HTTP), QEMU start to the initramfs marker (TCG, $(nproc) cores):"
 pxe_alternate_boots "$rounds" "$limit"
-gen=$(pxe_median <"$T/gen.times")
-min=$(pxe_median <"$T/min.times")
-if [ -z "$gen" ] || [ -z "$min" ]; then
-	echo "uefi-boot bench: boots failed" >&2
-	exit 1
-fi
-ratio=$(awk -v g="$gen" -v m="$min" 'BEGIN { printf "%.3f", g / m }')
-verdict=$(awk -v r="$ratio" 'BEGIN { print (r <= 1.05) ? "met" : "MISSED" }')
-printf '  median: generated %.2f s, hand-written %.2f s: %sx (goal <= 1.05x: %s)\n' "$gen" "$min" "$ratio" "$verdict"
+pxe_bench_ratio generated hand-written 1.05
 
 # kernel + initramfs: TFTP at the site's block size against HTTP
 blk=$("$T/bin/ltspcfg-ts" --config "$T/site.toml" get tftp.blocksize)
@@ -125,15 +103,8 @@ fetch() { # $1: tftp or http; prints seconds for both files
 	ip netns exec "$CNS" curl -sS --max-time 120 --tftp-blksize "$blk" -o /dev/null -o /dev/null -w '%{time_total}\n' \
 		"$base/lts/vmlinuz" "$base/lts/initramfs.gz" | awk '{ s += $1 } END { printf "%.4f\n", s }'
 }
-fetch tftp >/dev/null # warm the page cache
-fetch http >/dev/null
-: >"$T/pairs"
-for _ in $(seq 1 "$transfers"); do
-	echo "$(fetch tftp) $(fetch http)" >>"$T/pairs"
-done
-ttftp=$(cut -d' ' -f1 "$T/pairs" | pxe_median)
-thttp=$(cut -d' ' -f2 "$T/pairs" | pxe_median)
-speedup=$(awk '{ printf "%.4f\n", $1 / $2 }' "$T/pairs" | pxe_median)
+pxe_bench_pairs "$transfers" "fetch tftp" "fetch http"
+ttftp=$PXE_PAIR_A thttp=$PXE_PAIR_B speedup=$PXE_SPEEDUP
 verdict=$(awk -v s="$speedup" 'BEGIN { print (s >= 4) ? "met" : "MISSED" }')
 echo "Kernel + initramfs ($((size / 1024)) KiB, $transfers interleaved pairs, curl in the client namespace, medians):"
 awk -v t="$ttftp" -v s="$size" -v b="$blk" 'BEGIN { printf "  TFTP (blksize %d, ltsp-tftpd): %.3f s  %7.1f MiB/s\n", b, t, s / t / 1048576 }'

@@ -6,11 +6,8 @@ import { basename } from 'node:path';
 import type { Site } from '../site/types';
 import { listLogDir, readBackwards, rotations } from '../system/logread';
 import { BOOT_GAP_MS } from './boots';
-import { clientEvent, serverEvent, type LogEvent } from './events';
+import { clientEvent, serverEvent, SERVER_MARKS, type LogEvent } from './events';
 import { parseSyslogLine } from './syslogline';
-
-/** the programs whose lines are parsed whole (a cheap test before the real parse) */
-const MAYBE_OURS = /dhcpd|dnsmasq|tftpd|mountd|lightdm|xdm|gdm/;
 
 export interface CollectOptions {
   /** the system logs, each with its rotations (e.g. /var/log/messages) */
@@ -53,39 +50,37 @@ export async function collect(site: Site, o: CollectOptions): Promise<Collected>
       notes.push(`${log}: no such file (does the system log to a syslog daemon that writes it? a journal-only system is read with journalctl, not here)`);
       continue;
     }
-    let n = 0;
-    scan: for await (const { file, lines } of readBackwards(files, { maxBytes: o.maxBytes }, (f, why) => notes.push(`${f}: ${why}`))) {
+    // only the lines that can be events are decoded; each stretch's oldest line gives its time
+    scan: for await (const { file, lines, oldest: oldestLine, scanned } of readBackwards(files, { maxBytes: o.maxBytes, select: SERVER_MARKS }, (f, why) => notes.push(`${f}: ${why}`))) {
       filesRead.add(file);
-      linesRead += lines.length;
+      linesRead += scanned;
       for (const text of lines) {
-        // most lines of a server's log are about something else: only ours are parsed whole,
-        // the others only now and then for their time (--since, and when to stop)
-        const ours = MAYBE_OURS.test(text);
-        if (!ours && ++n % 256 !== 0) continue;
         const line = parseSyslogLine(text, o.now);
         if (!line) continue;
         if (line.time !== null) {
           if (o.since !== null && line.time < o.since) break scan;
           if (oldestTime === null || line.time < oldestTime) oldestTime = line.time;
         }
-        if (ours) {
-          const e = serverEvent(line, file, text);
-          if (e.kind !== 'other') events.push(e);
-          if (e.mac && wanted.has(e.mac) && e.time !== null) {
-            const seen = oldest.get(e.mac);
-            if (discovered.has(e.mac) && seen !== undefined && seen - e.time > BOOT_GAP_MS) done.add(e.mac);
-            oldest.set(e.mac, e.time);
-            if (e.kind === 'dhcp-discover') discovered.add(e.mac);
-          }
+        const e = serverEvent(line, file, text);
+        if (e.kind !== 'other') events.push(e);
+        if (e.mac && wanted.has(e.mac) && e.time !== null) {
+          const seen = oldest.get(e.mac);
+          if (discovered.has(e.mac) && seen !== undefined && seen - e.time > BOOT_GAP_MS) done.add(e.mac);
+          oldest.set(e.mac, e.time);
+          if (e.kind === 'dhcp-discover') discovered.add(e.mac);
         }
-        // every host's last boot starts inside what was read: stop
-        if (o.since === null && line.time !== null && wanted.size && (!ours || n % 256 === 0)) {
-          for (const mac of discovered) {
-            const seen = oldest.get(mac);
-            if (seen !== undefined && seen - line.time > BOOT_GAP_MS) done.add(mac);
-          }
-          if (done.size === wanted.size) break scan;
+      }
+      const time = oldestLine === null ? null : (parseSyslogLine(oldestLine, o.now)?.time ?? null);
+      if (time === null) continue;
+      if (oldestTime === null || time < oldestTime) oldestTime = time;
+      if (o.since !== null && time < o.since) break;
+      // every host's last boot starts inside what was read: stop
+      if (o.since === null && wanted.size) {
+        for (const mac of discovered) {
+          const seen = oldest.get(mac);
+          if (seen !== undefined && seen - time > BOOT_GAP_MS) done.add(mac);
         }
+        if (done.size === wanted.size) break;
       }
     }
     // read newest first: back to the order written

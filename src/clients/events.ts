@@ -91,6 +91,26 @@ const MOUNT_OK = new RegExp(`^authenticated mount request from ${IP}(?::[0-9]+)?
 const MOUNT_REFUSED = new RegExp(`^refused mount request from ${IP}(?::[0-9]+)? for (\\S+) \\(([^)]*)\\): (.*)$`);
 const LIGHTDM_XDMCP = new RegExp(`XDMCP: Received (?:Request|Manage) from ${IP}`);
 
+/**
+ * Byte strings, one of which every line that serverEvent turns into an event holds
+ * (rarely elsewhere): the log reader decodes only the lines holding one. Each is
+ * short and starts with a byte rare in logs, so a chunk is searched at memchr
+ * speed. A rule added above needs its mark here.
+ */
+export const SERVER_MARKS = [
+  'PDISCO', // DHCPDISCOVER (dhcpd, dnsmasq)
+  'POFFER', // DHCPOFFER
+  'PREQUE', // DHCPREQUEST
+  'PACK', // DHCPACK
+  'PNAK', // DHCPNAK
+  'OOTRE', // BOOTREQUEST, BOOTREPLY
+  'PXE(', // dnsmasq's proxy
+  'Q from', // in.tftpd's RRQ
+  'NAK (', // in.tftpd's NAK
+  'mount r', // rpc.mountd's (authenticated|refused) mount request
+  'XDMCP', // the display manager's
+] as const;
+
 interface Rule {
   re: RegExp;
   kind: EventKind;

@@ -3,7 +3,9 @@ import { targets as allTargets, findTarget } from '../targets';
 import type { Target } from '../targets/types';
 import { inspect, type FileStatus, type Inspection } from '../system/inspect';
 import type { Site } from '../site/types';
-import { planApply, executeApply, type ApplyReport } from '../system/apply';
+import { planApply, executeApply, fixTrees, type ApplyReport } from '../system/apply';
+import { recordStamp, stampedNothingToDo } from '../system/stamp';
+import { readSiteFile } from '../system/sitefile';
 import { dirname } from 'node:path';
 import { BACKUP_DIR, STATE_FILE } from '../system/state';
 import { acquireLock, LockBusyError, lockPath, type Lock } from '../system/lock';
@@ -81,7 +83,42 @@ async function confirm(question: string): Promise<boolean> {
 
 /** Returns the exit code. */
 export async function runApply(ctx: Context, out: Out, flags: ApplyFlags): Promise<number> {
-  return (await applyPlan(ctx, out, flags)).code;
+  return (await nothingToDo(ctx, out, flags)) ?? (await applyPlan(ctx, out, flags)).code;
+}
+
+/**
+ * The exit code of an apply that the stamp of the last writing run proves has
+ * nothing to do (src/system/stamp.ts), with the output the full plan would
+ * print; undefined when it cannot tell: then apply plans in full.
+ */
+async function nothingToDo(ctx: Context, out: Out, flags: ApplyFlags): Promise<number | undefined> {
+  const names = flags.only ? flags.only.split(',').map((n) => n.trim()) : allTargets.map((t) => t.name);
+  if (!names.every((n) => allTargets.some((t) => t.name === n))) return undefined;
+  let site: Buffer;
+  try {
+    site = readSiteFile(ctx.configPath);
+  } catch {
+    return undefined;
+  }
+  let lock: Lock | undefined;
+  if (!ctx.opts.dryRun) {
+    try {
+      lock = acquireLock(lockPath(ctx.sys.root));
+    } catch {
+      return undefined;
+    }
+  }
+  try {
+    if (lock?.waited) return undefined;
+    const done = stampedNothingToDo({ sys: ctx.sys, site, platform: () => ctx.platform, targets: names });
+    if (!done) return undefined;
+    if (lock) for (const t of removeStaleTemps(done.writeDirs, lock.since)) out.line(`  ${'clean'.padEnd(8)}${t}  (a temporary file left by an interrupted apply)`);
+    const report: ApplyReport = { changes: [], refused: [], unavailable: [], removals: [], leftovers: [], checks: [], blockers: [], warnings: [], unchanged: done.items };
+    showPlan(ctx, out, report, flags, done.notes);
+    return await conclude(ctx, out, 0, done.trees.length > 0, 0, async () => fixTrees(done.trees, ctx.sys));
+  } finally {
+    lock?.release();
+  }
 }
 
 /**
@@ -95,7 +132,7 @@ export async function applyPlan(ctx: Context, out: Out, flags: ApplyFlags, plann
   const written: FileStatus[] = [];
   if (ctx.opts.dryRun) {
     const inspection = planned ?? inspect(site, ctx.platform, chosen, ctx.sys);
-    return { code: await carryOut(ctx, out, flags, site, inspection, written), written };
+    return { code: await carryOut(ctx, out, flags, site, inspection, chosen, written), written };
   }
   // one apply at a time: the plan is carried out under the lock
   let lock: Lock;
@@ -109,9 +146,8 @@ export async function applyPlan(ctx: Context, out: Out, flags: ApplyFlags, plann
   try {
     // a plan made before another apply finished is made again
     const inspection = planned && !lock.waited ? planned : inspect(site, ctx.platform, chosen, ctx.sys);
-    const stale = removeStaleTemps(plannedDirs(ctx, inspection), lock.since);
-    for (const t of stale) out.line(`  ${'clean'.padEnd(8)}${t}  (a temporary file left by an interrupted apply)`);
-    return { code: await carryOut(ctx, out, flags, site, inspection, written), written };
+    for (const t of removeStaleTemps(plannedDirs(ctx, inspection), lock.since)) out.line(`  ${'clean'.padEnd(8)}${t}  (a temporary file left by an interrupted apply)`);
+    return { code: await carryOut(ctx, out, flags, site, inspection, chosen, written), written };
   } finally {
     lock.release();
   }
@@ -128,13 +164,16 @@ function plannedDirs(ctx: Context, inspection: Inspection): string[] {
   return [...dirs];
 }
 
-async function carryOut(ctx: Context, out: Out, flags: ApplyFlags, site: Site, inspection: Inspection, written: FileStatus[]): Promise<number> {
-  const report = planApply(inspection, ctx.sys, { force: !!flags.force, check: flags.check !== false });
-
+function showPlan(ctx: Context, out: Out, report: ApplyReport, flags: ApplyFlags, notes: Inspection['notes']): void {
   const where = ctx.sys.root === '/' ? '' : ` under ${ctx.sys.root}`;
   out.line(out.paint('bold', `Plan for ${ctx.configPath}${where}:`));
   printPlan(out, report, flags);
-  for (const n of inspection.notes) out.line(`  ${out.paint('yellow', 'todo'.padEnd(8))}${n.target}: ${n.text}`);
+  for (const n of notes) out.line(`  ${out.paint('yellow', 'todo'.padEnd(8))}${n.target}: ${n.text}`);
+}
+
+async function carryOut(ctx: Context, out: Out, flags: ApplyFlags, site: Site, inspection: Inspection, chosen: Target[], written: FileStatus[]): Promise<number> {
+  const report = planApply(inspection, ctx.sys, { force: !!flags.force, check: flags.check !== false });
+  showPlan(ctx, out, report, flags, inspection.notes);
 
   if (report.blockers.length) {
     for (const b of report.blockers) out.error(`ltspcfg-ts: ${b}`);
@@ -148,6 +187,21 @@ async function carryOut(ctx: Context, out: Out, flags: ApplyFlags, site: Site, i
   const problems = report.unavailable.length ? 1 : 0;
   const hasTree = inspection.files.some((f) => f.kind === 'tree');
   const pending = report.changes.length + report.removals.length;
+  return conclude(ctx, out, pending, hasTree, problems, async () => {
+    const done = await executeApply(report, inspection, ctx.sys, site.source.sha256);
+    for (const f of report.changes) written.push(f);
+    if (done.state && !report.leftovers.length && !report.unavailable.length) {
+      recordStamp({
+        sys: ctx.sys, siteSha: site.source.sha256, platform: ctx.platform, tftpRoot: site.tftp.root,
+        targets: chosen.map((t) => t.name), inspection, written: new Set(report.changes), state: done.state,
+      });
+    }
+    return done.treeChanges;
+  });
+}
+
+/** From the counts of a plan shown: asks, writes (execute returns the tree entries fixed) and says what was done. */
+async function conclude(ctx: Context, out: Out, pending: number, hasTree: boolean, problems: number, execute: () => Promise<number>): Promise<number> {
   if (pending === 0 && !hasTree) {
     out.line('Nothing to do: every file is up to date.');
     return problems;
@@ -170,8 +224,7 @@ async function carryOut(ctx: Context, out: Out, flags: ApplyFlags, site: Site, i
       return problems;
     }
   }
-  const treeChanges = await executeApply(report, inspection, ctx.sys, site.source.sha256);
-  for (const f of report.changes) written.push(f);
+  const treeChanges = await execute();
   if (pending) out.line(out.paint('green', `Wrote ${pending} change(s).`));
   else out.line('Nothing to do: every file is up to date.');
   if (treeChanges) out.line(`Fixed the owner or mode of ${treeChanges} item(s) in the TFTP tree.`);

@@ -7,7 +7,7 @@ import type { Image, Site } from '../site/types';
 import { clientScripts } from '../targets/image';
 import { imageBootDir } from '../targets/image/boot';
 import { imageFile } from '../targets/nbd-server';
-import { buildSquashfs, checkRoot, ImageError, verifySquashfs, writeBootFiles } from '../system/image';
+import { buildSquashfs, checkRoot, ImageError, makeBootFiles, verifySquashfs, writeBootFiles } from '../system/image';
 import { loadSite, type Context } from './context';
 import { UsageError } from '../errors';
 import type { Out } from './output';
@@ -62,17 +62,23 @@ export async function runImage(ctx: Context, out: Out, names: string[], flags: I
   for (const [i, img] of images.entries()) {
     const check = checks[i];
     out.line(out.paint('bold', `image ${img.name}`) + ` (${img.serve}, root ${img.root}, kernel ${check.kernel.version})`);
-    if (img.serve === 'nbd') {
-      const t0 = Date.now();
-      out.line(`  squashing ${img.root} (zstd) ...`);
-      const file = await buildSquashfs(site, ctx.sys, img, { progress });
+    // the initramfs is made while mksquashfs runs (its gzip in node's thread
+    // pool), and installed only once the squashfs is complete: a new kernel
+    // never boots an old image
+    const t0 = Date.now();
+    const squash = img.serve === 'nbd' ? buildSquashfs(site, ctx.sys, img, { progress }) : undefined;
+    if (squash) out.line(`  squashing ${img.root} (zstd) ...`);
+    const made = makeBootFiles(img, check, clientScripts(site, img), SERVER_BUSYBOX);
+    // a failure of the initramfs is reported after the squashfs has finished
+    made.catch(() => undefined);
+    if (squash) {
+      const file = await squash;
       out.line(`  ${file}: ${mib(statSync(file).size)} in ${secs(t0)}${existsSync(`${file}.old`) ? ` (previous kept as ${posix.basename(file)}.old)` : ''}`);
     }
-    const t1 = Date.now();
     try {
-      const boot = await writeBootFiles(site, ctx.sys, img, check, clientScripts(site, img), SERVER_BUSYBOX);
+      const boot = await writeBootFiles(site, ctx.sys, img, await made);
       out.line(`  ${boot.kernel}`);
-      out.line(`  ${boot.initrd}: ${mib(boot.initrdBytes)} in ${secs(t1)}`);
+      out.line(`  ${boot.initrd}: ${mib(boot.initrdBytes)} made in ${((await made).ms / 1000).toFixed(1)} s${squash ? ', while squashing' : ''}`);
     } catch (e) {
       if (e instanceof ImageError) throw e;
       throw new ImageError(`image ${img.name}: ${(e as Error).message}`);

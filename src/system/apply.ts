@@ -7,6 +7,7 @@ import { runChecker, type CheckOutcome } from './checkers';
 import { BACKUP_DIR, STATE_FILE, serializeState, type State } from './state';
 import { ensureDirectory, writeAll, type Write } from './write';
 import { fixTree } from './tree';
+import { dropStamp } from './stamp';
 
 interface ApplyOptions {
   force: boolean;
@@ -80,9 +81,16 @@ function ids(sys: SystemRoot, f: FileStatus): { uid?: number; gid?: number } {
   return uid === null || gid === null ? {} : { uid, gid };
 }
 
-/** Carries out a plan with no blockers and no refusals. Returns how many tree entries changed owner or mode. */
-export async function executeApply(report: ApplyReport, inspection: Inspection, sys: SystemRoot, siteSha: string): Promise<number> {
-  let treeChanges = 0;
+export interface Executed {
+  /** tree entries whose owner or mode changed */
+  treeChanges: number;
+  /** the bytes of state.json written, null when nothing was written */
+  state: Buffer | null;
+}
+
+/** Carries out a plan with no blockers and no refusals. */
+export async function executeApply(report: ApplyReport, inspection: Inspection, sys: SystemRoot, siteSha: string): Promise<Executed> {
+  let written: Buffer | null = null;
   const state: State = { version: 1, files: { ...inspection.state.files } };
   const writes: Write[] = [];
   for (const f of report.changes) {
@@ -106,7 +114,11 @@ export async function executeApply(report: ApplyReport, inspection: Inspection, 
   }
   if (writes.length || JSON.stringify(state) !== JSON.stringify(inspection.state)) {
     if (process.getuid?.() !== 0) for (const w of writes) delete w.uid;
-    await writeAll([...writes, stateWrite(state)]);
+    const last = stateWrite(state);
+    // a run stopped halfway leaves no stamp: the next one plans in full (and removes the temporary files)
+    dropStamp(sys);
+    await writeAll([...writes, last]);
+    written = last.data;
   }
   for (const o of report.removals) {
     try {
@@ -121,13 +133,19 @@ export async function executeApply(report: ApplyReport, inspection: Inspection, 
       ensureDirectory(sys.path(f.path), f.mode ?? 0o755, uid, gid);
     }
   }
-  for (const f of inspection.files) {
-    if (f.kind !== 'tree') continue;
-    const uid = sys.lookupId('user', f.owner!);
-    const gid = sys.lookupId('group', f.group!);
+  const trees = inspection.files.filter((f) => f.kind === 'tree').map((f) => ({ path: f.path, owner: f.owner!, group: f.group! }));
+  return { treeChanges: fixTrees(trees, sys), state: written };
+}
+
+/** Hands each tree to its owner and group (as root only); returns how many entries changed. */
+export function fixTrees(trees: { path: string; owner: string; group: string }[], sys: SystemRoot): number {
+  let changed = 0;
+  for (const t of trees) {
+    const uid = sys.lookupId('user', t.owner);
+    const gid = sys.lookupId('group', t.group);
     if (uid === null || gid === null || process.getuid?.() !== 0) continue;
-    ensureDirectory(sys.path(f.path), 0o755, uid, gid);
-    treeChanges += fixTree(sys.path(f.path), uid, gid).changed;
+    ensureDirectory(sys.path(t.path), 0o755, uid, gid);
+    changed += fixTree(sys.path(t.path), uid, gid).changed;
   }
-  return treeChanges;
+  return changed;
 }

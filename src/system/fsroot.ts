@@ -1,6 +1,6 @@
 // The machine being configured, seen through --root (like Portage's ROOT):
 // every path the targets name is resolved under it.
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 
 export class SystemRoot {
@@ -22,6 +22,27 @@ export class SystemRoot {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw e;
+    }
+  }
+
+  /**
+   * The file's bytes and its stat, taken through one descriptor (so the stat
+   * describes the bytes read, or an older version: see src/system/stamp.ts);
+   * null when it does not exist.
+   */
+  readWithStat(p: string): { bytes: Buffer; stat: Stats } | null {
+    let fd: number;
+    try {
+      fd = openSync(this.path(p), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+    try {
+      const stat = fstatSync(fd);
+      return { bytes: readFileSync(fd), stat };
+    } finally {
+      closeSync(fd);
     }
   }
 

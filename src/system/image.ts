@@ -11,7 +11,7 @@ import type { Image, Site } from '../site/types';
 import { Problem } from '../errors';
 import { imageBootDir } from '../targets/image/boot';
 import { imageFile } from '../targets/nbd-server';
-import { cpioGzip, initramfsEntries } from './initramfs';
+import { cpioGzipAsync, initramfsEntries } from './initramfs';
 import { findKernel, findXServer, resolveIn, type RootKernel } from './rootfs';
 import type { SystemRoot } from './fsroot';
 import { ensureDirectory, writeAll, type Write } from './write';
@@ -153,10 +153,28 @@ export interface BootFiles {
   initrdBytes: number;
 }
 
-/** The kernel and the generated initramfs in TFTP_ROOT/ltsp/NAME/, both at once; the previous pair kept as *.old. */
-export async function writeBootFiles(site: Site, sys: SystemRoot, image: Image, check: ImageCheck, scripts: Record<string, string>, fallbackBusybox: string[]): Promise<BootFiles> {
+/** An image's kernel and generated initramfs, in memory: nothing is written yet. */
+export interface MadeBootFiles {
+  kernel: Buffer;
+  initrd: Buffer;
+  /** how long the initramfs took to make, ms */
+  ms: number;
+}
+
+/**
+ * Makes the kernel and the initramfs of an image in memory. The gzip runs in
+ * node's thread pool, so that it overlaps a mksquashfs started just before;
+ * writeBootFiles installs the result once the squashfs is complete.
+ */
+export async function makeBootFiles(image: Image, check: ImageCheck, scripts: Record<string, string>, fallbackBusybox: string[]): Promise<MadeBootFiles> {
+  const t0 = Date.now();
   const entries = initramfsEntries({ root: image.root, kernel: check.kernel, fallbackBusybox, scripts, nbd: image.serve === 'nbd' });
-  const initrd = cpioGzip(entries);
+  const initrd = await cpioGzipAsync(entries);
+  return { kernel: readFileSync(check.kernel.image), initrd, ms: Date.now() - t0 };
+}
+
+/** The kernel and the initramfs in TFTP_ROOT/ltsp/NAME/, both at once; the previous pair kept as *.old. */
+export async function writeBootFiles(site: Site, sys: SystemRoot, image: Image, made: MadeBootFiles): Promise<BootFiles> {
   const dir = sys.path(posix.join(site.tftp.root, imageBootDir(image)));
   const kernelPath = posix.join(dir, 'vmlinuz');
   const initrdPath = posix.join(dir, 'initrd.img');
@@ -164,10 +182,10 @@ export async function writeBootFiles(site: Site, sys: SystemRoot, image: Image, 
   const gid = sys.lookupId('group', site.tftp.group) ?? undefined;
   const owner = uid !== undefined && gid !== undefined ? { uid, gid } : {};
   const writes: Write[] = [
-    { path: kernelPath, data: readFileSync(check.kernel.image), mode: 0o644, ...owner },
-    { path: initrdPath, data: initrd, mode: 0o644, ...owner },
+    { path: kernelPath, data: made.kernel, mode: 0o644, ...owner },
+    { path: initrdPath, data: made.initrd, mode: 0o644, ...owner },
   ];
   for (const p of [kernelPath, initrdPath]) if (existsSync(p)) writes.push({ path: `${p}.old`, data: readFileSync(p), mode: 0o644, ...owner });
   await writeAll(writes);
-  return { kernel: kernelPath, initrd: initrdPath, initrdBytes: initrd.length };
+  return { kernel: kernelPath, initrd: initrdPath, initrdBytes: made.initrd.length };
 }

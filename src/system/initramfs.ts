@@ -8,8 +8,12 @@
 // give the same bytes.
 import { readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip, gzipSync } from 'node:zlib';
 import { elfInterpreter, findIn, neededLibraries, type RootKernel } from './rootfs';
+
+const gzipAsync = promisify(gzip);
+const GZIP_LEVEL = 6;
 
 export interface InitramfsEntry {
   path: string;
@@ -159,8 +163,8 @@ export function initramfsEntries(input: InitramfsInput): InitramfsEntry[] {
   return [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** A newc cpio archive of the entries, gzip'd. */
-export function cpioGzip(entries: InitramfsEntry[]): Buffer {
+/** A newc cpio archive of the entries. */
+function cpio(entries: InitramfsEntry[]): Buffer {
   const chunks: Buffer[] = [];
   const pad = (n: number) => Buffer.alloc((4 - (n % 4)) % 4);
   const hex = (n: number) => n.toString(16).padStart(8, '0');
@@ -176,5 +180,15 @@ export function cpioGzip(entries: InitramfsEntry[]): Buffer {
     put(name, type | e.mode, e.data ?? Buffer.alloc(0), ino++, e.dev, e.kind === 'dir' ? 2 : 1);
   }
   put('TRAILER!!!', 0, Buffer.alloc(0), 0, [0, 0], 1);
-  return gzipSync(Buffer.concat(chunks), { level: 6 });
+  return Buffer.concat(chunks);
+}
+
+/** A newc cpio archive of the entries, gzip'd. */
+export function cpioGzip(entries: InitramfsEntry[]): Buffer {
+  return gzipSync(cpio(entries), { level: GZIP_LEVEL });
+}
+
+/** The same bytes as cpioGzip, compressed in node's thread pool: the caller's thread (and a running mksquashfs) go on meanwhile. */
+export function cpioGzipAsync(entries: InitramfsEntry[]): Promise<Buffer> {
+  return gzipAsync(cpio(entries), { level: GZIP_LEVEL });
 }

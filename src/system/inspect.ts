@@ -1,9 +1,9 @@
 // Compares what the targets plan with what is on disk and in the state file.
 // Pure reading: nothing here writes.
-import { readFileSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import type { Site } from '../site/types';
 import type { Checker, Platform, PlannedItem, Target } from '../targets/types';
-import type { SystemRoot } from './fsroot';
+import { SystemRoot } from './fsroot';
 import { readState, sha256, type State } from './state';
 
 /**
@@ -32,6 +32,10 @@ export interface FileStatus {
   source?: string;
   hint?: string;
   item: PlannedItem;
+  /** stat of the file as read (with `current`), of the copy's source, and the candidates tried before it: what src/system/stamp.ts records */
+  seen?: Stats;
+  sourceSeen?: Stats;
+  sourceMisses?: string[];
 }
 
 /**
@@ -54,17 +58,25 @@ export interface Inspection {
   files: FileStatus[];
   notes: { target: string; text: string }[];
   state: State;
+  /** Date.now() before the first file was read */
+  readSince: number;
 }
 
-function firstExisting(sys: SystemRoot, candidates: string[]): { path: string; bytes: Buffer } | null {
+/** the machine running ltspcfg-ts, where a copy's sources may also be found */
+const HOST = new SystemRoot('/');
+
+function firstExisting(sys: SystemRoot, candidates: string[]): { path: string; bytes: Buffer; stat: Stats; misses: string[] } | null {
+  const misses: string[] = [];
   for (const c of candidates) {
     // the configured system first, then the host running ltspcfg-ts (for staged roots)
     for (const p of sys.root === '/' ? [c] : [sys.path(c), c]) {
       try {
-        return { path: p, bytes: readFileSync(p) };
+        const found = HOST.readWithStat(p);
+        if (found) return { path: p, bytes: found.bytes, stat: found.stat, misses };
       } catch {
         // try the next one
       }
+      misses.push(p);
     }
   }
   return null;
@@ -84,6 +96,7 @@ function classify(current: Buffer | null, desired: Buffer, currentOwnedSha: stri
 }
 
 export function inspect(site: Site, platform: Platform, targets: Target[], sys: SystemRoot): Inspection {
+  const readSince = Date.now();
   const state = readState(sys);
   const files: FileStatus[] = [];
   const notes: Inspection['notes'] = [];
@@ -94,20 +107,22 @@ export function inspect(site: Site, platform: Platform, targets: Target[], sys: 
       const base = { target: target.name, path: item.path, kind: item.kind, item };
       switch (item.kind) {
         case 'file': {
-          const current = sys.read(item.path);
+          const read = sys.readWithStat(item.path);
+          const current = read?.bytes ?? null;
           const desired = Buffer.from(item.content);
           const state = classify(current, desired, current && sha256(current), recorded);
-          files.push({ ...base, state, current, desired, recordSha: sha256(desired), mode: item.mode, owner: item.owner, group: item.group, checker: item.checker });
+          files.push({ ...base, state, current, desired, recordSha: sha256(desired), mode: item.mode, owner: item.owner, group: item.group, checker: item.checker, seen: read?.stat });
           break;
         }
         case 'edit': {
-          const current = sys.read(item.path);
+          const read = sys.readWithStat(item.path);
+          const current = read?.bytes ?? null;
           const text = current?.toString('utf8') ?? null;
           const desired = Buffer.from(item.edit(text));
           const ownedNow = item.owned(text);
           const ownedAfter = item.owned(desired.toString('utf8')) ?? '';
           const fileState = classify(current, desired, ownedNow === null ? null : sha256(ownedNow), recorded);
-          files.push({ ...base, state: fileState, current, desired, recordSha: sha256(ownedAfter), mode: item.mode, checker: item.checker });
+          files.push({ ...base, state: fileState, current, desired, recordSha: sha256(ownedAfter), mode: item.mode, checker: item.checker, seen: read?.stat });
           break;
         }
         case 'copy': {
@@ -116,9 +131,10 @@ export function inspect(site: Site, platform: Platform, targets: Target[], sys: 
             files.push({ ...base, state: 'unavailable', current: sys.read(item.path), desired: null, hint: item.missingHint, mode: item.mode });
             break;
           }
-          const current = sys.read(item.path);
+          const read = sys.readWithStat(item.path);
+          const current = read?.bytes ?? null;
           const state = classify(current, source.bytes, current && sha256(current), recorded);
-          files.push({ ...base, state, current, desired: source.bytes, recordSha: sha256(source.bytes), source: source.path, mode: item.mode, owner: item.owner, group: item.group });
+          files.push({ ...base, state, current, desired: source.bytes, recordSha: sha256(source.bytes), source: source.path, mode: item.mode, owner: item.owner, group: item.group, seen: read?.stat, sourceSeen: source.stat, sourceMisses: source.misses });
           break;
         }
         case 'dir':
@@ -130,7 +146,7 @@ export function inspect(site: Site, platform: Platform, targets: Target[], sys: 
       }
     }
   }
-  return { files, orphans: findOrphans(state, files, targets, sys), notes, state };
+  return { files, orphans: findOrphans(state, files, targets, sys), notes, state, readSince };
 }
 
 function findOrphans(state: State, files: FileStatus[], targets: Target[], sys: SystemRoot): Orphan[] {

@@ -2,32 +2,49 @@
 // files grow to gigabytes and are rotated (messages, messages.1, messages.2.gz,
 // messages-20261201.gz), and `clients` only needs their ends.
 //
-// A plain file is read backwards in fixed chunks from its end, so the cost is the
-// bytes inside the window, never the file's size. A compressed rotation can only
-// be inflated from its start: it is streamed, and only the newest lines that fit
-// the remaining byte budget are kept (memory bounded by the budget, time by the
-// file). Nothing ever holds a whole file.
+// A plain file is read backwards in fixed chunks from its end into one reused
+// buffer, so the cost is the bytes inside the window, never the file's size, and
+// the memory is two buffers whatever the file. Most lines of a server's log are
+// about something else: with `select`, a chunk is searched for those byte strings
+// (memchr-fast) and only the lines holding one are decoded; the others cost a
+// newline count. A compressed rotation can only be inflated from its start: it is
+// streamed, the part before the window (known from gzip's size trailer) is only
+// inflated, and what lies in the window is kept in chunk-sized stretches, the
+// oldest dropped as the window moves on (memory bounded by the budget, time by
+// the file).
 import { open, readdir, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 
-/** How much of the logs to read. */
+/** How much of the logs to read, and which lines. */
 export interface LogWindow {
   /** stop after this many bytes of log text, over all files together */
   maxBytes: number;
+  /**
+   * only the lines holding one of these (ASCII) strings are returned; every line
+   * when absent. A string whose first byte is rare in logs is found fastest.
+   */
+  select?: readonly string[];
 }
 
-/** Lines of one file, newest first: a batch per chunk read. */
+/** One stretch of a file (a chunk read), newest first. */
 export interface LogBatch {
   /** the file the lines were read from (for a rotation, the rotated file) */
   file: string;
+  /** the lines selected in the stretch, newest first */
   lines: string[];
+  /** the stretch's oldest line, selected or not (for its time); null if it has none */
+  oldest: string | null;
+  /** how many lines the stretch holds, selected or not */
+  scanned: number;
 }
 
 const CHUNK = 1 << 20;
-/** a "line" longer than this (a binary file, a runaway writer) is cut to it */
+/** a "line" longer than this (a binary file, a runaway writer) is cut to its first MAX_LINE bytes */
 const MAX_LINE = 64 * 1024;
+const NL = 10;
+const CR = 13;
 
 /**
  * The file and its rotations, newest first: FILE itself, then FILE.N, FILE.N.gz,
@@ -81,91 +98,209 @@ function rotationIndex(name: string, base: string): number {
  */
 export async function* readBackwards(files: string[], window: LogWindow, onError?: (file: string, why: string) => void): AsyncGenerator<LogBatch> {
   const budget = { left: window.maxBytes };
+  const marks = window.select ? window.select.map((s) => Buffer.from(s, 'latin1')) : null;
   for (const file of files) {
     if (budget.left <= 0) return;
     try {
-      if (file.endsWith('.gz')) yield* gzipTail(file, budget);
-      else yield* plainBackwards(file, budget);
+      if (file.endsWith('.gz')) yield* gzipBackwards(file, budget, marks, onError);
+      else yield* plainBackwards(file, budget, marks);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      onError?.(file, code === 'EACCES' ? 'permission denied' : code === 'ENOENT' ? 'no such file' : (e as Error).message);
+      onError?.(file, why(e));
     }
   }
 }
 
-async function* plainBackwards(file: string, budget: { left: number }): AsyncGenerator<LogBatch> {
+function why(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') return `not a readable gzip file (${(e as Error).message})`;
+  return (e as Error).message;
+}
+
+/** One line of `data`, [start, end), as text: without a CR before its end, cut to MAX_LINE. */
+function lineText(data: Buffer, start: number, end: number): string {
+  if (end - start > MAX_LINE) end = start + MAX_LINE;
+  else if (end > start && data[end - 1] === CR) end--;
+  return data.toString('utf8', start, end);
+}
+
+/** How many lines [from, end) of `data` holds, empty ones aside: a last line without its newline counts. */
+function countLines(data: Buffer, from: number, end: number): number {
+  let n = 0;
+  let p = from;
+  for (;;) {
+    const nl = data.indexOf(NL, p);
+    if (nl < 0 || nl >= end) break;
+    if (nl > p + 1 || (nl === p + 1 && data[p] !== CR)) n++;
+    p = nl + 1;
+  }
+  return p < end && !(p + 1 === end && data[p] === CR) ? n + 1 : n;
+}
+
+/**
+ * The lines of `data` [from, end) (whole lines: `from` is a line's start, `end` a
+ * line's end), newest first: those holding a mark, or all without marks.
+ */
+function takeLines(data: Buffer, from: number, end: number, marks: Buffer[] | null): { lines: string[]; oldest: string | null; scanned: number } {
+  let first = from;
+  while (first < end && (data[first] === NL || data[first] === CR)) first++;
+  if (first >= end) return { lines: [], oldest: null, scanned: 0 };
+  const firstEnd = data.indexOf(NL, first);
+  const oldest = lineText(data, first, firstEnd < 0 || firstEnd > end ? end : firstEnd);
+  const lines: string[] = [];
+  if (!marks) {
+    // every line: one decoding of the whole stretch (a newline byte never lies inside a UTF-8 sequence)
+    const parts = data.toString('utf8', first, end).split('\n');
+    for (let i = parts.length - 1; i >= 0; i--) {
+      let l = parts[i];
+      if (l.endsWith('\r')) l = l.slice(0, -1);
+      if (l.length) lines.push(l.length > MAX_LINE ? l.slice(0, MAX_LINE) : l);
+    }
+    return { lines, oldest, scanned: lines.length };
+  }
+  // the start of every line that holds a mark, found without looking at the other lines
+  const starts: number[] = [];
+  const ends = new Map<number, number>();
+  for (const mark of marks) {
+    let p = first;
+    for (;;) {
+      const hit = data.indexOf(mark, p);
+      if (hit < 0 || hit + mark.length > end) break;
+      const start = data.lastIndexOf(NL, hit) + 1;
+      let stop = data.indexOf(NL, hit + mark.length);
+      if (stop < 0 || stop > end) stop = end;
+      if (!ends.has(start)) {
+        ends.set(start, stop);
+        starts.push(start);
+      }
+      p = stop + 1;
+    }
+  }
+  starts.sort((a, b) => b - a);
+  for (const s of starts) {
+    const l = lineText(data, Math.max(s, first), ends.get(s) as number);
+    if (l.length) lines.push(l);
+  }
+  return { lines, oldest, scanned: countLines(data, first, end) };
+}
+
+async function* plainBackwards(file: string, budget: { left: number }, marks: Buffer[] | null): AsyncGenerator<LogBatch> {
   const fh = await open(file, 'r');
   try {
     const size = (await fh.stat()).size;
     let pos = size;
-    // the start of a line whose end was in the chunk read before (nearer the file's end)
-    let carry: Buffer = Buffer.alloc(0);
+    // one chunk and the start of the line that runs on into the chunk read before (nearer the end)
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, size) + MAX_LINE);
+    const carry = Buffer.allocUnsafe(MAX_LINE);
+    let carried = 0;
     while (pos > 0 && budget.left > 0) {
       const n = Math.min(CHUNK, pos);
       pos -= n;
-      const buf = Buffer.allocUnsafe(n);
       let got = 0;
       while (got < n) {
         const r = await fh.read(buf, got, n - got, pos + got);
         if (r.bytesRead === 0) break;
         got += r.bytesRead;
       }
+      // the file shrank under us (truncated by its rotation): what is left is another file
+      if (got < n) return;
       budget.left -= got;
-      const data = carry.length ? Buffer.concat([buf.subarray(0, got), carry]) : buf.subarray(0, got);
-      // the bytes before the first newline belong to a line that starts in the next chunk back
-      const nl = pos > 0 ? data.indexOf(10) : -1;
-      if (pos > 0 && nl < 0) {
-        carry = data.length > MAX_LINE ? data.subarray(data.length - MAX_LINE) : data;
-        continue;
-      }
-      carry = pos > 0 ? data.subarray(0, nl) : Buffer.alloc(0);
-      // whole lines only, so one decoding is safe: a newline byte never lies inside a UTF-8 sequence
-      const lines = data.subarray(nl + 1).toString('utf8').split('\n');
-      const out: string[] = [];
-      for (let i = lines.length - 1; i >= 0; i--) {
-        const l = lines[i];
-        if (l.length) out.push(l.length > MAX_LINE ? l.slice(-MAX_LINE) : l);
-      }
-      if (out.length) yield { file, lines: out };
+      carry.copy(buf, got, 0, carried);
+      const end = got + carried;
+      let from = 0;
+      if (pos > 0) {
+        // the bytes before the first newline belong to a line that starts in the next chunk back
+        const nl = buf.indexOf(NL);
+        if (nl < 0 || nl >= end) {
+          // a line longer than a chunk: keep its start, which the chunks further back complete
+          carried = Math.min(end, MAX_LINE);
+          buf.copy(carry, 0, 0, carried);
+          continue;
+        }
+        carried = Math.min(nl, MAX_LINE);
+        buf.copy(carry, 0, 0, carried);
+        from = nl + 1;
+      } else carried = 0;
+      const taken = takeLines(buf, from, end, marks);
+      if (taken.scanned) yield { file, ...taken };
     }
   } finally {
     await fh.close();
   }
 }
 
-/** The newest lines of a compressed rotation that fit the budget, newest first. */
-async function* gzipTail(file: string, budget: { left: number }): AsyncGenerator<LogBatch> {
-  const kept: string[] = [];
-  let keptBytes = 0;
-  let head = 0; // index of the oldest line still kept
-  let partial = '';
-  const stream = createReadStream(file).pipe(createGunzip());
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const text = partial + chunk.toString('utf8');
-    const parts = text.split('\n');
-    partial = parts.pop() ?? '';
-    if (partial.length > MAX_LINE) partial = partial.slice(-MAX_LINE);
-    for (const p of parts) {
-      if (!p) continue;
-      kept.push(p);
-      keptBytes += p.length + 1;
-    }
-    // drop the oldest lines beyond the budget
-    while (keptBytes > budget.left && head < kept.length) keptBytes -= kept[head++].length + 1;
-    if (head > 4096 && head * 2 > kept.length) {
-      kept.splice(0, head);
-      head = 0;
-    }
+/** gzip's trailer: the inflated size modulo 4 GiB; null when the file is too short to have one. */
+async function gzipSize(file: string): Promise<{ inflated: number; compressed: number } | null> {
+  const fh = await open(file, 'r');
+  try {
+    const compressed = (await fh.stat()).size;
+    if (compressed < 18) return null;
+    const b = Buffer.alloc(4);
+    await fh.read(b, 0, 4, compressed - 4);
+    return { inflated: b.readUInt32LE(0), compressed };
+  } finally {
+    await fh.close();
   }
-  if (partial) {
-    kept.push(partial);
-    keptBytes += partial.length + 1;
-    while (keptBytes > budget.left && head < kept.length) keptBytes -= kept[head++].length + 1;
+}
+
+/**
+ * The lines of a compressed rotation within the budget, newest first: inflated
+ * from its start (gzip cannot be read backwards), the lines looked at only from
+ * where the window can begin, kept by stretches until the end shows which
+ * stretches the budget holds.
+ */
+async function* gzipBackwards(file: string, budget: { left: number }, marks: Buffer[] | null, onError?: (file: string, why: string) => void): AsyncGenerator<LogBatch> {
+  // the trailer says where the window starts; when it cannot be right (several members,
+  // 4 GiB and over, a damaged file), it says too early, and the stretches are only trimmed later
+  const size = await gzipSize(file);
+  // (deflate inflates at most 1032 times; text rarely less than twice)
+  const trailerOk = size !== null && size.inflated >= size.compressed / 2 && size.inflated <= size.compressed * 1032;
+  const lookFrom = trailerOk ? Math.max(0, size.inflated - budget.left) : 0;
+  interface Stretch extends LogBatch {
+    start: number;
+    end: number;
   }
-  budget.left -= keptBytes;
-  const out: string[] = [];
-  for (let i = kept.length - 1; i >= head; i--) out.push(kept[i]);
-  if (out.length) yield { file, lines: out };
+  const kept: Stretch[] = [];
+  let total = 0; // bytes inflated so far
+  // a line whose end is in the next inflated piece: its start (at most MAX_LINE bytes) and its offset
+  let partial = Buffer.alloc(0);
+  let partialAt = 0;
+  const stream = createReadStream(file, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: 256 * 1024 }));
+  const keep = (data: Buffer, start: number) => {
+    const taken = takeLines(data, 0, data.length, marks);
+    if (taken.scanned) kept.push({ file, ...taken, start, end: start + data.length });
+    // drop the stretches that lie wholly before the window
+    while (kept.length && kept[0].end <= total - budget.left) kept.shift();
+  };
+  try {
+    for await (const piece of stream as AsyncIterable<Buffer>) {
+      const pieceAt = total;
+      total += piece.length;
+      const lastNl = piece.lastIndexOf(NL);
+      if (lastNl < 0) {
+        // no line ends here: the pending line grows (its start is what is kept)
+        if (partial.length < MAX_LINE) partial = Buffer.concat([partial, piece.subarray(0, MAX_LINE - partial.length)]);
+        continue;
+      }
+      if (total > lookFrom) {
+        // the pending line, completed by this piece, then the whole lines of the piece
+        const data = partial.length ? Buffer.concat([partial, piece.subarray(0, lastNl + 1)]) : piece.subarray(0, lastNl + 1);
+        keep(data, partial.length ? partialAt : pieceAt);
+      }
+      partialAt = pieceAt + lastNl + 1;
+      partial = Buffer.from(piece.subarray(lastNl + 1, Math.min(piece.length, lastNl + 1 + MAX_LINE)));
+    }
+  } catch (e) {
+    // a damaged or truncated rotation: what was inflated before the damage is still read
+    onError?.(file, why(e));
+  }
+  if (partial.length) keep(partial, partialAt);
+  budget.left -= Math.min(budget.left, total);
+  for (let i = kept.length - 1; i >= 0; i--) {
+    const { file: f, lines, oldest, scanned } = kept[i];
+    yield { file: f, lines, oldest, scanned };
+  }
 }
 
 /** The clients' log files in `dir` (syslog.log_dir): NAME.log, newest rotation only. */

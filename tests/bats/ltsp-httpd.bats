@@ -10,9 +10,7 @@ load ltsp-tftpd
 setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root (network namespace, openrc-run)"
 	command -v lighttpd >/dev/null || skip "lighttpd is not installed"
-	tftpd_setup "ltsh$$" 192.0.2.1
-	# the tftpd helpers' copy is replaced by one of ltsp-httpd under the same name
-	cp "$REPO/init.d/ltsp-httpd" "$T/init.d/$NAME"
+	tftpd_setup "ltsh$$" 192.0.2.1 ltsp-httpd
 	echo "LTSP_ROOT=\"$T/sys\"" >>"$T/conf.d/$NAME"
 	mkdir -p "$T/sys" "$T/tftpboot/lts"
 	echo kernel >"$T/tftpboot/lts/vmlinuz"

@@ -4,13 +4,14 @@
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
-# $1: namespace/service name; $2: server address; sets up T (temp dir) and the service copy
+# $1: namespace/service name; $2: server address; $3: the service to copy
+# (default ltsp-tftpd); sets up T (temp dir) and the service copy
 tftpd_setup() {
 	NAME=$1
 	ADDR=$2
 	T=$(mktemp -d "/tmp/${NAME}.XXXXXX")
 	mkdir -p "$T/init.d" "$T/conf.d" "$T/bin" "$T/tftpboot" "$T/outside"
-	cp "$REPO/init.d/ltsp-tftpd" "$T/init.d/$NAME"
+	cp "$REPO/init.d/${3:-ltsp-tftpd}" "$T/init.d/$NAME"
 	cat >"$T/conf.d/$NAME" <<-EOF
 		LTSP_SITE="$T/site.toml"
 		LTSPCFG="$T/bin/ltspcfg-ts"

@@ -14,6 +14,7 @@
 # Needs root; makes and removes its own namespaces (ltsfw<pid>*).
 
 load ../support/bats
+load ../support/wire
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 
@@ -22,22 +23,7 @@ setup_file() {
 	T=$(mktemp -d)
 	P="ltsfw$$"
 	SRV="${P}s" CLI="${P}c" OUT="${P}o" BR="${P}b"
-	ip netns add "$SRV"
-	ip netns add "$CLI"
-	ip netns add "$OUT"
-	ip -n "$SRV" link add "$BR" type bridge
-	ip -n "$SRV" addr add 192.0.2.1/24 dev "$BR"
-	ip -n "$SRV" link set "$BR" up
-	ip -n "$SRV" link set lo up
-	local ns addr
-	for ns in "$CLI" "$OUT"; do
-		[ "$ns" = "$CLI" ] && addr=192.0.2.10 || addr=192.0.2.200
-		ip link add "${ns}p" netns "$SRV" type veth peer name "${ns}v" netns "$ns"
-		ip -n "$SRV" link set "${ns}p" master "$BR" up
-		ip -n "$ns" addr add "$addr/24" dev "${ns}v"
-		ip -n "$ns" link set "${ns}v" up
-		ip -n "$ns" link set lo up
-	done
+	wire_up "$SRV" "$CLI" "$OUT" "$BR"
 	mkdir -p "$T/root" "$T/log"
 	cat >"$T/site.toml" <<-EOF
 		[server]
@@ -59,10 +45,7 @@ setup_file() {
 
 teardown_file() {
 	[ -n "${P:-}" ] || return 0
-	local ns
-	for ns in "$SRV" "$CLI" "$OUT"; do
-		ip netns del "$ns" 2>/dev/null || true
-	done
+	wire_down "$SRV" "$CLI" "$OUT"
 	rm -rf "$T"
 }
 

@@ -3,9 +3,7 @@
 // and the rules that tie them (kernels over HTTP need iPXE).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSite } from '../../src/site/load';
 import { SiteError } from '../../src/errors';
-import type { Site } from '../../src/site/types';
 import type { CopiedFile, Platform, WholeFile } from '../../src/targets/types';
 import { ipxe, renderIpxeScript } from '../../src/targets/ipxe';
 import { httpd, lighttpdChecker } from '../../src/targets/httpd';
@@ -16,21 +14,11 @@ import { services } from '../../src/targets/firewall/ports';
 import { checkArchitectures } from '../../src/status/architectures';
 import type { FileStatus } from '../../src/system/inspect';
 import { runChecker } from '../../src/system/checkers';
+import { loadSite as load, siteHead } from '../support/site';
 
 const gentoo: Platform = { gentoo: true };
 const debian: Platform = { gentoo: false };
-const load = (text: string): Site => parseSite(text, '/etc/ltsp/site.toml').site;
-
-const BASE = `
-[server]
-address = "192.0.2.1"
-interface = "eth0"
-[network]
-subnet = "192.0.2.0/24"
-[dhcp]
-mode = "primary"
-range = ["192.0.2.100", "192.0.2.150"]
-[[host]]
+const BASE = `${siteHead({ dhcp: 'primary', range: ['192.0.2.100', '192.0.2.150'] })}[[host]]
 name = "thin01"
 mac = "52:54:00:5e:00:21"
 kernel_append = "quiet"

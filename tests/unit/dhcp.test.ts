@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseSite } from '../../src/site/load';
 import { SiteError } from '../../src/errors';
 import { DHCP_MODES, type DhcpMode } from '../../src/site/schema';
 import type { Site } from '../../src/site/types';
@@ -16,12 +15,12 @@ import { dnsmasq, dnsmasqChecker } from '../../src/targets/dnsmasq';
 import { findTarget, targets } from '../../src/targets';
 import { runChecker } from '../../src/system/checkers';
 import { golden } from '../support/golden';
+import { loadSite as load, siteHead } from '../support/site';
 
 const repo = join(__dirname, '../..');
 const examples = readdirSync(join(repo, 'examples')).filter((f) => f.endsWith('.toml')).sort();
 const gentoo: Platform = { gentoo: true };
 
-const load = (text: string): Site => parseSite(text, '/etc/ltsp/site.toml').site;
 
 /** The example's text with dhcp.mode set to `mode`. */
 function withMode(text: string, mode: DhcpMode): string {
@@ -212,13 +211,7 @@ nic = "e100"
   assert.doesNotMatch((dhcpd.plan(wiki, gentoo)[0] as WholeFile).content, /vga=791/);
 });
 
-const BASE = `
-[server]
-address = "192.0.2.1"
-interface = "eth0"
-[network]
-subnet = "192.0.2.0/24"
-`;
+const BASE = siteHead();
 
 test('a group named by digits only is quoted (dhcpd would read a number); hosts in no group sit in the shared-network', () => {
   const site = load(`${BASE}

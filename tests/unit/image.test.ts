@@ -8,8 +8,6 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSite } from '../../src/site/load';
-import { SiteError } from '../../src/errors';
 import type { Site } from '../../src/site/types';
 import type { WholeFile } from '../../src/targets/types';
 import { pxelinux } from '../../src/targets/pxelinux';
@@ -20,31 +18,14 @@ import { ltsConf } from '../../src/targets/lts-conf';
 import { services } from '../../src/targets/firewall/ports';
 import { clientScripts } from '../../src/targets/image';
 import { renderExports } from '../../src/targets/exports';
-import { cpioGzip, initramfsEntries, selectModules } from '../../src/system/initramfs';
+import { cpioGzip, cpioGzipAsync, initramfsEntries, selectModules } from '../../src/system/initramfs';
 import { findKernel, resolveIn } from '../../src/system/rootfs';
 import { checkRoot, squashfsArgs, verifySquashfs } from '../../src/system/image';
+import { loadSite, siteError, siteHead } from '../support/site';
 
-const BASE = `
-[server]
-address = "192.0.2.1"
-interface = "eth0"
-[network]
-subnet = "192.0.2.0/24"
-[dhcp]
-mode = "primary"
-[boot]
-timeout = 0
-`;
-const load = (text: string): Site => parseSite(BASE + text, '/etc/ltsp/site.toml').site;
-const problems = (text: string): string => {
-  try {
-    load(text);
-  } catch (e) {
-    if (e instanceof SiteError) return e.message;
-    throw e;
-  }
-  return '';
-};
+const BASE = `${siteHead({ dhcp: 'primary' })}[boot]\ntimeout = 0\n`;
+const load = (text: string): Site => loadSite(BASE + text);
+const problems = (text: string): string => siteError(BASE + text, '/etc/ltsp/site.toml')?.message ?? '';
 const files = (items: ReturnType<typeof pxelinux.plan>) => items.filter((i): i is WholeFile => i.kind === 'file');
 
 const TWO = `
@@ -99,7 +80,7 @@ test('pxelinux: an image boots its kernel and initramfs with ltsp.root=; a host 
 });
 
 test('iPXE: an image boots its kernel and initramfs with ltsp.root=, as pxelinux does; a host of another image gets its own entry', () => {
-  const site = parseSite(BASE.replace('[boot]\n', '[boot]\nloader = "ipxe"\n') + TWO, '/etc/ltsp/site.toml').site;
+  const site = loadSite(BASE.replace('[boot]\n', '[boot]\nloader = "ipxe"\n') + TWO);
   const script = files(ipxe.plan(site, { gentoo: true })).find((f) => f.path === '/tftpboot/ltsp.ipxe')!.content;
   assert.match(script, /^:default\nset ltsp-kernel \/ltsp\/debian\/vmlinuz\nset ltsp-initrd \/ltsp\/debian\/initrd\.img\nset ltsp-append initrd=initrd\.img ltsp\.root=nbd:192\.0\.2\.1:10809:debian\ngoto ltsp-boot$/m);
   assert.match(script, /^:mac-52-54-00-00-00-01\n# a \(52:54:00:00:00:01\): its own settings\nset ltsp-kernel \/ltsp\/gentoo\/vmlinuz\nset ltsp-initrd \/ltsp\/gentoo\/initrd\.img\nset ltsp-append initrd=initrd\.img ltsp\.root=nfs:192\.0\.2\.1:\/srv\/ltsp\/gentoo\n/m);
@@ -112,13 +93,20 @@ test('iPXE: an image boots its kernel and initramfs with ltsp.root=, as pxelinux
   golden('images+ipxe', '/tftpboot/ltsp.ipxe', script);
 });
 
-test('nbd-server: one read-only export per nbd image, on the server address; nothing without one', () => {
+test('nbd-server: one read-only export per nbd image, on the server address, for the thin-client subnets only; nothing without one', () => {
   const site = load(TWO);
-  const [conf, dir] = nbdServer.plan(site, { gentoo: true });
+  const [conf, allow, dir] = nbdServer.plan(site, { gentoo: true });
   assert.equal(conf.path, '/etc/ltsp/nbd-server.conf');
   const text = (conf as WholeFile).content;
   assert.match(text, /\[generic\]\n\tuser = nobody\n\tgroup = nobody\n\tlistenaddr = 192\.0\.2\.1\n\tport = 10809\n/);
-  assert.match(text, /\[debian\]\n\texportname = \/var\/lib\/ltsp\/images\/debian\.img\n\treadonly = true\n/);
+  assert.match(text, /\[debian\]\n\texportname = \/var\/lib\/ltsp\/images\/debian\.img\n\treadonly = true\n\tauthfile = \/etc\/ltsp\/nbd-server\.allow\n/);
+  // nbd-server's authfile: the networks, one a line; every other line a comment it skips
+  assert.deepEqual([allow.path, (allow as WholeFile).mode], ['/etc/ltsp/nbd-server.allow', 0o644]);
+  const networks = (allow as WholeFile).content.split('\n').filter((l) => l && !l.startsWith('#'));
+  assert.deepEqual(networks, ['192.0.2.0/24']);
+  assert.ok((allow as WholeFile).content.split('\n').every((l) => l.length < 255), 'nbd-server reads 255 characters a line');
+  const two = (nbdServer.plan(load(TWO + '\n[[network.extra_subnet]]\nsubnet = "198.51.100.0/25"\n'), { gentoo: true })[1] as WholeFile).content;
+  assert.deepEqual(two.split('\n').filter((l) => l && !l.startsWith('#')), ['192.0.2.0/24', '198.51.100.0/25']);
   assert.doesNotMatch(text, /gentoo/);
   assert.deepEqual([dir.kind, dir.path], ['dir', '/var/lib/ltsp/images']);
   assert.match((nbdServer.plan(site, { gentoo: false })[0] as WholeFile).content, /group = nogroup/);
@@ -211,7 +199,7 @@ test('initramfs: NIC modules and their dependencies, no server NICs or sound; th
   }
 });
 
-test('initramfs: a newc archive cpio reads, with /dev/console, busybox, the modules and the scripts', (t) => {
+test('initramfs: a newc archive cpio reads, with /dev/console, busybox, the modules and the scripts', async (t) => {
   if (spawnSync('cpio', ['--version']).error) return t.skip('cpio is not installed');
   const r = fakeRoot();
   const dir = mkdtempSync(join(tmpdir(), 'ltsp-cpio-'));
@@ -229,8 +217,9 @@ test('initramfs: a newc archive cpio reads, with /dev/console, busybox, the modu
     assert.match(list.stdout, /^lrwxrwxrwx .* bin\/sh -> busybox$/m);
     assert.match(list.stdout, /lib\/modules\/6\.1\.0-9-amd64\/kernel\/drivers\/net\/ethernet\/intel\/e1000\/e1000\.ko$/m);
     assert.doesNotMatch(list.stdout, /mlx5|snd/);
-    // the same inputs, the same bytes
+    // the same inputs, the same bytes, also when compressed in the thread pool
     assert.ok(cpioGzip(entries).equals(gz));
+    assert.ok((await cpioGzipAsync(entries)).equals(gz));
     // an nbd image needs the root's nbd-client
     assert.throws(() => initramfsEntries({ root: r, kernel: findKernel(r)!, fallbackBusybox: [], scripts: {}, nbd: true }), /no nbd-client in the root .*sys-block\/nbd/);
   } finally {

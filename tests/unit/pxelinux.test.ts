@@ -4,20 +4,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseSite } from '../../src/site/load';
-import type { Site } from '../../src/site/types';
 import type { CopiedFile, PlannedItem, Platform, WholeFile } from '../../src/targets/types';
 import { pxelinux, pxelinuxPath } from '../../src/targets/pxelinux';
 import { xinetd } from '../../src/targets/xinetd';
 import { tftpTree } from '../../src/targets/tftp-tree';
 import { findTarget } from '../../src/targets';
 import { golden } from '../support/golden';
+import { loadSite as load, siteHead } from '../support/site';
 
 const repo = join(__dirname, '../..');
 const examples = readdirSync(join(repo, 'examples')).filter((f) => f.endsWith('.toml')).sort();
 const gentoo: Platform = { gentoo: true };
 
-const load = (text: string): Site => parseSite(text, '/etc/ltsp/site.toml').site;
 
 /** The example's text with tftp.launcher set to xinetd. */
 function withXinetd(text: string): string {
@@ -67,13 +65,7 @@ for (const example of examples) {
   });
 }
 
-const BASE = `
-[server]
-address = "192.0.2.1"
-interface = "eth0"
-[network]
-subnet = "192.0.2.0/24"
-`;
+const BASE = siteHead();
 
 test('the targets are registered under their names', () => {
   assert.equal(findTarget('pxelinux'), pxelinux);

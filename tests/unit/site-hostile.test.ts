@@ -5,29 +5,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSite } from '../../src/site/load';
-import { SiteError } from '../../src/errors';
 import { PATH_CHARS } from '../../src/site/chars';
 import { tftpRootProblem } from '../../src/site/path-rules';
 import { REPO, ltspcfg, scratch } from '../support/cli';
+import { siteError, siteHead } from '../support/site';
 
-const minimal = `
-[server]
-address = "192.0.2.254"
-interface = "eth0"
-[network]
-subnet = "192.0.2.0/24"
-routers = ["192.0.2.1"]
-`;
+const minimal = siteHead({ address: '192.0.2.254', routers: ['192.0.2.1'] });
 
-const problems = (text: string) => {
-  try {
-    parseSite(text, 'site.toml');
-  } catch (e) {
-    if (e instanceof SiteError) return e.problems;
-    throw e;
-  }
-  return [];
-};
+const problems = (text: string) => siteError(text)?.problems ?? [];
 
 test('every path and file name key refuses what a target splits on', () => {
   const keys = [

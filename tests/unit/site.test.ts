@@ -4,27 +4,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSite } from '../../src/site/load';
-import { SiteError } from '../../src/errors';
 import { locateKeys } from '../../src/site/locate';
 import { REPO } from '../support/cli';
+import { siteError, siteHead } from '../support/site';
 
-const minimal = `
-[server]
-address = "192.168.0.254"
-interface = "eth0"
-[network]
-subnet = "192.168.0.0/24"
-`;
+const minimal = siteHead({ address: '192.168.0.254', subnet: '192.168.0.0/24' });
 
-const problems = (text: string) => {
-  try {
-    parseSite(text, 'site.toml');
-  } catch (e) {
-    if (e instanceof SiteError) return e.problems;
-    throw e;
-  }
-  assert.fail('the site was accepted');
-};
+const problems = (text: string) => siteError(text)?.problems ?? assert.fail('the site was accepted');
 
 test('defaults fill every table', () => {
   const { site, values } = parseSite(minimal, 'site.toml');

@@ -133,13 +133,38 @@ client_nbd_down() {
 	NBD_SVC=""
 }
 
-# xdm of Debian's package in the server namespace, with the Xaccess and
-# xdm-config ltspcfg-ts edits and the hosts file it wrote (the client's name:
-# no reverse lookup to wait for), in a mount namespace of its own
+# xdm of Debian's package (unpacked, not installed): its binary's path
+client_xdm_bin() {
+	(cd "$REPO" && node --import tsx -e 'console.log(require("./tests/support/debtools.ts").xdm().bin)')
+}
+
+# the lines the unpacked package needs in any xdm-config: its greeter where
+# it lies, and no xrdb here (x11-xserver-utils), so the greeter keeps its
+# built-in looks; $1: the xdm binary, $2: the auth directory
+client_xdm_local() {
+	printf 'DisplayManager.authDir:\t%s\nDisplayManager*greeterLib:\t%s\nDisplayManager*xrdb:\t/bin/true\n' \
+		"$2" "${1%/usr/bin/xdm}/usr/lib/X11/xdm/libXdmGreet.so"
+}
+
+# Runs xdm in the server namespace with $1/xdm-config, and $1/hosts as its
+# /etc/hosts (the client's name: no reverse lookup to wait for), in a mount
+# namespace of its own. XDM_PID is its pid.
+client_xdm_run() {
+	local dir=$1 bin=$2
+	ip netns exec "$SNS" unshare -m --propagation private sh -c \
+		'mount --bind "$1" /etc/hosts && exec "$2" -nodaemon -debug 1 -config "$3"' xdm "$dir/hosts" "$bin" "$dir/xdm-config" \
+		</dev/null >"$T/xdm.out" 2>&1 &
+	XDM_PID=$!
+	pxe_track "$XDM_PID"
+	export XDM_PID
+	pxe_wait_port 177 100 || { cat "$T/xdm.out" "$dir/xdm.log" >&2; return 1; }
+}
+
+# xdm with the Xaccess and xdm-config ltspcfg-ts edits and the hosts file it
+# wrote, in $T/xdm
 client_xdm() {
-	local bin root x
-	bin=$(cd "$REPO" && node --import tsx -e 'console.log(require("./tests/support/debtools.ts").xdm().bin)') || return 1
-	root=${bin%/usr/bin/xdm}
+	local bin
+	bin=$(client_xdm_bin) || return 1
 	mkdir -p "$T/xdm" "$T/sys/etc/X11/xdm"
 	cp "$REPO/tests/fixtures/system/Xaccess" "$REPO/tests/fixtures/system/xdm-config" "$T/sys/etc/X11/xdm/"
 	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" render xdmcp --path /etc/X11/xdm/Xaccess >"$T/xdm/Xaccess"
@@ -147,20 +172,11 @@ client_xdm() {
 		sed -e "s|/etc/X11/xdm/|$T/xdm/|g" -e "s|/var/log/xdm.log|$T/xdm/xdm.log|" \
 			-e "s|/var/run/xdm.pid|$T/xdm/xdm.pidfile|" -e '/^DisplayManager\.willing:/d' \
 			-e '/^DisplayManager\*\(setup\|startup\|reset\):/d' >"$T/xdm/xdm-config"
-	# the package is unpacked, not installed: its greeter where it lies; no xrdb
-	# here (x11-xserver-utils), so the greeter keeps its built-in looks
-	printf 'DisplayManager.authDir:\t%s\nDisplayManager*greeterLib:\t%s\nDisplayManager*xrdb:\t/bin/true\n' \
-		"$T/xdm" "$root/usr/lib/X11/xdm/libXdmGreet.so" >>"$T/xdm/xdm-config"
+	client_xdm_local "$bin" "$T/xdm" >>"$T/xdm/xdm-config"
 	: >"$T/xdm/Xservers"
 	: >"$T/xdm/Xresources"
 	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" render hosts >"$T/xdm/hosts"
-	ip netns exec "$SNS" unshare -m --propagation private sh -c \
-		'mount --bind "$1" /etc/hosts && exec "$2" -nodaemon -debug 1 -config "$3"' xdm "$T/xdm/hosts" "$bin" "$T/xdm/xdm-config" \
-		</dev/null >"$T/xdm.out" 2>&1 &
-	XDM_PID=$!
-	pxe_track "$XDM_PID"
-	export XDM_PID
-	pxe_wait_port 177 100 || { cat "$T/xdm.out" "$T/xdm/xdm.log" >&2; return 1; }
+	client_xdm_run "$T/xdm" "$bin"
 }
 
 # QEMU's screen, now, as PNG $1
@@ -173,20 +189,13 @@ client_greeter() {
 	/usr/bin/python3 "$CLIENT_LIB/greeter.py" check "$1"
 }
 
-# Starts the QEMU client (192 MB, VGA, serial log, monitor socket) in the
-# background; CLIENT_QEMU is its pid, CLIENT_T0 its start (ns), CLIENT_RAW
-# its serial log.
+# Starts the QEMU client (CLIENT_RAM MB, VGA, monitor socket; see pxe_qemu)
+# in the background; CLIENT_QEMU is its pid, CLIENT_T0 its start (ns),
+# CLIENT_RAW its serial log.
 client_start() {
-	CLIENT_RAW="$T/serial-$1.raw"
-	: >"$CLIENT_RAW"
 	rm -f "$T/monitor.sock"
-	CLIENT_T0=$(date +%s%N)
-	ip netns exec "$CNS" qemu-system-x86_64 -accel tcg -m "$CLIENT_RAM" -vga std -display none \
-		-monitor "unix:$T/monitor.sock,server,nowait" -no-reboot -serial "file:$CLIENT_RAW" -boot n \
-		-netdev "tap,id=n0,ifname=${PX}t,script=no,downscript=no" \
-		-device "e1000,netdev=n0,mac=$PXE_MAC,romfile=$PXE_ROM" </dev/null >"$T/qemu-$1.out" 2>&1 &
-	CLIENT_QEMU=$!
-	pxe_track "$CLIENT_QEMU"
+	pxe_qemu "$1" "$CLIENT_RAM" -vga std -display none -monitor "unix:$T/monitor.sock,server,nowait"
+	CLIENT_RAW="$T/serial-$1.raw" CLIENT_QEMU=$PXE_QEMU CLIENT_T0=$PXE_T0
 	export CLIENT_RAW CLIENT_T0 CLIENT_QEMU
 }
 
@@ -207,14 +216,19 @@ client_wait_serial() {
 	return 1
 }
 
-# Takes a screendump every 2 s for up to $2 s until the greeter check gives
-# $1 (0: greeter, 1: none). CLIENT_SHOT is the last picture, CLIENT_SHOT_S
+# Takes a screendump every CLIENT_POLL s (default 2) for up to $2 s until
+# the greeter check gives $1 (0: greeter, 1: none). CLIENT_SHOT is the last picture, CLIENT_SHOT_S
 # when it was taken (s after QEMU started), CLIENT_SEEN what the check said.
+# CLIENT_FAIL: a regex (grep -E) of the serial log that ends the wait at once.
 client_wait_screen() {
 	local want=$1 limit=$2 t0 n=0 rc
 	t0=$(date +%s)
 	while [ $(($(date +%s) - t0)) -lt "$limit" ]; do
 		kill -0 "$CLIENT_QEMU" 2>/dev/null || { CLIENT_SEEN="QEMU is gone"; return 1; }
+		if [ -n "${CLIENT_FAIL:-}" ] && grep -aqE "$CLIENT_FAIL" "$CLIENT_RAW"; then
+			CLIENT_SEEN="the console says: $(grep -aoE "$CLIENT_FAIL" "$CLIENT_RAW" | head -n 1)"
+			return 1
+		fi
 		n=$((n + 1))
 		CLIENT_SHOT="$T/screen-$n.png"
 		if client_shot "$CLIENT_SHOT" 2>"$T/shot.err"; then
@@ -223,7 +237,7 @@ client_wait_screen() {
 			CLIENT_SEEN=$(client_greeter "$CLIENT_SHOT") || rc=$?
 			[ "$rc" = "$want" ] && return 0
 		fi
-		sleep 2
+		sleep "${CLIENT_POLL:-2}"
 	done
 	return 1
 }

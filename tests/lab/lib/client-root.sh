@@ -2,29 +2,24 @@
 # Builds (once) the lab's thin-client root: Debian 12 made by mmdebstrap
 # --variant=minbase with a kernel, X (modesetting, evdev), nbd-client and
 # busybox, the least a root needs for `ltspcfg-ts image` to accept it. It
-# lands in a cache outside the repository, keyed by the package list and this
-# script, and is reused by every later run.
+# lands in a cache outside the repository, keyed by the package list and the
+# recipe, and is reused by every later run.
 #
 # Usage: client-root.sh     prints the root directory
-# Cache: $LTSP_TEST_CACHE, else /var/cache/ltsp-ts-tests (root) or
-#        ${XDG_CACHE_HOME:-~/.cache}/ltsp-ts-tests.
+# Cache: see test-cache.sh; the key is the package list and the recipe
+#        below (what makes the root), not the rest of this script.
 # Exit:  0 ready; 3 mmdebstrap or Debian's archive is not available (callers
 #        skip); 1 anything else.
 set -eu
 
 packages="linux-image-amd64 busybox-static nbd-client xserver-xorg-core xserver-xorg-input-evdev"
 
-if [ -n "${LTSP_TEST_CACHE:-}" ]; then
-	cache=$LTSP_TEST_CACHE
-elif [ "$(id -u)" = 0 ]; then
-	cache=/var/cache/ltsp-ts-tests
-else
-	cache=${XDG_CACHE_HOME:-$HOME/.cache}/ltsp-ts-tests
-fi
-mkdir -p "$cache"
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lab/lib/test-cache.sh
+. "$here/test-cache.sh"
 say() { echo "client-root: $*" >&2; }
 
-key=$( (echo "$packages"; cat "$0") | md5sum | cut -c1-12)
+key=$( (echo "$packages"; sed -n '/^# ---- the recipe/,$p' "$0") | md5sum | cut -c1-12)
 out="$cache/client-root-$key"
 if [ -f "$out.ready" ]; then
 	echo "$out"
@@ -43,6 +38,8 @@ work="$cache/.client-root-build.$$"
 rm -rf "$work"
 trap 'rm -rf "$work" "$work.log"' EXIT INT TERM
 say "building $out with mmdebstrap ($packages)"
+
+# ---- the recipe (with the package list, the cache's key) ----
 # the mirror and suite of this machine's own apt sources
 # the kernel's modules for hardware no QEMU client has (sound, media, wireless,
 # server NICs and GPUs) would make half the image: left out of the lab's root

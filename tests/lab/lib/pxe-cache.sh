@@ -6,21 +6,14 @@
 # repository and is reused until the kernel package or these scripts change.
 #
 # Usage: pxe-cache.sh            prints the directory holding vmlinuz and initramfs.gz
-# Cache: $LTSP_TEST_CACHE, else /var/cache/ltsp-ts-tests (root) or
-#        ${XDG_CACHE_HOME:-~/.cache}/ltsp-ts-tests.
+# Cache: see test-cache.sh.
 # Exit:  0 ready; 3 the kernel package cannot be had (no network, no apt):
 #        callers skip; 1 anything else.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-if [ -n "${LTSP_TEST_CACHE:-}" ]; then
-	cache=$LTSP_TEST_CACHE
-elif [ "$(id -u)" = 0 ]; then
-	cache=/var/cache/ltsp-ts-tests
-else
-	cache=${XDG_CACHE_HOME:-$HOME/.cache}/ltsp-ts-tests
-fi
-mkdir -p "$cache"
+# shellcheck source=tests/lab/lib/test-cache.sh
+. "$here/test-cache.sh"
 
 say() { echo "pxe-cache: $*" >&2; }
 

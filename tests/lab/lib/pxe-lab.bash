@@ -226,36 +226,47 @@ pxe_router_dhcp() {
 
 # ---- the client ---------------------------------------------------------------
 
+# The one way the lab starts its QEMU client: in the client namespace, in the
+# background, TCG (no KVM here), booting from the network through the tap.
+# $1: a label for its files ($T/serial-$1.raw, its serial console, and
+# $T/qemu-$1.out), $2: guest RAM in MB, then more QEMU options (display,
+# monitor). PXE_BOOT_MAC: another MAC address than the known host's.
+# PXE_UEFI: OVMF (its code read-only, a fresh copy of its variables per run)
+# and virtio-net without an option ROM, so that the firmware's own PXE
+# answers, not QEMU's iPXE; else SeaBIOS and the e1000 with Debian's iPXE ROM.
+# PXE_QEMU is its pid (stopped with the other daemons), PXE_T0 its start (ns).
+pxe_qemu() {
+	local label=$1 ram=$2 firmware=() nic="e1000,netdev=n0,mac=${PXE_BOOT_MAC:-$PXE_MAC},romfile=$PXE_ROM"
+	shift 2
+	if [ -n "${PXE_UEFI:-}" ]; then
+		cp "$PXE_OVMF_VARS" "$T/ovmf-vars-$label.fd"
+		firmware=(-drive "if=pflash,format=raw,readonly=on,file=$PXE_OVMF_CODE" -drive "if=pflash,format=raw,file=$T/ovmf-vars-$label.fd")
+		nic="virtio-net-pci,netdev=n0,mac=${PXE_BOOT_MAC:-$PXE_MAC},romfile="
+	fi
+	: >"$T/serial-$label.raw"
+	PXE_T0=$(date +%s%N)
+	ip netns exec "$CNS" qemu-system-x86_64 -accel tcg -m "$ram" "$@" -no-reboot \
+		-serial "file:$T/serial-$label.raw" -boot n "${firmware[@]}" \
+		-netdev "tap,id=n0,ifname=${PX}t,script=no,downscript=no" \
+		-device "$nic" </dev/null >"$T/qemu-$label.out" 2>&1 &
+	PXE_QEMU=$!
+	pxe_track "$PXE_QEMU"
+	export PXE_QEMU PXE_T0
+}
+
 # Boots the QEMU client until the initramfs is done, powers off, or $2
 # seconds pass (then it is killed); with PXE_STOP_AT_MARKER set, as soon as
-# the marker shows. $1: a label for the log files. PXE_BOOT_MAC: another
-# MAC address than the known host's. PXE_UEFI: boot OVMF's own PXE (see
-# below) instead of SeaBIOS and iPXE. PXE_UNTIL: a command run at every
+# the marker shows. $1: a label for the log files. PXE_BOOT_MAC and
+# PXE_UEFI: see pxe_qemu. PXE_UNTIL: a command run at every
 # poll (20 a second); the boot ends when it succeeds.
 # Sets PXE_LOG (serial log, cleaned), PXE_MARKER_S (QEMU start to the
 # marker, seconds; empty if never seen) and PXE_TOTAL_S.
 pxe_boot() {
 	local label=$1 limit=${2:-120} raw="$T/serial-$1.raw"
 	PXE_LOG="$T/serial-$label.log" PXE_MARKER_S="" PXE_TOTAL_S=""
-	: >"$raw"
-	local t0 now
-	t0=$(date +%s%N)
-	# PXE_UEFI: OVMF (its code read-only, a fresh copy of its variables per
-	# run) and virtio-net without an option ROM, so that the firmware's own
-	# PXE answers, not QEMU's iPXE
-	local firmware="" nic="e1000,netdev=n0,mac=${PXE_BOOT_MAC:-$PXE_MAC},romfile=$PXE_ROM"
-	if [ -n "${PXE_UEFI:-}" ]; then
-		cp "$PXE_OVMF_VARS" "$T/ovmf-vars-$label.fd"
-		firmware="-drive if=pflash,format=raw,readonly=on,file=$PXE_OVMF_CODE -drive if=pflash,format=raw,file=$T/ovmf-vars-$label.fd"
-		nic="virtio-net-pci,netdev=n0,mac=${PXE_BOOT_MAC:-$PXE_MAC},romfile="
-	fi
-	# shellcheck disable=SC2086 # $firmware: two -drive options or none
-	ip netns exec "$CNS" qemu-system-x86_64 -accel tcg -m 256 -display none -monitor none -no-reboot \
-		-serial "file:$raw" -boot n $firmware \
-		-netdev "tap,id=n0,ifname=${PX}t,script=no,downscript=no" \
-		-device "$nic" </dev/null >"$T/qemu-$label.out" 2>&1 &
-	local q=$!
-	pxe_track "$q"
+	local t0 now q
+	pxe_qemu "$label" 256 -display none -monitor none
+	q=$PXE_QEMU t0=$PXE_T0
 	while :; do
 		now=$(date +%s%N)
 		if [ -z "$PXE_MARKER_S" ] && grep -aq 'LTSPX-MARKER' "$raw"; then
@@ -394,7 +405,74 @@ pxe_generate() {
 	chmod 0600 "$T/tftpboot/lts/vmlinuz" "$T/tftpboot/lts/initramfs.gz"
 }
 
-# ---- benchmarks (bench/pxe-boot.sh, bench/uefi-boot.sh) ----------------------------
+# ---- benchmarks (bench/pxe-boot.sh, uefi-boot.sh, client-boot.sh, image-build.sh) ----
+
+# The start of a benchmark: root (else exit 2), pxe_init with prefix $2,
+# everything it made stopped and removed at exit (first bench_cleanup, when
+# the benchmark defines one), the CLI built. $1: its name, for messages.
+pxe_bench_init() {
+	PXE_BENCH=$1
+	if [ "$(id -u)" != 0 ]; then
+		echo "$PXE_BENCH bench: needs root" >&2
+		exit 2
+	fi
+	pxe_init "$2"
+	trap pxe_bench_exit EXIT
+	trap 'exit 130' INT TERM
+	[ -f "$REPO/dist/ltspcfg-ts.js" ] || (cd "$REPO" && npm run --silent build) || exit 1
+}
+
+pxe_bench_exit() {
+	if declare -F bench_cleanup >/dev/null; then
+		bench_cleanup
+	fi
+	pxe_httpd_down
+	pxe_teardown
+}
+
+# runs the cache step $1 (pxe_kernel, client_root); when it cannot be had
+# (exit 3) the benchmark is skipped (exit 0), saying $2
+pxe_bench_need() {
+	local rc=0
+	"$1" >/dev/null || rc=$?
+	if [ "$rc" = 3 ]; then
+		echo "$PXE_BENCH bench: skipped, $2" >&2
+		exit 0
+	fi
+	[ "$rc" = 0 ] || exit 1
+}
+
+# "  median: $1 X s, $2 Y s: Rx (goal <= $3x: met)", from the times in
+# $T/gen.times and $T/min.times (see pxe_alternate_boots)
+pxe_bench_ratio() {
+	local gen min ratio verdict
+	gen=$(pxe_median <"$T/gen.times")
+	min=$(pxe_median <"$T/min.times")
+	if [ -z "$gen" ] || [ -z "$min" ]; then
+		echo "$PXE_BENCH bench: the runs failed" >&2
+		exit 1
+	fi
+	ratio=$(awk -v g="$gen" -v m="$min" 'BEGIN { printf "%.3f", g / m }')
+	verdict=$(awk -v r="$ratio" -v goal="$3" 'BEGIN { print (r <= goal) ? "met" : "MISSED" }')
+	printf '  median: %s %.2f s, %s %.2f s: %sx (goal <= %sx: %s)\n' "$1" "$gen" "$2" "$min" "$ratio" "$3" "$verdict"
+}
+
+# $1 pairs of the commands $2 then $3 (each prints seconds), after one
+# warm-up of each: interleaved, so that a burst of load from elsewhere hits
+# both sides of a pair. PXE_PAIR_A and PXE_PAIR_B: the medians; PXE_SPEEDUP:
+# the median of the pairs' ratios A / B.
+pxe_bench_pairs() {
+	local n=$1 a=$2 b=$3 _
+	$a >/dev/null
+	$b >/dev/null
+	: >"$T/pairs"
+	for _ in $(seq 1 "$n"); do
+		echo "$($a) $($b)" >>"$T/pairs"
+	done
+	PXE_PAIR_A=$(cut -d' ' -f1 "$T/pairs" | pxe_median)
+	PXE_PAIR_B=$(cut -d' ' -f2 "$T/pairs" | pxe_median)
+	PXE_SPEEDUP=$(awk '{ printf "%.4f\n", $1 / $2 }' "$T/pairs" | pxe_median)
+}
 
 # the median of the numbers on stdin, one a line
 pxe_median() {

@@ -1,0 +1,69 @@
+#!/bin/bash
+# Image build benchmark (root: the lab's client root is root's): `ltspcfg-ts
+# image` on the lab's cached client root (tests/lab/lib/client-root.sh), an nbd
+# image, so the squashfs, the kernel and the generated initramfs, against a
+# plain mksquashfs of the same directory with the same options (compressor,
+# level, block size, exclusions: the arguments ltspcfg-ts passes, less the
+# pseudo files that lock the passwords of /etc/shadow and /etc/gshadow, which
+# the plain run leaves out). One warm-up run each (page cache), then N
+# interleaved pairs, which side goes first alternating; medians and their
+# ratio. Goal: <= 1.1x. Run it under the shared CPU lock:
+#   flock /tmp/ltsp-ts-heavy.lock bench/image-build.sh 3
+# Usage: bench/image-build.sh [N]      (default 3)
+set -u
+cd "$(dirname "$0")/.." || exit 1
+pairs=${1:-3}
+
+# shellcheck source=tests/lab/lib/client-lab.bash
+. tests/lab/lib/client-lab.bash
+command -v mksquashfs >/dev/null || { echo "image-build bench: skipped, squashfs-tools is not installed" >&2; exit 0; }
+pxe_bench_init image-build "ltspi$$"
+pxe_bench_need client_root "no client root (mmdebstrap or Debian's archive is not available)"
+client_site nbd
+plain_out="$T/plain.img"
+# the plain run's arguments: ltspcfg-ts's own, without its -p pseudo files
+mapfile -d '' plain_args < <(node --require ./tests/support/register-hbs.cjs --import tsx -e '
+	const { squashfsArgs } = require("./src/system/image.ts");
+	const a = squashfsArgs(process.argv[1], process.argv[2], false);
+	const out = [];
+	for (let i = 0; i < a.length; i++) a[i] === "-p" ? i++ : out.push(a[i]);
+	process.stdout.write(out.join("\0") + "\0");
+' "$CLIENT_ROOT" "$plain_out")
+[ "${#plain_args[@]}" -gt 3 ] || { echo "image-build bench: cannot read ltspcfg-ts's mksquashfs arguments" >&2; exit 1; }
+
+now() { date +%s%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
+build_ltspcfg() {
+	rm -rf "$T/images" "$T/tftpboot"
+	mkdir -p "$T/images" "$T/tftpboot"
+	local t0
+	t0=$(now)
+	"$T/bin/ltspcfg-ts" --config "$T/site.toml" --no-color image lab >"$T/image-$1.log" 2>&1 || { cat "$T/image-$1.log" >&2; return 1; }
+	secs "$t0" "$(now)"
+}
+build_plain() {
+	rm -f "$plain_out"
+	local t0
+	t0=$(now)
+	mksquashfs "${plain_args[@]}" >"$T/plain-$1.log" 2>&1 || { cat "$T/plain-$1.log" >&2; return 1; }
+	secs "$t0" "$(now)"
+}
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "Image build of the lab's client root ($(du -sh "$CLIENT_ROOT" | cut -f1), $(nproc) cores): ltspcfg-ts image vs plain mksquashfs (${plain_args[*]:2:6} ...)"
+w1=$(build_ltspcfg warm) && w2=$(build_plain warm) || exit 1
+echo "  warm-up: ltspcfg-ts image $w1 s, mksquashfs $w2 s"
+: >"$T/gen.times"
+: >"$T/min.times"
+for r in $(seq 1 "$pairs"); do
+	for kind in $([ $((r % 2)) = 1 ] && echo ltspcfg plain || echo plain ltspcfg); do
+		t=$("build_$kind" "$r") || exit 1
+		[ "$kind" = ltspcfg ] && echo "$t" >>"$T/gen.times" || echo "$t" >>"$T/min.times"
+		printf '  pair %d  %-8s %6.2f s\n' "$r" "$kind" "$t"
+	done
+done
+pxe_bench_ratio 'ltspcfg-ts image' mksquashfs 1.1
+echo "  sizes: ltspcfg-ts $(stat -c %s "$T/images/lab.img" | awk '{ printf "%.1f MiB", $1 / 1048576 }')," \
+	"plain $(stat -c %s "$plain_out" | awk '{ printf "%.1f MiB", $1 / 1048576 }'); last ltspcfg-ts run:"
+sed -n 's/^  /    /p' "$T/image-$pairs.log"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
