@@ -111,7 +111,7 @@ minimal_nbd_down() {
 # so that they take no CPU from the client before; the phases are printed.
 wait_greeter() {
 	local root="" x="" prompt="" _
-	PXE_MARKER_S="" PXE_LOG="$T/serial-last.log"
+	PXE_MARKER_S="" PXE_LOG="$T/serial-last.log" CLIENT_SEEN=""
 	client_wait_serial 'ltsp-init: switching to the root' "$limit" && root=$(client_elapsed)
 	if client_wait_serial 'ltsp-session: starting X' "$limit"; then
 		x=$(client_elapsed)

@@ -137,6 +137,9 @@ assert_per_host_logs() {
 	listening udp 514 && listening tcp 5140 || { cat "$T/syslog-ng.out"; false; }
 	send_all
 	assert_per_host_logs
+	# dated by the server when received, to the millisecond, as `clients` reads it
+	grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} 192\.0\.2\.10 .*udp-from-$CLI" "$T/log/192.0.2.10.log" ||
+		{ cat "$T/log/192.0.2.10.log"; false; }
 }
 
 @test "rsyslogd runs the rendered rsyslog.d file: the client's UDP and TCP logs in its own file, the outsider's nowhere" {

@@ -148,3 +148,16 @@ test(
     assert.ok(r.events.length > 0);
   }),
 );
+
+test(
+  "a client's file as the syslog-ng target writes it (the server's ISO date, to the millisecond) gives its lines' times to the millisecond",
+  withLogs(async (dir, log) => {
+    const t = new Date(NOW - 4 * 60_000 + 123);
+    writeFileSync(join(dir, 'ltsp', '192.0.2.21.log'), `${t.toISOString().replace('Z', '+00:00')} 192.0.2.21 ltsp-init: root mounted\n`);
+    const r = await collect(SITE, opts(dir, log));
+    const own = r.events.filter((e) => e.source === 'client');
+    assert.equal(own.length, 1);
+    assert.equal(own[0].time, t.getTime());
+    assert.equal(own[0].mac, mac(1));
+  }),
+);
