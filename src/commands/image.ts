@@ -7,7 +7,7 @@ import type { Image, Site } from '../site/types';
 import { clientScripts } from '../targets/image';
 import { imageBootDir } from '../targets/image/boot';
 import { imageFile } from '../targets/nbd-server';
-import { buildSquashfs, checkRoot, ImageError, makeBootFiles, verifySquashfs, writeBootFiles } from '../system/image';
+import { buildSquashfs, checkRoot, closedToOthers, ImageError, makeBootFiles, verifySquashfs, writeBootFiles } from '../system/image';
 import { loadSite, type Context } from './context';
 import { UsageError } from '../errors';
 import type { Out } from './output';
@@ -29,7 +29,7 @@ function select(site: Site, names: string[]): Image[] {
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 const secs = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
 
-/** Problems of the built images (missing, half-built squashfs, missing boot files); [] when all are ready. */
+/** Problems of the built images (missing, half-built or unreadable squashfs, missing boot files); [] when all are ready. */
 export function imageProblems(ctx: Context, site: Site, images: Image[]): string[] {
   const problems: string[] = [];
   for (const img of images) {
@@ -37,6 +37,8 @@ export function imageProblems(ctx: Context, site: Site, images: Image[]): string
       const file = ctx.sys.path(imageFile(site, img));
       const why = verifySquashfs(file);
       if (why) problems.push(`image ${img.name}: ${file}: ${why}`);
+      const closed = closedToOthers(file);
+      if (closed) problems.push(`image ${img.name}: ${closed} is closed to other users, and nbd-server reads the image as nobody; make it readable by all (chmod o+r the image, o+x its directories)`);
       if (existsSync(`${file}.new`)) problems.push(`image ${img.name}: ${file}.new exists: a build is running or was interrupted`);
     }
     for (const f of ['vmlinuz', 'initrd.img']) {

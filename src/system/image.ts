@@ -5,7 +5,7 @@
 // kernel and initramfs go in together through writeAll (vmlinuz.old and
 // initrd.img.old keep the previous pair).
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Image, Site } from '../site/types';
 import { Problem } from '../errors';
@@ -105,6 +105,8 @@ export async function buildSquashfs(site: Site, sys: SystemRoot, image: Image, o
   rmSync(partial, { force: true });
   try {
     await run(opts.mksquashfs ?? 'mksquashfs', squashfsArgs(image.root, partial, opts.progress), opts.progress);
+    // nbd-server reads it as nobody, whatever the umask of whoever built it
+    chmodSync(partial, 0o644);
     const fd = openSync(partial, 'r');
     try {
       fsyncSync(fd);
@@ -145,6 +147,25 @@ export function verifySquashfs(file: string): string | null {
   const size = statSync(file).size;
   if (used > size) return `truncated: ${size} bytes of ${used} (run ltspcfg-ts image)`;
   return null;
+}
+
+/**
+ * nbd-server reads the images as nobody: the first of `file` and the
+ * directories above it that keep other users out, or null when all may read
+ * it (or it is missing: verifySquashfs says so).
+ */
+export function closedToOthers(file: string): string | null {
+  let mode: number;
+  try {
+    mode = statSync(file).mode;
+  } catch {
+    return null;
+  }
+  if ((mode & 0o004) === 0) return file;
+  for (let dir = posix.dirname(file); ; dir = posix.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return dir;
+    if (dir === posix.dirname(dir)) return null;
+  }
 }
 
 export interface BootFiles {

@@ -131,6 +131,16 @@ no_listener() {
 	no_listener
 }
 
+@test "an image nobody can read (nbd-server reads it as nobody) is refused" {
+	build_image
+	chmod 0600 "$T/images/lab.img"
+	run svc_start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$T/images/lab.img is closed to other users"* ]]
+	no_listener
+}
+
 @test "an allow list nbd-server could not read (it would let everyone in) is refused" {
 	build_image
 	chmod 0700 "$T/run"

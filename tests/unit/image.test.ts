@@ -20,7 +20,7 @@ import { clientScripts } from '../../src/targets/image';
 import { renderExports } from '../../src/targets/exports';
 import { cpioGzip, cpioGzipAsync, initramfsEntries, selectModules } from '../../src/system/initramfs';
 import { findKernel, resolveIn } from '../../src/system/rootfs';
-import { checkRoot, squashfsArgs, verifySquashfs } from '../../src/system/image';
+import { checkRoot, closedToOthers, squashfsArgs, verifySquashfs } from '../../src/system/image';
 import { loadSite, siteError, siteHead } from '../support/site';
 
 const BASE = `${siteHead({ dhcp: 'primary' })}[boot]\ntimeout = 0\n`;
@@ -278,6 +278,24 @@ test('image --check: a missing, foreign or truncated squashfs is not ready', () 
     sb.writeBigUInt64LE(200n, 40);
     writeFileSync(join(dir, 'y.img'), sb);
     assert.equal(verifySquashfs(join(dir, 'y.img')), null);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('image --check: an image nobody (nbd-server) cannot read, by its mode or a directory above it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ltsp-img-'));
+  try {
+    const img = join(dir, 'images', 'lab.img');
+    mkdirSync(join(dir, 'images'), { mode: 0o755 });
+    writeFileSync(img, Buffer.alloc(200), { mode: 0o600 });
+    chmodSync(dir, 0o700);
+    assert.equal(closedToOthers(img), img);
+    chmodSync(img, 0o644);
+    assert.equal(closedToOthers(img), dir);
+    chmodSync(dir, 0o711);
+    assert.equal(closedToOthers(img), null);
+    assert.equal(closedToOthers(join(dir, 'images', 'none.img')), null, 'a missing image is verifySquashfs\'s to report');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
