@@ -2,6 +2,7 @@
 // starts, which stage it reached, and the first problem with its diagnosis.
 // Pure: the events and the site in, rows out (the files are read elsewhere).
 import type { Host, Site } from '../site/types';
+import { imageOf } from '../targets/image/boot';
 import type { LogEvent } from './events';
 
 export const STAGES = ['dhcp', 'bootloader', 'config', 'kernel', 'initrd', 'root', 'syslog', 'session'] as const;
@@ -56,10 +57,21 @@ export interface ServerFacts {
   now: number;
   /** how long after its last line a client that stopped short counts as stuck (default STUCK_MS) */
   stuckMs?: number;
+  /** whether anything on this server listens on UDP port `port` (null: cannot tell) */
+  udpListening?(port: number): boolean | null;
+  /** why the firewall loaded now drops UDP from `ip` to `port` on the thin-client interface; null when it does not, or cannot tell */
+  firewallDrops?(ip: string, port: number): string | null;
 }
 
 /** Boot gap: a DISCOVER after this long without a line of the client starts a new boot. */
 export const BOOT_GAP_MS = 60_000;
+/**
+ * After its kernel and initrd, a thin client's initramfs asks DHCP again: on a
+ * slow machine minutes later (a QEMU client without KVM here: over a minute).
+ * Until its root is mounted, such a DISCOVER is the same boot unless it comes
+ * this late (a real reboot fetches the bootloader again, which splits it anyway).
+ */
+export const INITRAMFS_GAP_MS = 10 * 60_000;
 /** How long after its last line a client that stopped short counts as stuck. */
 export const STUCK_MS = 60_000;
 
@@ -126,14 +138,21 @@ function splitBoots(site: Site, host: Host | undefined, events: LogEvent[]): Log
   let last: number | null = null;
   let loaderFetched = false;
   let lastDiscover = -1; // index in cur of the latest DISCOVER
+  let inInitramfs = false; // kernel or initrd fetched, root not yet mounted
   for (const e of events) {
-    const gap = last !== null && e.time !== null && e.time - last > BOOT_GAP_MS;
+    const gap = last !== null && e.time !== null && e.time - last > (inInitramfs ? INITRAMFS_GAP_MS : BOOT_GAP_MS);
     if (cur.length && isDiscover(e) && gap) {
       boots.push(cur);
       cur = [];
       loaderFetched = false;
       lastDiscover = -1;
+      inInitramfs = false;
     }
+    if (e.kind === 'tftp-read' && e.path) {
+      const s = fileStage(site, host, e.path);
+      if (s === 'kernel' || s === 'initrd') inInitramfs = true;
+    }
+    if (e.kind === 'mount' || e.kind === 'client-log' || e.kind === 'session') inInitramfs = false;
     if (e.kind === 'tftp-read' && e.path && fileStage(site, host, e.path) === 'bootloader' && strip(e.path) === strip(host?.filename ?? site.boot.pxeFilename)) {
       // the bootloader again: the machine rebooted at its latest DISCOVER
       if (loaderFetched && lastDiscover > 0) {
@@ -217,6 +236,16 @@ function diagnose(site: Site, host: Host | undefined, mac: string | null, boot: 
         fix: e.path && strip(e.path) !== strip(site.nfs.root) ? `the client asks for ${e.path}, not nfs.root ${site.nfs.root}: correct its root-path (option 17 / nfsroot=) or nfs.root, then \`${cli} apply\`` : `\`${cli} apply --only exports\`, then exportfs -ra (the address ${e.ip} must lie in an exported subnet)`,
       };
     }
+    if (e.kind === 'client-failed') {
+      const why = e.why ?? '';
+      const image = imageOf(site, host);
+      const fix = /nbd-client|NBD|nbd0/.test(why)
+        ? `rc-service ltsp-nbd status (start it if stopped); \`${cli} image --check\` (the export${image ? ` ${image.name}` : ''} must exist in ${site.nbd.dir})`
+        : /NFS|nfs/.test(why)
+          ? `the root must be exported to ${host?.address ?? e.ip ?? 'the client'} (\`${cli} apply --only exports\`, then exportfs -ra) and the NFS server running (\`${cli} status\`); the client mounts NFSv4 read-only`
+          : `\`${cli} trace ${host?.name ?? mac ?? e.ip ?? ''}\` shows what the client said before; \`${cli} status\``;
+      return { code: 'client-failed', time: e.time, diagnosis: `its initramfs gave up: "${why}" (it retries from the start after 30 s)`, fix };
+    }
   }
   if (!host && mac) {
     const ip = boot.find((e) => e.ip)?.ip;
@@ -230,30 +259,50 @@ function diagnose(site: Site, host: Host | undefined, mac: string | null, boot: 
   }
   const last = boot[boot.length - 1];
   const quiet = last?.time !== null && last?.time !== undefined && facts.now - last.time > (facts.stuckMs ?? STUCK_MS);
-  if (quiet && (reached === 'initrd' || reached === 'kernel') && !boot.some((e) => e.kind === 'mount' || e.source === 'client')) {
+  if (quiet && (reached === 'initrd' || reached === 'kernel') && !boot.some((e) => e.kind === 'mount' || e.kind === 'client-log' || e.kind === 'session')) {
     const why: string[] = [];
     const services = facts.services();
-    for (const s of ['nfs', 'rpcbind', site.firewall.enabled ? site.firewall.backend : ''])
+    const image = imageOf(site, host);
+    const nbd = image?.serve === 'nbd';
+    const root = !image ? `${server}:${site.nfs.root}` : nbd ? `NBD export ${image.name} on ${server}:${site.nbd.port}` : `NFS ${server}:${image.root}`;
+    for (const s of [...(nbd ? ['ltsp-nbd'] : ['nfs', 'rpcbind']), site.firewall.enabled ? site.firewall.backend : ''])
       if (s && services[s]) why.push(`${s} is ${services[s]}`);
+    const said = [...boot].reverse().find((e) => e.kind === 'client-init');
+    if (said) why.push(`its initramfs last said "${said.line.replace(/^.*?ltsp-init(?:\[[0-9]+\])?: /, '')}"`);
+    const unheard = nbd
+      ? `nbd-server never served it: the kernel line's ltsp.root=, or a firewall between them (NBD needs ${site.nbd.port}/tcp)`
+      : `the NFS server never heard from it: a wrong root-path / nfsroot= on its kernel line, or a firewall between them (NFS needs 111 and 2049, and mountd's port ${site.nfs.mountdPort})`;
     return {
       code: 'no-mount',
       time: last.time,
-      diagnosis: `fetched its kernel and initrd but never asked to mount its root (${server}:${site.nfs.root}): ${why.length ? why.join('; ') : 'the NFS server never heard from it: a wrong root-path / nfsroot= on its kernel line, or a firewall between them (NFS needs 111 and 2049, and mountd\'s port ' + site.nfs.mountdPort + ')'}`,
-      fix: why.length ? `\`${cli} status\` and run its plan (start what is stopped)` : `\`${cli} status\`; check the kernel line in pxelinux.cfg and the root-path dhcpd sends (\`${cli} render dhcpd\`)`,
+      diagnosis: `fetched its kernel and initrd but never ${said ? 'mounted' : 'asked to mount'} its root (${root}): ${why.length ? why.join('; ') : unheard}`,
+      fix: why.length && !said ? `\`${cli} status\` and run its plan (start what is stopped)` : `\`${cli} status\`; check the kernel line in pxelinux.cfg and the root-path dhcpd sends (\`${cli} render dhcpd\`)`,
     };
   }
-  if (quiet && (reached === 'root' || reached === 'syslog') && !boot.some((e) => e.kind === 'session')) {
+  // the client's session script says no display manager opened its display (after 90 s): no need to wait for quiet
+  const lastSession = boot.map((e) => e.kind).lastIndexOf('session');
+  const toldNone = boot.findIndex((e, i) => e.kind === 'no-session' && i > lastSession) >= 0;
+  if ((toldNone || quiet) && (reached === 'root' || reached === 'syslog') && lastSession < 0) {
     const x = site.xdmcp;
     let diagnosis: string;
     let fix: string;
     const services = facts.services();
     const dm = Object.keys(services).find((s) => s === 'display-manager' || s === 'xdm' || s === 'lightdm' || s === 'gdm');
+    const ip = host?.address ?? [...boot].reverse().find((e) => e.ip && (e.kind === 'dhcp-ack' || e.kind === 'proxy-offer'))?.ip;
+    const listening = facts.udpListening?.(x.port) ?? null;
+    const dropped = ip && listening !== false ? (facts.firewallDrops?.(ip, x.port) ?? null) : null;
     if (!x.enabled) {
       diagnosis = 'its root was mounted but no XDMCP session followed: XDMCP is disabled (xdmcp.enabled = false), the display manager does not answer the client\'s query';
       fix = `set in site.toml [xdmcp] enabled = true, then \`${cli} apply\` and rc-service display-manager restart`;
-    } else if (dm) {
+    } else if (listening === false) {
+      diagnosis = `its root was mounted but no XDMCP session followed: nothing on this server listens on ${x.port}/udp, the display manager (${x.displayManager === 'auto' ? 'display-manager' : x.displayManager}) is not running${dm ? ` (${dm} is ${services[dm]})` : ''}`;
+      fix = 'rc-service display-manager start   (or restart it, if it runs without XDMCP)';
+    } else if (dm && listening !== true) {
       diagnosis = `its root was mounted but no XDMCP session followed: the display manager is ${services[dm]}`;
       fix = 'rc-service display-manager start';
+    } else if (dropped) {
+      diagnosis = `its root was mounted but no XDMCP session followed: the display manager listens on ${x.port}/udp, but the firewall drops ${ip}'s query: ${dropped}`;
+      fix = `let the thin-client subnets reach ${x.port}/udp in that chain (nftables: an accept in table ltsp_ts does not override a drop in another table), or \`${cli} apply --only firewall\` and rc-service ${site.firewall.backend} reload`;
     } else if (site.firewall.enabled && services[site.firewall.backend]) {
       diagnosis = `its root was mounted but no XDMCP session followed: the firewall (${site.firewall.backend}) is ${services[site.firewall.backend]}, and XDMCP needs ${x.port}/udp open to the clients`;
       fix = `\`${cli} apply --only firewall\`, then rc-service ${site.firewall.backend} restart`;

@@ -1,11 +1,12 @@
 // Gathers the events of the clients' last boots from the server's logs: the
 // system log (and its rotations) read backwards until every host of the site has
-// its last boot's start in the window, --since is passed, or the byte budget is
+// its last boot's start in the window (with the margin of a slow initramfs's
+// second DHCP, INITRAMFS_GAP_MS), --since is passed, or the byte budget is
 // spent; then each client's own log file under syslog.log_dir, as far back.
 import { basename } from 'node:path';
 import type { Site } from '../site/types';
 import { listLogDir, readBackwards, rotations } from '../system/logread';
-import { BOOT_GAP_MS } from './boots';
+import { BOOT_GAP_MS, INITRAMFS_GAP_MS } from './boots';
 import { clientEvent, serverEvent, SERVER_MARKS, type LogEvent } from './events';
 import { parseSyslogLine } from './syslogline';
 
@@ -65,7 +66,7 @@ export async function collect(site: Site, o: CollectOptions): Promise<Collected>
         if (e.kind !== 'other') events.push(e);
         if (e.mac && wanted.has(e.mac) && e.time !== null) {
           const seen = oldest.get(e.mac);
-          if (discovered.has(e.mac) && seen !== undefined && seen - e.time > BOOT_GAP_MS) done.add(e.mac);
+          if (discovered.has(e.mac) && seen !== undefined && seen - e.time > INITRAMFS_GAP_MS) done.add(e.mac);
           oldest.set(e.mac, e.time);
           if (e.kind === 'dhcp-discover') discovered.add(e.mac);
         }
@@ -78,7 +79,7 @@ export async function collect(site: Site, o: CollectOptions): Promise<Collected>
       if (o.since === null && wanted.size) {
         for (const mac of discovered) {
           const seen = oldest.get(mac);
-          if (seen !== undefined && seen - time > BOOT_GAP_MS) done.add(mac);
+          if (seen !== undefined && seen - time > INITRAMFS_GAP_MS) done.add(mac);
         }
         if (done.size === wanted.size) break;
       }

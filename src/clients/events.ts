@@ -7,7 +7,11 @@
 //   in.tftpd -v -v (tftp-hpa):      "RRQ from IP filename FILE", "sending NAK (CODE, TEXT) to IP"
 //   rpc.mountd (nfs-utils):         "authenticated mount request from IP:PORT for PATH (EXPORT)",
 //                                   "refused mount request from IP for PATH (EXPORT): WHY"
-//   the clients' own syslog:        any line in syslog.log_dir/<host or address>.log
+//   the clients' own syslog:        any line in syslog.log_dir/<host or address>.log; of the client's
+//                                   initramfs (ltsp-init, from DHCP on): "root mounted: SPEC" (the root
+//                                   stage of NBD and NFSv4 roots, which leave no mountd line),
+//                                   "FAILED: WHY"; of its session (ltsp): "XDMCP session: ...",
+//                                   "no XDMCP session: ..."
 //   display managers:               lightdm's "XDMCP: Received Request from IP", X's "XDMCP" lines from the client
 import type { SyslogLine } from './syslogline';
 
@@ -26,8 +30,14 @@ export type EventKind =
   | 'tftp-nak'
   | 'mount'
   | 'mount-refused'
+  /** a line of the client's initramfs (ltsp-init) before its root: not yet its own syslog */
+  | 'client-init'
+  /** the client's initramfs gave up, saying why */
+  | 'client-failed'
   | 'client-log'
   | 'session'
+  /** the client says no display manager opened its display */
+  | 'no-session'
   | 'other';
 
 export interface LogEvent {
@@ -177,6 +187,22 @@ export function displayManagerEvent(text: string, file: string, time: number | n
 }
 
 const X_SESSION = /\bXDMCP\b|\bXorg\b|\bX\.Org\b|xdm|lightdm/;
+const INIT_MOUNTED = /^root mounted: (\S+)/;
+const INIT_FAILED = /^FAILED: (.*)$/;
+const NO_SESSION = /^no XDMCP session\b/;
+
+function clientKind(line: SyslogLine): { kind: EventKind; path?: string; why?: string } {
+  if (line.program === 'ltsp-init') {
+    const m = INIT_MOUNTED.exec(line.message);
+    if (m) return { kind: 'mount', path: m[1] };
+    const f = INIT_FAILED.exec(line.message);
+    if (f) return { kind: 'client-failed', why: f[1] };
+    return { kind: 'client-init' };
+  }
+  if (NO_SESSION.test(line.message)) return { kind: 'no-session' };
+  if (X_SESSION.test(line.program) || /^XDMCP/.test(line.message)) return { kind: 'session' };
+  return { kind: 'client-log' };
+}
 
 /**
  * A line of a client's own log file, filed by the syslog target under the
@@ -184,8 +210,8 @@ const X_SESSION = /\bXDMCP\b|\bXorg\b|\bX\.Org\b|xdm|lightdm/;
  * host field, which the client writes itself and may be anything.
  */
 export function clientEvent(line: SyslogLine, sender: { ip?: string; mac?: string; name: string }, file: string, text: string): LogEvent {
-  const kind: EventKind = X_SESSION.test(line.program) || /^XDMCP/.test(line.message) ? 'session' : 'client-log';
-  const e: LogEvent = { time: line.time, source: 'client', kind, file, line: text };
+  const { kind, path, why } = clientKind(line);
+  const e: LogEvent = { time: line.time, source: 'client', kind, file, line: text, ...(path ? { path } : {}), ...(why ? { why } : {}) };
   if (sender.mac) e.mac = sender.mac;
   else e.ip = sender.ip ?? sender.name;
   if (line.host !== sender.name && line.host !== sender.ip) e.claims = line.host;

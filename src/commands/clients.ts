@@ -6,6 +6,10 @@ import type { LogEvent } from '../clients/events';
 import { normalMac } from '../clients/events';
 import type { Site } from '../site/types';
 import { nearestFile, tftpFileInfo } from '../system/tftpfiles';
+import { nftRuleset, udpListening } from '../system/netfacts';
+import { nftDrops } from '../clients/nftverdict';
+import { serverLogs } from '../clients/serverlogs';
+import { syslogDaemon } from '../targets/syslog';
 import { UsageError } from '../errors';
 import { loadSite, type Context } from './context';
 import type { Out } from './output';
@@ -19,7 +23,6 @@ export interface ClientsFlags {
   stuckAfter?: string;
 }
 
-export const DEFAULT_LOGS = ['/var/log/messages'];
 /** the system log read per run when no --since is given: hours to days of a busy server, well under a second */
 export const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 /** with --since: as far as asked, still bounded (the reader holds one chunk at a time) */
@@ -53,7 +56,7 @@ async function snapshot(ctx: Context, flags: ClientsFlags, facts: Omit<ServerFac
     since = parseSince(flags.since, now);
     if (since === null) throw new UsageError(`--since ${flags.since}: expected a duration (30m, 2h, 1d) or a date (2026-12-01T08:00)`);
   }
-  const logs = (flags.log?.length ? flags.log.map((l) => ctx.sys.path(l)) : DEFAULT_LOGS.map((l) => ctx.sys.path(l)));
+  const logs = (flags.log?.length ? flags.log : serverLogs(syslogDaemon(site, ctx.platform.syslogDaemon).daemon)).map((l) => ctx.sys.path(l));
   const collected = await collect(site, {
     logs,
     clientDir: ctx.sys.path(site.syslog.logDir),
@@ -65,11 +68,15 @@ async function snapshot(ctx: Context, flags: ClientsFlags, facts: Omit<ServerFac
   const { cliFor } = require('./status') as typeof import('./status');
   const tftpRoot = ctx.sys.path(site.tftp.root);
   let services: Record<string, string> | null = null;
+  // sockets and firewall rules are the running server's: not asked of a --root tree
+  const live = ctx.sys.root === '/';
   const f = facts ?? {
     services: () => (services ??= serviceProblems(ctx)),
     nearest: (p: string) => nearestFile(tftpRoot, p),
     tftpFile: (p: string) => tftpFileInfo(tftpRoot, site.tftp.root, p),
     cli: cliFor(ctx),
+    udpListening: (port: number) => (live ? udpListening(port) : null),
+    firewallDrops: (ip: string, port: number) => (live ? nftDrops(nftRuleset(), { saddr: ip, dport: port, iifname: site.server.interface }) : null),
   };
   const stuck = flags.stuckAfter === undefined ? undefined : Number(flags.stuckAfter);
   if (stuck !== undefined && !(stuck >= 0)) throw new UsageError(`--stuck-after ${flags.stuckAfter}: expected a number of seconds`);

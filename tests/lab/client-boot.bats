@@ -6,12 +6,17 @@
 # served by ltsp-nbd (nbd-server) through OpenRC, lts.conf by TFTP, then X
 # with an XDMCP query to the server's xdm. The proof is a screendump of
 # xdm's greeter, checked by greeter.py (which must also refuse the console
-# and X without a greeter, both taken from the same boot).
+# and X without a greeter, both taken from the same boot). The server logs as
+# a Gentoo server does (server-syslog.bash: syslog-ng, dhcpd and in.tftpd -v -v
+# through it, the client's syslog through the syslog target), and
+# `ltspcfg-ts clients --json` must show the client's boot: every stage from
+# DHCP to the XDMCP session, in order, with its boot time and no problem.
 # The client root is made once with mmdebstrap and cached (client-root.sh).
 # LTSP_GREETER_PNG=FILE keeps the picture of the greeter there.
 # Needs root; makes and removes its own namespaces (ltspc<pid>*, 192.0.2.0/24).
 
 load lib/client-lab
+load lib/server-syslog
 
 BOOT_LIMIT=${CLIENT_BOOT_LIMIT:-300}
 
@@ -55,7 +60,7 @@ teardown_file() {
 
 show_logs() {
 	local f
-	for f in "$T"/apply.log "$T"/image.log "$T"/nbd-start.log "$T"/tftpd.log "$T"/dhcpd.log "$T"/xdm.out "$T"/xdm/xdm.log; do
+	for f in "$T"/apply.log "$T"/image.log "$T"/nbd-start.log "$T"/tftpd.log "$T"/dhcpd.log "$T"/messages "$T"/log/*.log "$T"/xdm.out "$T"/xdm/xdm.log; do
 		[ -s "$f" ] || continue
 		echo "--- $f"
 		grep -av '^[[:space:]]*$' "$f" | tail -n 25
@@ -65,7 +70,7 @@ show_logs() {
 }
 
 served() {
-	grep -aqE "RRQ from [0-9.]+ filename /?$1\$" "$T/tftpd.log" || {
+	grep -aqsE "RRQ from [0-9.]+ filename /?$1\$" "$T/tftpd.log" "$T/messages" || {
 		echo "in.tftpd did not serve $1"
 		return 1
 	}
@@ -95,12 +100,77 @@ boot_to_greeter() {
 	served ltsp/lab/initrd.img
 	served ltsp/lts.conf
 	grep -q "DHCPACK on $PXE_HOST_ADDR to $PXE_MAC" "$T/dhcpd.log"
+	# the same through syslog, where `clients` reads it
+	grep -q "dhcpd\[[0-9]*\]: DHCPACK on $PXE_HOST_ADDR to $PXE_MAC" "$T/messages"
 	client_log | grep -aq "ltsp-init: lts.conf from $PXE_SERVER"
 	client_log | grep -aq "ltsp-session: starting X: XDMCP query to $PXE_SERVER"
 }
 
+# site.toml's syslog: syslog-ng, the clients' files under $T/log
+site_syslog() {
+	printf '\n[syslog]\ndaemon  = "syslog-ng"\nlog_dir = "%s"\n' "$T/log" >>"$T/site.toml"
+}
+
+# the server's daemons, logging through the server's syslog-ng
+server_up() {
+	local rc=0
+	server_syslog_ng || rc=$?
+	[ "$rc" = 3 ] && skip "syslog-ng is not installed"
+	[ "$rc" = 0 ]
+	pxe_tftpd_service
+	server_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
+}
+
+# the row of thin01 in `clients --json` ($1: the JSON) checked: every stage
+# from DHCP to the session, in that order in time too, a boot time, no problem
+check_booted() {
+	node -e '
+		const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+		const r = j.clients.find((c) => c.name === "thin01");
+		const b = r && r.last_boot;
+		const fail = (m) => { console.error("clients --json: " + m); process.exit(1); };
+		if (!b) fail("no boot of thin01");
+		const want = ["dhcp", "bootloader", "config", "kernel", "initrd", "root", "syslog", "session"];
+		const got = b.stages.map((s) => s.stage);
+		if (got.join() !== want.join()) fail("stages " + got.join() + ", expected " + want.join());
+		const t = b.stages.map((s) => Date.parse(s.time));
+		for (let i = 1; i < t.length; i++) if (!(t[i] >= t[i - 1])) fail(want[i] + " at " + b.stages[i].time + " before " + want[i - 1]);
+		if (b.stage !== "session" || !(b.boot_seconds > 0)) fail("stage " + b.stage + ", boot_seconds " + b.boot_seconds);
+		if (b.problem !== null) fail("problem " + JSON.stringify(b.problem));
+		if (r.address !== process.argv[1] || r.mac !== process.argv[2]) fail("address " + r.address + ", mac " + r.mac);
+		console.log("thin01: " + b.stages.map((s) => s.stage + " +" + s.after_seconds + "s").join(", ") + "; boot " + b.boot_seconds + " s");
+	' "$PXE_HOST_ADDR" "$PXE_MAC" <<<"$1"
+}
+
+# waits (at most 120 s: the session line follows the greeter) until `clients`
+# shows thin01's session, then checks the row; $1: the root's kind (nbd | nfs)
+assert_clients_json() {
+	local i
+	for i in $(seq 1 120); do
+		run server_clients --json
+		[[ "$output" == *'"stage": "session"'* ]] && break
+		sleep 1
+	done
+	echo "$output"
+	check_booted "$output"
+	# the root stage is the initramfs's own line, filed by the syslog target under the client's address
+	run ip netns exec "$SNS" "$T/bin/ltspcfg-ts" --config "$T/site.toml" --no-color trace thin01 --json --log "$T/messages"
+	node -e '
+		const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+		const m = j.boots[0].lines.find((l) => l.kind === "mount");
+		if (!m || m.source !== "client" || m.file !== process.argv[1] || !m.line.includes("ltsp-init: root mounted: " + process.argv[2])) {
+			console.error("root stage: " + JSON.stringify(m));
+			process.exit(1);
+		}
+		console.log("root stage: " + m.line + " (" + m.file + ")");
+	' "$T/log/$PXE_HOST_ADDR.log" "$1" <<<"$output"
+	# the table as the admin reads it
+	server_clients
+}
+
 @test "nbd: the client boots the image ltspcfg-ts built, from ltsp-nbd, to xdm's greeter" {
 	client_site nbd
+	site_syslog
 	client_generate
 	cat "$T/image.log"
 	# the image is complete, and its passwords are locked
@@ -108,14 +178,14 @@ boot_to_greeter() {
 	[ -z "$(unsquashfs -cat "$T/images/lab.img" etc/shadow | awk -F: '$2 !~ /^(\*|!.*|)$/')" ]
 	[ "$(unsquashfs -cat "$T/images/lab.img" etc/shadow | wc -l)" -gt 0 ]
 	[ -z "$(unsquashfs -l "$T/images/lab.img" | grep -E '^squashfs-root/(proc|sys|dev|run|tmp)/.')" ]
-	pxe_tftpd_service
-	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
+	server_up
 	client_nbd_service
 	client_xdm
 	boot_to_greeter nbd
 	[ -z "${LTSP_GREETER_PNG:-}" ] || cp "$CLIENT_SHOT" "$LTSP_GREETER_PNG"
 	client_log | grep -aq "ltsp.root=nbd:$PXE_SERVER:10809:lab"
 	client_log | grep -aq "ltsp-init: root: NBD export lab on $PXE_SERVER:10809"
+	assert_clients_json "nbd:$PXE_SERVER:10809:lab"
 
 	# xdm gone: X resets to its bare root window, which the check refuses
 	kill "$XDM_PID"
@@ -128,15 +198,16 @@ boot_to_greeter() {
 @test "nfs: the client boots the image's root over NFSv4 (Ganesha serving the generated exports) to xdm's greeter" {
 	command -v ganesha.nfsd >/dev/null || skip "nfs-ganesha is not installed"
 	client_site nfs
+	site_syslog
 	client_generate
 	# the exports target exports the image's root read-only to the subnet
 	grep -qE "^$CLIENT_ROOT	192\.0\.2\.0/24\(ro,.*root_squash\)\$" "$T/sys/etc/exports.d/ltsp-ts.exports"
 	[ "$(grep -c squashing "$T/image.log")" = 0 ]
-	pxe_tftpd_service
-	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
+	server_up
 	client_ganesha "$T/sys/etc/exports.d/ltsp-ts.exports"
 	client_xdm
 	boot_to_greeter nfs
 	client_log | grep -aq "ltsp.root=nfs:$PXE_SERVER:$CLIENT_ROOT"
 	client_log | grep -aq "ltsp-init: root: NFS $PXE_SERVER:$CLIENT_ROOT"
+	assert_clients_json "nfs:$PXE_SERVER:$CLIENT_ROOT"
 }

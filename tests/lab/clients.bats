@@ -10,7 +10,8 @@
 #   server ns: 192.0.2.1 dhcpd, in.tftpd, syslog-ng   router ns: 192.0.2.2 another DHCP server (dnsmasq)
 #   client ns: bridge (dhclient, tftp and logger run on it, with each host's MAC and address)
 
-load lib/pxe-lab
+load ../support/bats
+load lib/client-lab
 
 setup_file() {
 	[ "$(id -u)" = 0 ] || skip "the lab needs root"
@@ -42,10 +43,10 @@ setup_file() {
 		daemon  = "syslog-ng"
 		log_dir = "$T/log"
 		[xdmcp]
-		enabled = false
+		display_manager = "xdm"
 	EOF
 	local i
-	for i in 1 2 3 4 5 6 7; do
+	for i in 1 2 3 4 5 6 7 8 9; do
 		printf '[[host]]\nname = "ws%s"\nmac = "02:00:5e:00:00:2%s"\naddress = "192.0.2.2%s"\n' "$i" "$i" "$i" >>"$T/site.toml"
 	done
 	rm -rf "$T/sys"
@@ -57,6 +58,9 @@ setup_file() {
 	head -c 200000 /dev/urandom >"$T/tftpboot/lts/vmlinuz"
 	head -c 100000 /dev/urandom >"$T/tftpboot/lts/initramfs.gz"
 	chown -R root:root "$T/tftpboot"
+	# the same site with XDMCP disabled, and with the firewall target on
+	sed 's/^display_manager = "xdm"$/enabled = false/' "$T/site.toml" >"$T/site-noxdmcp.toml"
+	printf '[firewall]\nenabled = true\n' | cat "$T/site.toml" - >"$T/site-firewall.toml"
 	export BR PXE_SVC
 }
 
@@ -137,7 +141,7 @@ dhcp_ask() {
 tftp_get() {
 	ip -n "$CNS" addr replace "$ADDR/24" dev "$BR"
 	ip netns exec "$CNS" timeout 30 tftp -m binary "$PXE_SERVER" -c get "$1" "$T/got" 2>&1 | tee "$T/tftp.out"
-	! grep -q '^Error\|Transfer timed out' "$T/tftp.out"
+	refute grep -q '^Error\|Transfer timed out' "$T/tftp.out"
 }
 
 # waits (at most 10 s) until file $1 has a line matching $2
@@ -151,12 +155,48 @@ logged() {
 	return 1
 }
 
+# SITE: another site.toml of the test (default $T/site.toml)
 clients() {
-	"$T/bin/ltspcfg-ts" --config "$T/site.toml" --no-color clients --log "$T/messages" --log "$T/tftpd.log" "$@"
+	"$T/bin/ltspcfg-ts" --config "${SITE:-$T/site.toml}" --no-color clients --log "$T/messages" --log "$T/tftpd.log" "$@"
 }
 
 trace() {
-	"$T/bin/ltspcfg-ts" --config "$T/site.toml" --no-color trace --log "$T/messages" --log "$T/tftpd.log" "$@"
+	"$T/bin/ltspcfg-ts" --config "${SITE:-$T/site.toml}" --no-color trace --log "$T/messages" --log "$T/tftpd.log" "$@"
+}
+
+# clients in the server namespace: its sockets and its firewall are the server's
+server_clients() {
+	ip netns exec "$SNS" "$T/bin/ltspcfg-ts" --config "${SITE:-$T/site.toml}" --no-color clients --log "$T/messages" --log "$T/tftpd.log" "$@"
+}
+
+# what the client's initramfs and session script send once its root is
+# mounted (src/targets/image/*.hbs), over UDP to the server's syslog-ng
+client_says() {
+	ip netns exec "$CNS" logger --rfc3164 -n "$PXE_SERVER" -P 514 -d -t "$1" "$2"
+}
+
+# a thin client of the site (host $1) that booted to its root and started X
+booted_to_x() {
+	start_dhcpd
+	start_tftpd
+	start_syslog_ng
+	become "$1"
+	dhcp_ask "reject $PXE_ROUTER;"
+	pxe_fetches
+	client_says ltsp-init "root mounted: nfs:$PXE_SERVER:/opt/ltsp/i386"
+	client_says ltsp "$1 ($ADDR, $MAC) up after 9 s; logging to $PXE_SERVER"
+	client_says ltsp "starting X: XDMCP query to $PXE_SERVER"
+	logged "$T/log/$ADDR.log" "starting X"
+}
+
+# the opcode the server's XDMCP port answers a Query from the client with (5 Willing, 6 Unwilling, none): at most 3 tries
+xdmcp_answer() {
+	local i a=none
+	for i in 1 2 3; do
+		a=$(ip netns exec "$CNS" perl "$PXE_LIB/xdmcp-query.pl" "$ADDR" "$PXE_SERVER")
+		[ "$a" = none ] || break
+	done
+	echo "$a"
 }
 
 # the JSON row of host $1 from `clients --json` output in $output
@@ -298,9 +338,11 @@ pxe_fetches() {
 	become ws5
 	dhcp_ask "reject $PXE_ROUTER;"
 	pxe_fetches
-	ip netns exec "$CNS" logger --rfc3164 -n "$PXE_SERVER" -P 514 -d -t ltsp-init "root mounted, starting X"
+	client_says ltsp-init "root mounted: nfs:$PXE_SERVER:/opt/ltsp/i386"
+	client_says ltsp "starting X: XDMCP query to $PXE_SERVER"
 	logged "$T/log/$ADDR.log" "starting X"
 	sleep 2
+	SITE=$T/site-noxdmcp.toml
 	run clients --json --stuck-after 1
 	echo "$output"
 	ROW=$(row ws5)
@@ -313,7 +355,8 @@ pxe_fetches() {
 	echo "$output"
 	[[ "$output" == *"dhcpd"*"DHCPACK on $ADDR to $MAC"* ]]
 	[[ "$output" == *"tftpd"*"RRQ from $ADDR filename"*"lts/initramfs.gz"* ]]
-	[[ "$output" == *"client"*"root mounted, starting X"*"($T/log/$ADDR.log)"* ]]
+	[[ "$output" == *"client"*"ltsp-init: root mounted: nfs:$PXE_SERVER:/opt/ltsp/i386"*"($T/log/$ADDR.log)"* ]]
+	[[ "$output" == *"client"*"ltsp: starting X"*"($T/log/$ADDR.log)"* ]]
 	[[ "$output" == *"XDMCP is disabled"* ]]
 }
 
@@ -332,7 +375,7 @@ pxe_fetches() {
 	wait "$f" || true
 	cat "$T/follow.out"
 	# appended lines, no screen control
-	! grep -q $'\x1b' "$T/follow.out"
+	refute grep -q $'\x1b' "$T/follow.out"
 }
 
 @test "clients --follow on a terminal: the table is redrawn in place as a client boots" {
@@ -346,13 +389,70 @@ pxe_fetches() {
 	dhcp_ask "reject $PXE_ROUTER;"
 	pxe_fetches
 	logged "$T/tty.out" "ws7 +$MAC +$ADDR +initrd"
+	# a screen cleared and redrawn, more than once (a busy machine may draw its first frame late)
+	local i
+	for i in $(seq 1 100); do
+		[ "$(grep -o $'\x1b\[H\x1b\[2J' "$T/tty.out" | wc -l)" -ge 2 ] && break
+		sleep 0.1
+	done
 	kill "$s"
 	wait "$s" || true
-	# a screen cleared and redrawn, more than once
 	[ "$(grep -o $'\x1b\[H\x1b\[2J' "$T/tty.out" | wc -l)" -ge 2 ]
 	# the last frame, as the admin sees it
 	sed -e 's/\r//g' -e 's/\x1b\[H\x1b\[2J/\n--- frame\n/g' "$T/tty.out" | awk '/^--- frame$/ { f = "" ; next } { f = f $0 "\n" } END { printf "%s", f }' >"$T/frame"
 	cat "$T/frame"
 	grep -q '^NAME  *MAC  *ADDRESS  *STAGE  *WHEN  *BOOT  *PROBLEM$' "$T/frame"
 	grep -Eq "^ws7 +$MAC +$ADDR +initrd +[0-9:]{8} +[0-9.]+s +ok$" "$T/frame"
+}
+
+@test "no XDMCP session, the display manager not running: nothing listens on 177/udp" {
+	booted_to_x ws8
+	# nothing answers the client's XDMCP query: no display manager runs on the server
+	[ "$(xdmcp_answer)" = none ]
+	client_says ltsp "no XDMCP session: $PXE_SERVER did not open display :0 within 90 s"
+	logged "$T/log/$ADDR.log" "no XDMCP session"
+	run server_clients --json
+	echo "$output"
+	ROW=$(row ws8)
+	[ "$(field last_boot.stage)" = syslog ]
+	[ "$(field last_boot.problem.code)" = no-session ]
+	[[ "$(field last_boot.problem.diagnosis)" == *"nothing on this server listens on 177/udp, the display manager (xdm) is not running"* ]]
+	[[ "$(field last_boot.problem.fix)" == "rc-service display-manager start"* ]]
+}
+
+@test "no XDMCP session, the firewall dropping 177/udp: the firewall target's table and an admin's table with policy drop" {
+	command -v nft >/dev/null || skip "nft is not installed"
+	booted_to_x ws9
+	client_xdm
+	[ "$(xdmcp_answer)" = 5 ]
+	# the rules the firewall target renders, and the admin's own table that
+	# drops by default and accepts DHCP, TFTP and syslog but not XDMCP
+	SITE=$T/site-firewall.toml "$T/bin/ltspcfg-ts" --config "$T/site-firewall.toml" render firewall >"$T/rules-save"
+	grep -q 'ip saddr @clients udp dport {.* 177 }' "$T/rules-save"
+	cat >>"$T/rules-save" <<-EOF
+		table inet filter {
+			chain input {
+				type filter hook input priority filter; policy drop;
+				ct state established,related accept
+				iif "lo" accept
+				tcp dport 22 accept
+				udp dport { 67, 69, 514 } accept
+			}
+		}
+	EOF
+	ip netns exec "$SNS" nft -f "$T/rules-save"
+	local dropped
+	dropped=$(xdmcp_answer)
+	client_says ltsp "no XDMCP session: $PXE_SERVER did not open display :0 within 90 s"
+	logged "$T/log/$ADDR.log" "no XDMCP session"
+	SITE=$T/site-firewall.toml run server_clients --json
+	ip netns exec "$SNS" nft flush ruleset
+	kill "$XDM_PID"
+	echo "$output"
+	# the query is really dropped now
+	[ "$dropped" = none ]
+	ROW=$(row ws9)
+	[ "$(field last_boot.problem.code)" = no-session ]
+	[[ "$(field last_boot.problem.diagnosis)" == *"the display manager listens on 177/udp, but the firewall drops $ADDR's query: table inet filter, chain input: its policy is drop and no rule accepts udp dport 177 from $ADDR"* ]]
+	[[ "$(field last_boot.problem.fix)" == *"an accept in table ltsp_ts does not override a drop in another table"* ]]
 }

@@ -8,6 +8,11 @@ import { parseSyslogLine } from '../../src/clients/syslogline';
 import { clientEvent, serverEvent, type LogEvent } from '../../src/clients/events';
 import { clientRows, type ServerFacts } from '../../src/clients/boots';
 import { parseSite } from '../../src/site/load';
+import { nftDrops } from '../../src/clients/nftverdict';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serverLogs } from '../../src/clients/serverlogs';
+import { ltspcfg, scratch } from '../support/cli';
 
 const NOW = new Date(2026, 11, 1, 16, 0, 0).getTime();
 
@@ -131,7 +136,7 @@ test('a whole boot: every stage in order, the boot time from the first DISCOVER;
     Dec  1 15:00:09 vm daemon.notice in.tftpd[16]: RRQ from 192.0.2.21 filename /lts/initramfs.gz
     Dec  1 15:00:20 ltsp rpc.mountd[990]: authenticated mount request from 192.0.2.21:790 for /opt/ltsp/i386 (/opt/ltsp/i386)
   `);
-  const logged = parseSyslogLine('Dec  1 15:00:25 192.0.2.21 ltsp-init: root mounted', NOW);
+  const logged = parseSyslogLine('Dec  1 15:00:25 192.0.2.21 ltsp: ws1 (192.0.2.21) up after 12 s', NOW);
   assert.ok(logged);
   ev.push(clientEvent(logged, { mac: '02:00:5e:00:00:21', ip: '192.0.2.21', name: '192.0.2.21' }, '/var/log/ltsp/192.0.2.21.log', 'x'));
   const x = parseSyslogLine('Dec  1 15:00:31 192.0.2.21 Xorg: XDMCP query to 192.0.2.1', NOW);
@@ -233,4 +238,176 @@ test("a client's line names its sender by the file it was filed in; a host field
   const r = rowOf(rows, '192.0.2.200');
   assert.equal(r?.name, null);
   assert.equal(r?.boot?.problem?.code, 'unknown-address');
+});
+
+const WS1 = { mac: '02:00:5e:00:00:21', ip: '192.0.2.21', name: '192.0.2.21' };
+/** the lines of a client's own log file (syslog-ng framing), as events */
+function clientLines(text: string): LogEvent[] {
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .map((l) => clientEvent(parseSyslogLine(l, NOW) ?? assert.fail(`unparsed: ${l}`), WS1, '/var/log/ltsp/192.0.2.21.log', l));
+}
+
+const IMAGE_SITE = parseSite(
+  Buffer.from(`
+[server]
+address = "192.0.2.1"
+interface = "eth0"
+[network]
+subnet = "192.0.2.0/24"
+[dhcp]
+mode = "primary"
+range = ["192.0.2.100", "192.0.2.149"]
+[boot]
+pxe_filename = "/pxelinux.0"
+[tftp]
+root = "/srv/tftp"
+[[image]]
+name = "lab"
+root = "/srv/roots/lab"
+serve = "nbd"
+[[host]]
+name = "ws1"
+mac = "02:00:5e:00:00:21"
+address = "192.0.2.21"
+`),
+  'site.toml',
+).site;
+
+const IMAGE_BOOT = `
+    Dec  1 15:00:00 vm dhcpd[1]: DHCPDISCOVER from 02:00:5e:00:00:21 via eth0
+    Dec  1 15:00:01 vm dhcpd[1]: DHCPACK on 192.0.2.21 to 02:00:5e:00:00:21 via eth0
+    Dec  1 15:00:02 vm in.tftpd[10]: RRQ from 192.0.2.21 filename /pxelinux.0
+    Dec  1 15:00:03 vm in.tftpd[14]: RRQ from 192.0.2.21 filename /pxelinux.cfg/default
+    Dec  1 15:00:04 vm in.tftpd[15]: RRQ from 192.0.2.21 filename /ltsp/lab/vmlinuz
+    Dec  1 15:00:06 vm in.tftpd[16]: RRQ from 192.0.2.21 filename /ltsp/lab/initrd.img`;
+
+test("an NBD root: the initramfs's own lines give the root stage, the session script's the syslog and session stages", () => {
+  const ev = [
+    ...events(IMAGE_BOOT),
+    ...clientLines(`
+      Dec  1 15:00:12 192.0.2.21 ltsp-init: initramfs of lab up; root nbd:192.0.2.1:10809:lab
+      Dec  1 15:00:12 192.0.2.21 ltsp-init: address 192.0.2.21 on eth0 (server 192.0.2.1)
+      Dec  1 15:00:13 192.0.2.21 ltsp-init: root: NBD export lab on 192.0.2.1:10809
+      Dec  1 15:00:14 192.0.2.21 ltsp-init: root mounted: nbd:192.0.2.1:10809:lab
+      Dec  1 15:00:16 192.0.2.21 ltsp: thin01 (192.0.2.21, 02:00:5e:00:00:21) up after 14 s; logging to 192.0.2.1
+      Dec  1 15:00:18 192.0.2.21 ltsp: starting X: XDMCP query to 192.0.2.1
+      Dec  1 15:00:25 192.0.2.21 ltsp: XDMCP session: 192.0.2.1 manages display :0
+    `),
+  ];
+  const b = rowOf(clientRows(IMAGE_SITE, ev, facts()), 'ws1')?.boot;
+  assert.deepEqual(b?.stages.map((s) => s.stage), ['dhcp', 'bootloader', 'config', 'kernel', 'initrd', 'root', 'syslog', 'session']);
+  assert.deepEqual(b?.stages.map((s) => new Date(s.time ?? 0).getSeconds()), [1, 2, 3, 4, 6, 14, 16, 25]);
+  assert.equal(b?.seconds, 25);
+  assert.equal(b?.problem, null);
+});
+
+test('an NBD root never mounted: no-mount names the NBD export, ltsp-nbd and what the initramfs said last; a FAILED line is its own diagnosis', () => {
+  const stuck = [...events(IMAGE_BOOT), ...clientLines('Dec  1 15:00:13 192.0.2.21 ltsp-init: root: NBD export lab on 192.0.2.1:10809')];
+  const p = rowOf(clientRows(IMAGE_SITE, stuck, facts({ services: () => ({ 'ltsp-nbd': 'stopped (rc-service ltsp-nbd start)' }) })), 'ws1')?.boot?.problem;
+  assert.equal(p?.code, 'no-mount');
+  assert.match(p?.diagnosis ?? '', /never mounted its root \(NBD export lab on 192\.0\.2\.1:10809\): ltsp-nbd is stopped \(rc-service ltsp-nbd start\); its initramfs last said "root: NBD export lab on 192\.0\.2\.1:10809"/);
+  const failed = [...stuck, ...clientLines('Dec  1 15:00:14 192.0.2.21 ltsp-init: FAILED: nbd-client 192.0.2.1 10809 -N lab: Error: Connection refused')];
+  const f = rowOf(clientRows(IMAGE_SITE, failed, facts({ now: new Date(2026, 11, 1, 15, 0, 20).getTime() })), 'ws1')?.boot?.problem;
+  assert.equal(f?.code, 'client-failed');
+  assert.match(f?.diagnosis ?? '', /its initramfs gave up: "nbd-client 192\.0\.2\.1 10809 -N lab: Error: Connection refused"/);
+  assert.match(f?.fix ?? '', /^rc-service ltsp-nbd status/);
+});
+
+test('no XDMCP session, as the client said: the display manager not listening, or the firewall dropping the query', () => {
+  const ev = [
+    ...events(IMAGE_BOOT),
+    ...clientLines(`
+      Dec  1 15:00:14 192.0.2.21 ltsp-init: root mounted: nbd:192.0.2.1:10809:lab
+      Dec  1 15:00:16 192.0.2.21 ltsp: thin01 (192.0.2.21, 02:00:5e:00:00:21) up after 14 s; logging to 192.0.2.1
+      Dec  1 15:01:48 192.0.2.21 ltsp: no XDMCP session: 192.0.2.1 did not open display :0 within 90 s
+    `),
+  ];
+  // right after the client said so: no waiting for it to be quiet
+  const soon = { now: new Date(2026, 11, 1, 15, 1, 49).getTime() };
+  const down = rowOf(clientRows(IMAGE_SITE, ev, facts({ ...soon, udpListening: () => false })), 'ws1')?.boot?.problem;
+  assert.equal(down?.code, 'no-session');
+  assert.match(down?.diagnosis ?? '', /nothing on this server listens on 177\/udp, the display manager \(display-manager\) is not running/);
+  assert.match(down?.fix ?? '', /^rc-service display-manager start/);
+  const asked: [string, number][] = [];
+  const fw = rowOf(
+    clientRows(IMAGE_SITE, ev, facts({ ...soon, udpListening: () => true, firewallDrops: (ip, port) => (asked.push([ip, port]), 'table inet filter, chain input: its policy is drop') })),
+    'ws1',
+  )?.boot?.problem;
+  assert.deepEqual(asked, [['192.0.2.21', 177]]);
+  assert.match(fw?.diagnosis ?? '', /the display manager listens on 177\/udp, but the firewall drops 192\.0\.2\.21's query: table inet filter, chain input: its policy is drop/);
+  // a session after all: no problem
+  const ok = [...ev, ...clientLines('Dec  1 15:01:50 192.0.2.21 ltsp: XDMCP session: 192.0.2.1 manages display :0')];
+  assert.equal(rowOf(clientRows(IMAGE_SITE, ok, facts(soon)), 'ws1')?.boot?.problem, null);
+});
+
+test("the firewall's verdict on an XDMCP query, from the ruleset nft lists (the ltsp_ts table and an admin's table with policy drop)", () => {
+  // `nft -j list ruleset` of nftables 1.0.6 with both tables loaded, interface eth9
+  const ruleset = JSON.parse(readFileSync(join(__dirname, '../fixtures/nft-admin-drop.json'), 'utf8'));
+  assert.equal(nftDrops(ruleset, { saddr: '192.0.2.21', dport: 177, iifname: 'eth9' }), 'table inet filter, chain input: its policy is drop and no rule accepts udp dport 177 from 192.0.2.21');
+  // the admin's table accepts TFTP: through both
+  assert.equal(nftDrops(ruleset, { saddr: '192.0.2.21', dport: 69, iifname: 'eth9' }), null);
+  // an outsider on the thin-client interface: ltsp_ts's own drop
+  assert.equal(nftDrops(ruleset, { saddr: '198.51.100.7', dport: 69, iifname: 'eth9' }), 'table inet ltsp_ts, chain input: a rule drops it');
+  // without the admin's table, ltsp_ts lets the client through
+  const ours = { nftables: ruleset.nftables.filter((x: { chain?: { table: string }; rule?: { table: string } }) => (x.chain ?? x.rule)?.table !== 'filter') };
+  assert.equal(nftDrops(ours, { saddr: '192.0.2.21', dport: 177, iifname: 'eth9' }), null);
+  // a rule it cannot evaluate that accepts: cannot tell, no claim
+  const unknown = structuredClone(ruleset);
+  unknown.nftables.push({ rule: { family: 'inet', table: 'filter', chain: 'input', handle: 99, expr: [{ match: { op: '==', left: { meta: { key: 'skuid' } }, right: 0 } }, { accept: null }] } });
+  assert.equal(nftDrops(unknown, { saddr: '192.0.2.21', dport: 177, iifname: 'eth9' }), null);
+  assert.equal(nftDrops(null, { saddr: '192.0.2.21', dport: 177, iifname: 'eth9' }), null);
+});
+
+test("clients reads the daemon facility's file of the site's syslog daemon, as Gentoo configures each (dhcpd keeps facility daemon)", () => {
+  assert.deepEqual(serverLogs('syslog-ng'), ['/var/log/messages']);
+  assert.deepEqual(serverLogs('rsyslog'), ['/var/log/daemon.log']);
+  assert.deepEqual(serverLogs('sysklogd'), ['/var/log/syslog']);
+  // the generated dhcpd.conf sets no log-facility: dhcpd logs as daemon, beside in.tftpd
+  assert.doesNotMatch(readFileSync(join(__dirname, '../../src/targets/dhcpd/dhcpd.conf.hbs'), 'utf8'), /log-facility/);
+  const root = scratch('ltsp-clients-');
+  try {
+    const lines = [
+      'Dec  1 15:00:00 srv dhcpd[1]: DHCPDISCOVER from 02:00:5e:00:00:21 via eth0',
+      'Dec  1 15:00:01 srv dhcpd[1]: DHCPACK on 192.0.2.21 to 02:00:5e:00:00:21 via eth0',
+      'Dec  1 15:00:02 srv in.tftpd[10]: RRQ from 192.0.2.21 filename /pxelinux.0',
+    ].join('\n');
+    mkdirSync(join(root, 'var/log'), { recursive: true });
+    writeFileSync(join(root, 'var/log/daemon.log'), lines + '\n');
+    writeFileSync(join(root, 'var/log/messages'), 'Dec  1 15:00:00 srv kernel: nothing of the clients\n');
+    const site = join(root, 'site.toml');
+    for (const [daemon, stage] of [
+      ['rsyslog', 'bootloader'],
+      ['syslog-ng', null],
+    ] as const) {
+      writeFileSync(site, `[server]\naddress = "192.0.2.1"\ninterface = "eth0"\n[network]\nsubnet = "192.0.2.0/24"\n[dhcp]\nmode = "primary"\nrange = ["192.0.2.100", "192.0.2.149"]\n[syslog]\ndaemon = "${daemon}"\n[[host]]\nname = "ws1"\nmac = "02:00:5e:00:00:21"\naddress = "192.0.2.21"\n`);
+      const r = ltspcfg(['--root', root, '--config', site, 'clients', '--json', '--since', '3000d']);
+      const j = JSON.parse(r.stdout);
+      assert.equal(j.clients[0].last_boot?.stage ?? null, stage, daemon);
+      assert.deepEqual(j.files, [join(root, daemon === 'rsyslog' ? 'var/log/daemon.log' : 'var/log/messages')], daemon);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a slow client's initramfs asks DHCP again 90 s after its initrd: the same boot; a DISCOVER that late after the root is a new one", () => {
+  const ev = [
+    ...events(IMAGE_BOOT),
+    ...events(`
+      Dec  1 15:01:36 vm dhcpd[1]: DHCPDISCOVER from 02:00:5e:00:00:21 via eth0
+      Dec  1 15:01:37 vm dhcpd[1]: DHCPACK on 192.0.2.21 to 02:00:5e:00:00:21 via eth0
+    `),
+    ...clientLines(`
+      Dec  1 15:01:40 192.0.2.21 ltsp-init: root mounted: nbd:192.0.2.1:10809:lab
+      Dec  1 15:01:42 192.0.2.21 ltsp: thin01 (192.0.2.21, 02:00:5e:00:00:21) up after 14 s; logging to 192.0.2.1
+    `),
+  ];
+  const r = rowOf(clientRows(IMAGE_SITE, ev, facts()), 'ws1');
+  assert.equal(r?.boots.length, 1);
+  assert.deepEqual(r?.boot?.stages.map((s) => s.stage), ['dhcp', 'bootloader', 'config', 'kernel', 'initrd', 'root', 'syslog']);
+  const later = [...ev, ...events('Dec  1 15:03:00 vm dhcpd[1]: DHCPDISCOVER from 02:00:5e:00:00:21 via eth0')];
+  assert.equal(rowOf(clientRows(IMAGE_SITE, later, facts()), 'ws1')?.boots.length, 2);
 });

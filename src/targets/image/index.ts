@@ -11,9 +11,11 @@ import session from './session.sh.hbs';
 /** initramfs path -> script text */
 export function clientScripts(site: Site, image: Image): Record<string, string> {
   const header = generatedHeader('#', site).trimEnd();
+  // the syslog target's UDP port (0: the clients log nothing to the server)
+  const syslogPort = site.syslog.udpPort;
   return {
-    '/init': render(init, { header, image: image.name, ltsConf: LTS_CONF_TFTP }),
+    '/init': render(init, { header, image: image.name, ltsConf: LTS_CONF_TFTP, syslogPort }),
     '/lib/ltsp/udhcpc.sh': render(udhcpc, { header }),
-    '/lib/ltsp/session.sh': render(session, { header }),
+    '/lib/ltsp/session.sh': render(session, { header, syslogPort }),
   };
 }

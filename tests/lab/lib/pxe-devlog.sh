@@ -6,6 +6,8 @@
 # busybox syslogd writing LOGFILE; then CMD runs there, and whatever it
 # leaves running (supervise-daemon, in.tftpd) keeps this /dev.
 # Usage: pxe-devlog.sh DIR LOGFILE PIDFILE CMD [ARG]...
+#   LOGFILE "socket:PATH": no syslogd of its own, /dev/log is PATH (a socket
+#   of the test's syslog daemon).
 #   DIR: a scratch directory; PIDFILE gets syslogd's pid appended (a second
 #   start in one test must not hide the first syslogd from the teardown).
 set -eu
@@ -19,8 +21,16 @@ mount -t tmpfs -o mode=0755,size=64k ltspx-dev /dev
 for e in "$dir"/hostdev/*; do
 	ln -s "$e" "/dev/${e##*/}"
 done
-busybox syslogd -n -O "$log" </dev/null >/dev/null 2>&1 &
-echo $! >>"$pidfile"
+case $log in
+socket:*)
+	# the server's syslog daemon of the test listens there (PXE_SYSLOG)
+	ln -s "${log#socket:}" /dev/log
+	;;
+*)
+	busybox syslogd -n -O "$log" </dev/null >/dev/null 2>&1 &
+	echo $! >>"$pidfile"
+	;;
+esac
 i=0
 while [ ! -S /dev/log ] && [ $i -lt 50 ]; do
 	sleep 0.1

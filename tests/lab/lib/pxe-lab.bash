@@ -123,10 +123,11 @@ pxe_wait_port() {
 
 # ---- the TFTP server ----------------------------------------------------------
 
-# runs "$@" in the server namespace with a /dev/log of its own, logging to $T/tftpd.log
+# runs "$@" in the server namespace with a /dev/log of its own, logging to
+# $T/tftpd.log (PXE_SYSLOG=socket:PATH: to the test's syslog daemon instead)
 pxe_with_syslog() {
 	ip netns exec "$SNS" unshare -m --propagation private \
-		sh "$PXE_LIB/pxe-devlog.sh" "$T/devns" "$T/tftpd.log" "$T/syslogd.pid" "$@"
+		sh "$PXE_LIB/pxe-devlog.sh" "$T/devns" "${PXE_SYSLOG:-$T/tftpd.log}" "$T/syslogd.pid" "$@"
 }
 
 # ltsp-tftpd (a copy of init.d/ltsp-tftpd under a name of its own) serving
