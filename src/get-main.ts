@@ -6,14 +6,11 @@
 import { reportFailure, UsageError } from './errors';
 import { plainGet } from './get-fast';
 import { runPlainGet } from './commands/get';
-import { SITE_CACHE, type SiteCacheRef } from './system/site-cache';
 
 const get = plainGet(process.argv.slice(2));
 try {
   // the launcher sends nothing else; anything else run straight here is bad usage
-  // the launcher's cache directory and this bundle's key: answers kept for an unchanged site.toml
-  const cache = (globalThis as { [SITE_CACHE]?: SiteCacheRef })[SITE_CACHE];
-  process.exitCode = get ? runPlainGet(get, cache) : reportFailure(new UsageError('this bundle runs `get KEY` only; run ltspcfg-ts'));
+  process.exitCode = get ? runPlainGet(get) : reportFailure(new UsageError('this bundle runs `get KEY` only; run ltspcfg-ts'));
 } catch (e) {
   process.exitCode = reportFailure(e);
 }

@@ -154,8 +154,8 @@ function launch(name: string, bundle: string, sha: string, source: string, st: {
       }
     });
   }
-  // the get bundle keeps its answers for an unchanged site.toml beside its code cache (src/system/site-cache.ts)
-  if (dir && name === 'get') (globalThis as Record<symbol, unknown>)[SITE_CACHE] = { dir, key };
+  // get's answers and render's Site are kept for an unchanged site.toml beside the code cache (src/system/site-cache.ts)
+  if (dir) (globalThis as Record<symbol, unknown>)[SITE_CACHE] = { dir, key };
   const module = { exports: {}, filename: bundle, id: '.', loaded: false };
   // the launcher's own require: the bundles sit beside it and need node's modules alone
   // (node:module's createRequire would load node's ES module loader, ~2 ms)

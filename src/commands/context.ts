@@ -8,6 +8,7 @@ import { SystemRoot } from '../system/fsroot';
 import { detectPlatform } from '../system/platform';
 import type { Platform } from '../targets/types';
 import type { Site } from '../site/types';
+import { readKept, siteCacheRef, writeKept, type KeptKind } from '../system/site-cache';
 
 const DEFAULT_CONFIG = '/etc/ltsp/site.toml';
 
@@ -80,4 +81,23 @@ export function readSiteBytes(ctx: Context): Buffer {
 /** The site from the site file's bytes (loadSite's second half). */
 export function parseSiteBytes(ctx: Context, bytes: Buffer): LoadedSite {
   return parseSite(bytes, ctx.configPath, (p) => ctx.sys.realPath(p));
+}
+
+/**
+ * What `make` gives for the site file, kept for the next run on the same bytes when the launcher
+ * keeps caches (src/system/site-cache.ts): from the kept file when it fits, else from the file
+ * parsed and validated (SiteError when invalid: nothing is kept then).
+ */
+export function keptOrMade<T>(ctx: Context, kind: KeptKind, make: (loaded: LoadedSite) => T): T {
+  const ref = siteCacheRef();
+  if (!ref) return make(loadSite(ctx));
+  const bytes = readSiteBytes(ctx);
+  const realPath = (p: string) => ctx.sys.realPath(p);
+  const kept = readKept<T>(ref, kind, ctx.configPath, ctx.sys.root, bytes, realPath);
+  if (kept !== null) return kept;
+  const loaded = parseSiteBytes(ctx, bytes);
+  const made = make(loaded);
+  const tftpRoot = loaded.site.tftp.root;
+  writeKept(ref, kind, ctx.configPath, ctx.sys.root, bytes, { tftpRoot, tftpReal: realPath(tftpRoot), kept: made });
+  return made;
 }

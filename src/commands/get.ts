@@ -4,9 +4,8 @@ import { siteSchema, type TableSpec } from '../site/schema';
 import { nearest } from '../suggest';
 import { UsageError } from '../errors';
 import type { LoadedSite } from '../site/load';
-import { loadSite, makeContext, parseSiteBytes, readSiteBytes, type Context } from './context';
+import { keptOrMade, loadSite, makeContext, type Context } from './context';
 import type { PlainGet } from '../get-fast';
-import { readSiteCache, writeSiteCache, type GetAnswers, type SiteCacheRef } from '../system/site-cache';
 import { writeStdout } from './output';
 
 /** Keys whose default depends on another key: answered from the validated site. */
@@ -31,6 +30,13 @@ export function schemaKeys(spec: TableSpec = siteSchema, prefix = ''): string[] 
   ];
 }
 
+/** What `get` answers from: the schema-checked tables and the keys derived from the validated site. */
+export interface GetAnswers {
+  values: Record<string, unknown>;
+  /** `get` output of the keys whose value comes from the validated site (tftp.address, ...) */
+  derived: Record<string, string>;
+}
+
 /** What `get` answers from a validated site: its schema-checked tables and the derived keys. */
 export function answersOf(loaded: LoadedSite): GetAnswers {
   const derived: Record<string, string> = {};
@@ -39,29 +45,12 @@ export function answersOf(loaded: LoadedSite): GetAnswers {
 }
 
 /**
- * The answers for the site file: kept ones when `cache` has them for these very bytes
- * (src/system/site-cache.ts), else from parsing and validating it (SiteError when invalid), then kept.
- */
-function answersFor(ctx: Context, cache: SiteCacheRef | undefined): GetAnswers {
-  if (!cache) return answersOf(loadSite(ctx));
-  const bytes = readSiteBytes(ctx);
-  const realPath = (p: string) => ctx.sys.realPath(p);
-  const kept = readSiteCache(cache, ctx.configPath, ctx.sys.root, bytes, realPath);
-  if (kept) return kept;
-  const loaded = parseSiteBytes(ctx, bytes);
-  const answers = answersOf(loaded);
-  const tftpRoot = loaded.site.tftp.root;
-  writeSiteCache(cache, ctx.configPath, ctx.sys.root, bytes, { ...answers, tftpRoot, tftpReal: realPath(tftpRoot) });
-  return answers;
-}
-
-/**
  * Runs a plain `get KEY` or `get --shell KEY...` command line (src/get-fast.ts); returns the exit
- * code. With `cache` (the get bundle under the launcher), answers are kept for an unchanged file.
+ * code. Under the launcher, the answers are kept for the next run on an unchanged site file.
  */
-export function runPlainGet({ opts, keys, shell }: PlainGet, cache?: SiteCacheRef): number {
+export function runPlainGet({ opts, keys, shell }: PlainGet): number {
   const ctx = makeContext(opts);
-  const answers = answersFor(ctx, cache);
+  const answers = keptOrMade(ctx, 'get', answersOf);
   if (shell) process.stdout.write(shellAssignments(answers, keys) + '\n');
   else writeStdout(valueOf(answers, keys[0]) + '\n');
   return 0;

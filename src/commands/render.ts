@@ -1,11 +1,12 @@
 // render TARGET: one generated file on stdout, exactly as apply would write it.
 import { findTarget } from '../targets';
 import { Problem, UsageError } from '../errors';
-import { siteOf, type Context } from './context';
+import { keptOrMade, type Context } from './context';
 
 export function runRender(ctx: Context, name: string, pathOption: string | undefined): number {
   const target = findTarget(name, 'render');
-  const site = siteOf(ctx);
+  // the services render at every start: the validated Site is kept for an unchanged site.toml
+  const site = keptOrMade(ctx, 'site', (loaded) => loaded.site);
   const items = target.plan(site, ctx.platform).filter((i) => i.kind === 'file' || i.kind === 'edit');
   if (items.length === 0) {
     const why = target.whyNoFile(site, ctx.platform) ?? 'it plans none';

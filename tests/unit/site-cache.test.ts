@@ -1,7 +1,8 @@
-// `get` keeps its answers for an unchanged site.toml (src/system/site-cache.ts):
-// the next `get` skips parsing and validating, yet a changed file, one that no
-// longer validates, or a TFTP root that now leads elsewhere is read afresh,
-// and a kept file that is not this build's, damaged or open to others is not used.
+// `get` keeps its answers, and `render` the validated Site, for an unchanged
+// site.toml (src/system/site-cache.ts): the next run skips parsing and
+// validating, yet a changed file, one that no longer validates, or a TFTP root
+// that now leads elsewhere is read afresh, a kept file that is not this build's,
+// damaged or open to others is not used, and what is rendered does not change.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -92,4 +93,31 @@ test('a kept file that is damaged, cut, open to others or made by another build 
   writeFileSync(path, Buffer.from(intact.toString('latin1').replace('"root":"/tftpboot"', '"root":"/open"'), 'latin1'));
   chmodSync(path, 0o644);
   assert.deepEqual(get('--shell', 'tftp', 'dhcp'), good, 'readable by others: not used');
+});
+
+test('render plans from the kept Site: every target of every example renders byte for byte as without it', () => {
+  const dir = scratch('ltspcfg-render-cache-');
+  const cache = join(dir, 'cache');
+  mkdirSync(cache);
+  const run = (args: string[], env: string) => ltspcfg(args, { env: { LTSPCFG_CODE_CACHE: env } as NodeJS.ProcessEnv });
+  const targets = run(['targets'], 'off').stdout.trim().split('\n').map((l) => l.split('\t')[0]);
+  assert.ok(targets.includes('dhcpd') && targets.length > 10, targets.join(' '));
+  let rendered = 0;
+  for (const example of readdirSync(join(REPO, 'examples')).filter((n) => n.endsWith('.toml'))) {
+    const config = join(REPO, 'examples', example);
+    let keptFile: Buffer | undefined;
+    for (const target of targets) {
+      const args = ['--config', config, 'render', target];
+      const plain = run(args, 'off');
+      // the first target's run keeps the Site, the others plan from it
+      assert.deepEqual(run(args, cache), plain, `${example} ${target}`);
+      if (plain.code === 0) rendered++;
+      const name = readdirSync(cache).find((n) => n.startsWith('ltspcfg-ts-site-site-') && readFileSync(join(cache, n)).includes(config));
+      assert.ok(name, `${example}: a Site was kept`);
+      const now = readFileSync(join(cache, name));
+      if (keptFile) assert.ok(now.equals(keptFile), `${example} ${target}: the kept Site was used, not made again`);
+      keptFile = now;
+    }
+  }
+  assert.ok(rendered > 10, `${rendered} files rendered`);
 });
