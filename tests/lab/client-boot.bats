@@ -211,3 +211,45 @@ assert_clients_json() {
 	client_log | grep -aq "ltsp-init: root: NFS $PXE_SERVER:$CLIENT_ROOT"
 	assert_clients_json "nfs:$PXE_SERVER:$CLIENT_ROOT"
 }
+
+@test "nfs, the root not exported to the client: its initramfs's FAILED line reaches the server and clients diagnoses it" {
+	command -v ganesha.nfsd >/dev/null || skip "nfs-ganesha is not installed"
+	client_site nfs
+	site_syslog
+	client_generate
+	# the admin's exports leave the client out: the root goes to another address only
+	sed -E "s#^($CLIENT_ROOT)	192\.0\.2\.0/24\(#\1	198.51.100.7/32(#" "$T/sys/etc/exports.d/ltsp-ts.exports" >"$T/exports.other"
+	grep -q '198.51.100.7/32(' "$T/exports.other"
+	server_up
+	client_ganesha "$T/exports.other"
+	pxe_ra "$BOOT_LIMIT"
+	client_start refused
+	client_wait_serial 'ltsp-init: FAILED' "$BOOT_LIMIT" || { show_logs; false; }
+	client_log | grep -a 'ltsp-init: FAILED'
+	local i
+	for i in $(seq 1 60); do
+		run server_clients --json
+		[[ "$output" == *'"code": "client-failed"'* ]] && break
+		sleep 1
+	done
+	echo "$output"
+	node -e '
+		const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+		const b = j.clients.find((c) => c.name === "thin01").last_boot;
+		const p = b.problem || {};
+		const want = "its initramfs gave up: \"cannot mount " + process.argv[1] + " over NFSv4\"";
+		if (p.code !== "client-failed" || !p.diagnosis.startsWith(want) || !p.fix.includes("exported to " + process.argv[2])) {
+			console.error("problem: " + JSON.stringify(p));
+			process.exit(1);
+		}
+		if (b.stages.map((s) => s.stage).join() !== "dhcp,bootloader,config,kernel,initrd") {
+			console.error("stages: " + b.stages.map((s) => s.stage).join());
+			process.exit(1);
+		}
+	' "$PXE_SERVER:$CLIENT_ROOT" "$PXE_HOST_ADDR" <<<"$output"
+	# the table: exit 1, a problem
+	run server_clients
+	echo "$output"
+	[ "$status" = 1 ]
+	[[ "$output" == *"thin01"*"client-failed"* ]]
+}
