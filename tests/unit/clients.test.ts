@@ -8,6 +8,7 @@ import { parseSyslogLine } from '../../src/clients/syslogline';
 import { clientEvent, serverEvent, type LogEvent } from '../../src/clients/events';
 import { clientRows, type ServerFacts } from '../../src/clients/boots';
 import { parseSite } from '../../src/site/load';
+import { siteHead } from '../support/site';
 import { nftDrops } from '../../src/clients/nftverdict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,16 +18,7 @@ import { ltspcfg, scratch } from '../support/cli';
 const NOW = new Date(2026, 11, 1, 16, 0, 0).getTime();
 
 const SITE = parseSite(
-  Buffer.from(`
-[server]
-address = "192.0.2.1"
-interface = "eth0"
-[network]
-subnet = "192.0.2.0/24"
-[dhcp]
-mode = "primary"
-range = ["192.0.2.100", "192.0.2.149"]
-[boot]
+  Buffer.from(`${siteHead({ dhcp: 'primary', range: ['192.0.2.100', '192.0.2.149'] })}[boot]
 pxe_filename = "/pxelinux.0"
 kernel = "/lts/vmlinuz"
 initrd = "/lts/initramfs.gz"
@@ -251,16 +243,7 @@ function clientLines(text: string): LogEvent[] {
 }
 
 const IMAGE_SITE = parseSite(
-  Buffer.from(`
-[server]
-address = "192.0.2.1"
-interface = "eth0"
-[network]
-subnet = "192.0.2.0/24"
-[dhcp]
-mode = "primary"
-range = ["192.0.2.100", "192.0.2.149"]
-[boot]
+  Buffer.from(`${siteHead({ dhcp: 'primary', range: ['192.0.2.100', '192.0.2.149'] })}[boot]
 pxe_filename = "/pxelinux.0"
 [tftp]
 root = "/srv/tftp"
