@@ -8,6 +8,7 @@
 //
 // With BASELINE, that build runs the same sites, turn about with this one
 // (medians of RUNS), and the ratios are this build's over the baseline's.
+import './user-env.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,6 +4,7 @@
 // same right after site.toml changed (a comment line differs at every run, so
 // the site is parsed and validated again), and without any cache
 // (LTSPCFG_CODE_CACHE=off). Goal: ratio <= 1.10x with the caches.
+import './user-env.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';

@@ -5,6 +5,7 @@
 // (goal: render <= 3x dhcpd -t), with `node -e 0` taking the same turns: the
 // floor of any node program. HOSTS=... changes the size. The CLI runs with its
 // code cache, as installed.
+import './user-env.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';

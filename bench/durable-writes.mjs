@@ -7,6 +7,7 @@
 //
 //   node bench/durable-writes.mjs [DIR]      (default /var/tmp: a disk, not a tmpfs)
 //   FILES=2000 SIZE=600 ROUNDS=5
+import './user-env.mjs';
 import { spawnSync } from 'node:child_process';
 import { closeSync, fsync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';

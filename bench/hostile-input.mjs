@@ -3,6 +3,7 @@
 // comments around a valid site, a 20,000-host site, a 7 MB multi-line string,
 // and /dev/zero; side by side with `wc -l` reading the same bytes, as the
 // yardstick of reading a file at all. Goal: well under a second per MB.
+import './user-env.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -12,6 +12,8 @@
 # Usage: bench/image-build.sh [N]      (default 3)
 set -u
 cd "$(dirname "$0")/.." || exit 1
+# as on a Gentoo server: see bench/user-env.mjs
+unset NODE_EXTRA_CA_CERTS
 pairs=${1:-3}
 
 # shellcheck source=tests/lab/lib/client-lab.bash

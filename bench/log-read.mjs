@@ -8,6 +8,7 @@
 //   case "all booted": every host's last boot is near the end (the reader stops there)
 //   case "one silent": one host never booted: the reader goes back to its byte budget
 // The file is made once into $LTSP_TEST_CACHE (default /var/cache/ltsp-ts-tests).
+import './user-env.mjs';
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';

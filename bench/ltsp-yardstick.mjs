@@ -13,6 +13,7 @@
 // time, with its code cache as installed. Installs Debian's ltsp when missing.
 //
 //   node bench/ltsp-yardstick.mjs          SIZES=200,2000 ROUNDS=7
+import './user-env.mjs';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
