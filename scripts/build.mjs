@@ -137,8 +137,10 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  // V8 checks the code cache's own checksum (src/launcher.ts); env -S: coreutils >= 8.30
-  banner: { js: '#!/usr/bin/env -S node --verify-snapshot-checksum' },
+  // node from PATH, for a run from the source tree; the ebuild writes node's own path instead
+  // (one exec fewer). No V8 flag here: the launcher sets the one it needs only when it reads a
+  // code cache (src/launcher.ts), and a kept answer needs none
+  banner: { js: '#!/usr/bin/env node' },
   define: { LTSPCFG_BUNDLE_SHA: JSON.stringify(sha('dist/ltspcfg-ts.bundle.js')), LTSPCFG_GET_BUNDLE_SHA: JSON.stringify(sha('dist/ltspcfg-ts.get.js')) },
   legalComments: 'none',
   minify: true,

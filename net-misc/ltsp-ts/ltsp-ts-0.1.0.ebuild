@@ -36,6 +36,12 @@ RDEPEND="
 	xinetd? ( sys-apps/xinetd )
 "
 
+src_prepare() {
+	default
+	# node's own path on the launcher's #! line: no /usr/bin/env to run first at every start
+	sed -i "1s|^#!/usr/bin/env node\$|#!${EPREFIX}/usr/bin/node|" ltspcfg-ts.js || die
+}
+
 src_install() {
 	exeinto /usr/lib/ltsp-ts
 	doexe ltspcfg-ts.js

@@ -1,16 +1,12 @@
 // What every command starts from: the options, the configured system and the site.
-import { existsSync, statSync } from 'node:fs';
-import { MAX_SITE_BYTES, readSiteFile, SiteFileError } from '../system/sitefile';
-import { resolve } from 'node:path';
+import { DEFAULT_SITE_FILE, MAX_SITE_BYTES, readSiteFile, siteFileOf, SiteFileError } from '../system/sitefile';
 import { parseSite, type LoadedSite } from '../site/load';
 import { SiteError, UsageError } from '../errors';
-import { SystemRoot } from '../system/fsroot';
+import { SystemRoot, systemRootAt } from '../system/fsroot';
 import { detectPlatform } from '../system/platform';
 import type { Platform } from '../targets/types';
 import type { Site } from '../site/types';
 import { readKept, siteCacheRef, writeKept, type KeptKind } from '../system/site-cache';
-
-const DEFAULT_CONFIG = '/etc/ltsp/site.toml';
 
 export interface GlobalOptions {
   gentoo?: boolean;
@@ -29,11 +25,9 @@ export interface Context {
 }
 
 export function makeContext(opts: GlobalOptions): Context {
-  const root = resolve(opts.root ?? '/');
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`--root ${opts.root}: no such directory; expected an existing directory to stage the system in`);
-  const sys = new SystemRoot(root);
-  // an explicit --config is a path on this machine; the default lives on the configured system
-  const configPath = opts.config ?? sys.path(DEFAULT_CONFIG);
+  const sys = systemRootAt(opts.root);
+  if (!sys) throw new UsageError(`--root ${opts.root}: no such directory; expected an existing directory to stage the system in`);
+  const configPath = siteFileOf(sys, opts.config);
   let platform: Platform | undefined;
   return {
     opts,
@@ -74,7 +68,7 @@ export function readSiteBytes(ctx: Context): Buffer {
     return readSiteFile(ctx.configPath);
   } catch (e) {
     if (!(e instanceof SiteFileError)) throw e;
-    throw new SiteError([{ file: ctx.configPath, position: { line: 0, col: 0 }, key: '', problem: `cannot read the site file: ${e.message}`, expected: `expected a readable site.toml, a regular file of at most ${MAX_SITE_BYTES / 1048576} MiB (--config FILE, default ${DEFAULT_CONFIG})` }]);
+    throw new SiteError([{ file: ctx.configPath, position: { line: 0, col: 0 }, key: '', problem: `cannot read the site file: ${e.message}`, expected: `expected a readable site.toml, a regular file of at most ${MAX_SITE_BYTES / 1048576} MiB (--config FILE, default ${DEFAULT_SITE_FILE})` }]);
   }
 }
 
