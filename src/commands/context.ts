@@ -8,6 +8,9 @@ import type { Platform } from '../targets/types';
 import type { Site } from '../site/types';
 import { readKept, siteCacheRef, writeKept, type KeptKind } from '../system/site-cache';
 
+/** The largest site.toml whose validated Site is kept (about 10,000 hosts). */
+const KEPT_SITE_MAX_BYTES = 1 << 20;
+
 export interface GlobalOptions {
   gentoo?: boolean;
   config?: string;
@@ -45,13 +48,14 @@ const sites = new WeakMap<Context, Site>();
 
 /**
  * The validated site of this run: read, parsed and validated once, whichever
- * commands ask. Only the Site is kept: the raw tables are garbage from here on
- * (at 100,000 hosts they weigh as much as the Site itself).
+ * commands ask; for an unchanged site.toml, the Site the last run kept. Only
+ * the Site is kept: the raw tables are garbage from here on (at 100,000 hosts
+ * they weigh as much as the Site itself).
  */
 export function siteOf(ctx: Context): Site {
   let site = sites.get(ctx);
   if (!site) {
-    site = loadSite(ctx).site;
+    site = keptOrMade(ctx, 'site', (loaded) => loaded.site);
     sites.set(ctx, site);
   }
   return site;
@@ -86,6 +90,9 @@ export function keptOrMade<T>(ctx: Context, kind: KeptKind, make: (loaded: Loade
   const ref = siteCacheRef();
   if (!ref) return make(loadSite(ctx));
   const bytes = readSiteBytes(ctx);
+  // a Site is kept as JSON, made whole in memory beside it: for the sites where parsing is
+  // a real share of a run, not for the largest, whose peak it would raise
+  if (kind === 'site' && bytes.length > KEPT_SITE_MAX_BYTES) return make(parseSiteBytes(ctx, bytes));
   const realPath = (p: string) => ctx.sys.realPath(p);
   const kept = readKept<T>(ref, kind, ctx.configPath, ctx.sys.root, bytes, realPath);
   if (kept !== null) return kept;
