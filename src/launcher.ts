@@ -21,6 +21,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, 
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { plainGet } from './get-fast';
+import { answerKeptRender } from './render-fast';
 import { SITE_CACHE } from './system/site-cache';
 
 /** The default place of the cache; LTSPCFG_CODE_CACHE=DIR moves it, =off turns it off. */
@@ -137,6 +138,8 @@ function cacheDirectory(): string | null {
 function launch(name: string, bundle: string, sha: string, source: string, st: { size: number; mtimeMs: number; ino: number }): void {
   const dir = cacheDirectory();
   const key = cacheKey({ name, sha, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+  // a render this very bundle made from this very site.toml is printed without running it (src/render-fast.ts)
+  if (name === 'main' && dir && answerKeptRender(process.argv.slice(2), { dir, key })) return;
   // before any cache is read or made. From the #! line it costs nothing; node:v8 costs ~2 ms (it loads streams)
   if (dir && !process.execArgv.includes(V8_CHECKSUM)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
