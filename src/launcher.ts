@@ -26,6 +26,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, 
 import { basename, dirname, join } from 'node:path';
 import { plainAnswer, plainGet, type PlainAnswers, type PlainGet } from './get-fast';
 import { writeStdout } from './commands/output';
+import { answerKeptRender } from './render-fast';
 import { systemRootAt } from './system/fsroot';
 import { readSiteFile, siteFileOf } from './system/sitefile';
 import { readKept, SITE_CACHE } from './system/site-cache';
@@ -150,6 +151,8 @@ function cacheDirectory(): string | null {
 function launch(name: string, bundle: string, sha: string, source: string, st: { size: number; mtimeMs: number; ino: number }): void {
   const dir = cacheDirectory();
   const key = cacheKey({ name, sha, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+  // a render this very bundle made from this very site.toml is printed without running it (src/render-fast.ts)
+  if (name === 'main' && dir && answerKeptRender(process.argv.slice(2), { dir, key })) return;
   // before any cache is read or made (V8_CHECKSUM only then: see above); node:v8 costs ~2 ms (it loads streams)
   for (const flag of [V8_CHECKSUM, V8_YOUNG]) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -4,15 +4,15 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import type { SystemRoot } from './fsroot';
 
+/** The site file, on the configured system (under --root), unless --config names another. */
+export const DEFAULT_CONFIG = '/etc/ltsp/site.toml';
+
 /** A site.toml is kilobytes; 20,000 hosts take about 3 MB. Documented in ltspcfg-ts(8) and the README. */
 export const MAX_SITE_BYTES = 8 * 1024 * 1024;
 
-/** Where site.toml lives on the configured system, without --config. */
-export const DEFAULT_SITE_FILE = '/etc/ltsp/site.toml';
-
 /** The site file of a run: an explicit --config is a path on this machine; the default lives on the configured system. */
 export function siteFileOf(sys: SystemRoot, config: string | undefined): string {
-  return config ?? sys.path(DEFAULT_SITE_FILE);
+  return config ?? sys.path(DEFAULT_CONFIG);
 }
 
 export class SiteFileError extends Error {}
