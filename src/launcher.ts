@@ -13,14 +13,14 @@
 //
 // A code cache is only a hint. It is used when its name and header say it was
 // made from this very bundle (build hash, size, mtime, inode) by this node on
-// this architecture, it has the length its header says, the first bytes (V8's
-// own header: versions, flags, payload length) match the header's checksum, and
-// it belongs to this user or root and nobody else may write it. V8 itself trusts
-// the rest (a damaged cache aborts node), so the launcher turns V8's checksum of
-// code caches on (--verify-snapshot-checksum, off in release builds) before it
-// reads one; V8 then checksums what it makes and checks what it reads, in C++:
-// damaged data is rejected, not run. Not on the #! line: there the flag makes V8
-// checksum node's own start-up snapshot at every start (~2 ms), kept answer or not.
+// this architecture, it has the length its header says, its bytes match the
+// header's checksum, and it belongs to this user or root and nobody else may
+// write it. V8 itself trusts the rest (a damaged cache aborts node), so damaged
+// data must never reach it. The checksum is the launcher's own, over every byte
+// (~1 ms), not V8's (--verify-snapshot-checksum): on the #! line that flag makes
+// V8 checksum node's start-up snapshot at every start (~2 ms), kept answer or
+// not, and set at run time it costs node:v8, whose streams node then compiles
+// without its own code cache when the #! line carries a V8 option (V8_YOUNG).
 // Anything that does not fit: the bundle is compiled as without a cache.
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -33,9 +33,7 @@ import { readKept, SITE_CACHE } from './system/site-cache';
 
 /** The default place of the cache; LTSPCFG_CODE_CACHE=DIR moves it, =off turns it off. */
 const CACHE_DIR = '/var/cache/ltsp-ts';
-const MAGIC = 'ltspcfg-ts code cache 2';
-/** The bytes of V8's data under the header's checksum: V8's own header (24 bytes in V8 11-12) and then some. */
-const CHECKED_BYTES = 64;
+const MAGIC = 'ltspcfg-ts code cache 3';
 const PREFIX = 'ltspcfg-ts-';
 
 interface BundleIdentity {
@@ -69,20 +67,17 @@ export function checksum(data: Buffer): number {
 }
 
 export function encodeCache(key: string, data: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${MAGIC} ${key} ${data.length} ${checksum(data.subarray(0, CHECKED_BYTES))}\n`), data]);
+  return Buffer.concat([Buffer.from(`${MAGIC} ${key} ${data.length} ${checksum(data)}\n`), data]);
 }
 
-/**
- * V8's cached data from a cache file's bytes, or null when they were not made for `key`, are cut or
- * longer, or their first bytes are damaged; damage further in is V8's to find (see above).
- */
+/** V8's cached data from a cache file's bytes, or null when they were not made for `key`, are cut or longer, or damaged. */
 export function decodeCache(file: Buffer, key: string): Buffer | null {
   const nl = file.indexOf(10);
   if (nl < 0 || nl > 256) return null;
   const m = /^(.+) (\S+) (\d+) (\d+)$/.exec(file.subarray(0, nl).toString('latin1'));
   if (!m || m[1] !== MAGIC || m[2] !== key) return null;
   const data = file.subarray(nl + 1);
-  if (data.length !== Number(m[3]) || checksum(data.subarray(0, CHECKED_BYTES)) !== Number(m[4])) return null;
+  if (data.length !== Number(m[3]) || checksum(data) !== Number(m[4])) return null;
   return data;
 }
 
@@ -108,8 +103,6 @@ export function readCache(dir: string, key: string): Buffer | null {
 }
 
 const BUNDLES = ['main', 'get'];
-/** V8's checksum of code caches, made and checked (see above). */
-export const V8_CHECKSUM = '--verify-snapshot-checksum';
 /**
  * A young generation of 2 x 8 MB instead of 2 x 16: an apply at 20,000 hosts peaks ~15 MB lower for
  * a few % more CPU (README, goal 2). It acts only from the #! line, but V8's code caches carry a hash
@@ -153,11 +146,9 @@ function launch(name: string, bundle: string, sha: string, source: string, st: {
   const key = cacheKey({ name, sha, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
   // a render this very bundle made from this very site.toml is printed without running it (src/render-fast.ts)
   if (name === 'main' && dir && answerKeptRender(process.argv.slice(2), { dir, key })) return;
-  // before any cache is read or made (V8_CHECKSUM only then: see above); node:v8 costs ~2 ms (it loads streams)
-  for (const flag of [V8_CHECKSUM, V8_YOUNG]) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (dir && !process.execArgv.includes(flag)) (require('node:v8') as typeof import('node:v8')).setFlagsFromString(flag);
-  }
+  // before any cache is read or made (a run not started through the #! line); node:v8 costs ~2 ms (it loads streams)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (dir && !process.execArgv.includes(V8_YOUNG)) (require('node:v8') as typeof import('node:v8')).setFlagsFromString(V8_YOUNG);
   const cachedData = dir ? readCache(dir, key) ?? undefined : undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Script } = require('node:vm') as typeof import('node:vm');
