@@ -14,33 +14,45 @@
 // fixed address; with --dynamic, any of the first `count` addresses (the
 // dhcp.range), each handed to one client only.
 //
-// Prints one line per figure; exits 1 when a client got no right ACK.
+// Prints one line per figure; exits 1 when a client got no right ACK, 2 on
+// bad options.
 import dgram from 'node:dgram';
 import { parseArgs } from 'node:util';
 
-const { values: opt } = parseArgs({
-  options: {
-    count: { type: 'string', default: '200' },
-    'mac-prefix': { type: 'string', default: '02:1d:0f:00' },
-    'first-address': { type: 'string', default: '192.0.2.20' },
-    addresses: { type: 'string' },
-    dynamic: { type: 'boolean', default: false },
-    file: { type: 'string', default: '' },
-    vendor: { type: 'string', default: 'Etherboot-5.4' },
-    port: { type: 'string', default: '1067' },
-    server: { type: 'string', default: '255.255.255.255' },
-    'retry-ms': { type: 'string', default: '1000' },
-    tries: { type: 'string', default: '4' },
-    deadline: { type: 'string', default: '30' },
-  },
-});
+function usage(problem) {
+  console.error(`dhcp-boot-storm: ${problem}`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      count: { type: 'string', default: '200' },
+      'mac-prefix': { type: 'string', default: '02:1d:0f:00' },
+      'first-address': { type: 'string', default: '192.0.2.20' },
+      addresses: { type: 'string' },
+      dynamic: { type: 'boolean', default: false },
+      file: { type: 'string', default: '' },
+      vendor: { type: 'string', default: 'Etherboot-5.4' },
+      port: { type: 'string', default: '1067' },
+      server: { type: 'string', default: '255.255.255.255' },
+      'retry-ms': { type: 'string', default: '1000' },
+      tries: { type: 'string', default: '4' },
+      deadline: { type: 'string', default: '30' },
+    },
+  });
+} catch (e) {
+  usage(e.message);
+}
+const opt = parsed.values;
 
 const count = Number(opt.count);
 const serverPort = Number(opt.port);
 const retryMs = Number(opt['retry-ms']);
 const maxTries = Number(opt.tries);
 const deadlineMs = Number(opt.deadline) * 1000;
-if (!(count >= 1 && count <= 65536)) throw new Error(`--count ${opt.count}: expected 1..65536`);
+if (!(Number.isInteger(count) && count >= 1 && count <= 65536)) usage(`--count ${opt.count}: expected a whole number from 1 to 65536 (two bytes of MAC)`);
 
 const ipToInt = (s) => s.split('.').reduce((a, b) => a * 256 + Number(b), 0);
 const intToIp = (n) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
@@ -50,10 +62,10 @@ for (const part of (opt.addresses ?? `${opt['first-address']}-255.255.255.254`).
   const [a, b] = part.split('-').map(ipToInt);
   for (let n = a; n <= b && pool.length < count; n++) pool.push(n);
 }
-if (pool.length < count) throw new Error(`--addresses ${opt.addresses}: ${pool.length} addresses for ${count} clients`);
+if (pool.length < count) usage(`--addresses ${opt.addresses}: ${pool.length} addresses for ${count} clients, expected one each`);
 const expected = new Set(pool);
 const prefix = opt['mac-prefix'].split(':').map((h) => parseInt(h, 16));
-if (prefix.length !== 4) throw new Error('--mac-prefix: expected four bytes, e.g. 02:1d:0f:00');
+if (prefix.length !== 4 || prefix.some((x) => !(x >= 0 && x <= 255))) usage(`--mac-prefix ${opt['mac-prefix']}: expected four bytes, e.g. 02:1d:0f:00`);
 
 // options 53, 55, 60, 61 and, for a REQUEST, 50 and 54
 const DISCOVER = 1, OFFER = 2, REQUEST = 3, ACK = 5, NAK = 6;

@@ -14,7 +14,7 @@ node bench/hostile-input.mjs
 if [ "$(id -u)" = 0 ]; then
 	node bench/ltsp-yardstick.mjs
 	bash bench/dhcp-boot-storm.sh
-	bash bench/dhcp-boot-storm.sh 452
+	bash bench/dhcp-boot-storm.sh max
 	bash bench/service-restart.sh
 	bash bench/pxe-boot.sh
 	bash bench/uefi-boot.sh

@@ -137,8 +137,9 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  // V8 checks the code cache's own checksum (src/launcher.ts); env -S: coreutils >= 8.30
-  banner: { js: '#!/usr/bin/env -S node --verify-snapshot-checksum' },
+  // V8 checks the code cache's own checksum, and a smaller young generation (V8_CHECKSUM and V8_YOUNG
+  // in src/launcher.ts); env -S: coreutils >= 8.30
+  banner: { js: '#!/usr/bin/env -S node --verify-snapshot-checksum --max-semi-space-size=8' },
   define: { LTSPCFG_BUNDLE_SHA: JSON.stringify(sha('dist/ltspcfg-ts.bundle.js')), LTSPCFG_GET_BUNDLE_SHA: JSON.stringify(sha('dist/ltspcfg-ts.get.js')) },
   legalComments: 'none',
   minify: true,

@@ -7,8 +7,8 @@
 // This module loads nothing: the launcher carries it.
 import type { GlobalOptions } from './commands/context';
 
-const FLAGS: Record<string, keyof GlobalOptions> = { '--gentoo': 'gentoo', '-y': 'yes', '--yes': 'yes', '-n': 'dryRun', '--dry-run': 'dryRun' };
-const VALUES: Record<string, 'config' | 'root'> = { '-c': 'config', '--config': 'config', '-r': 'root', '--root': 'root' };
+export const FLAGS: Record<string, keyof GlobalOptions> = { '--gentoo': 'gentoo', '-y': 'yes', '--yes': 'yes', '-n': 'dryRun', '--dry-run': 'dryRun' };
+export const VALUES: Record<string, 'config' | 'root'> = { '-c': 'config', '--config': 'config', '-r': 'root', '--root': 'root' };
 
 export interface PlainGet {
   opts: GlobalOptions;

@@ -1,16 +1,17 @@
 // What every command starts from: the options, the configured system and the site.
 import { existsSync, statSync } from 'node:fs';
-import { MAX_SITE_BYTES, readSiteFile, SiteFileError } from '../system/sitefile';
+import { DEFAULT_CONFIG, MAX_SITE_BYTES, readSiteFile, SiteFileError } from '../system/sitefile';
 import { resolve } from 'node:path';
-import { parseSite, type LoadedSite } from '../site/load';
+import { parseSite, siteOrigin, type LoadedSite } from '../site/load';
 import { SiteError, UsageError } from '../errors';
 import { SystemRoot } from '../system/fsroot';
 import { detectPlatform } from '../system/platform';
 import type { Platform } from '../targets/types';
 import type { Site } from '../site/types';
-import { readKept, siteCacheRef, writeKept, type KeptKind } from '../system/site-cache';
+import { readKept, siteCacheRef, writeKept } from '../system/site-cache';
 
-const DEFAULT_CONFIG = '/etc/ltsp/site.toml';
+/** The largest site.toml whose validated Site is kept (about 10,000 hosts). */
+const KEPT_SITE_MAX_BYTES = 1 << 20;
 
 export interface GlobalOptions {
   gentoo?: boolean;
@@ -51,16 +52,26 @@ const sites = new WeakMap<Context, Site>();
 
 /**
  * The validated site of this run: read, parsed and validated once, whichever
- * commands ask. Only the Site is kept: the raw tables are garbage from here on
- * (at 100,000 hosts they weigh as much as the Site itself).
+ * commands ask; for an unchanged site.toml, the Site the last run kept. Only
+ * the Site is kept: the raw tables are garbage from here on (at 100,000 hosts
+ * they weigh as much as the Site itself).
  */
 export function siteOf(ctx: Context): Site {
   let site = sites.get(ctx);
   if (!site) {
-    site = loadSite(ctx).site;
+    site = keptSiteFrom(ctx).value;
     sites.set(ctx, site);
   }
   return site;
+}
+
+/** The validated Site, kept for the next run on the same bytes, and those bytes (see keptOrMadeFrom). */
+export function keptSiteFrom(ctx: Context): { value: Site; bytes: Buffer | null } {
+  return keptOrMadeFrom(ctx, 'site', (loaded) => loaded.site, {
+    // kept without the file's hash: computing it loads node:crypto, which a render does not need
+    store: (site) => ({ ...site, source: { file: site.source.file } }),
+    restore: (site, bytes) => ({ ...site, source: siteOrigin(site.source.file, bytes) }),
+  });
 }
 
 /** The site and its schema-checked tables (what `get` reads), from the file. */
@@ -88,16 +99,30 @@ export function parseSiteBytes(ctx: Context, bytes: Buffer): LoadedSite {
  * keeps caches (src/system/site-cache.ts): from the kept file when it fits, else from the file
  * parsed and validated (SiteError when invalid: nothing is kept then).
  */
-export function keptOrMade<T>(ctx: Context, kind: KeptKind, make: (loaded: LoadedSite) => T): T {
+export function keptOrMade<T>(ctx: Context, kind: 'get' | 'site', make: (loaded: LoadedSite) => T): T {
+  return keptOrMadeFrom(ctx, kind, make).value;
+}
+
+/** How a value is kept: a form JSON gives back (store), and the value again from it and the site bytes (restore). */
+interface KeptForm<T> {
+  store(value: T): unknown;
+  restore(kept: T, bytes: Buffer): T;
+}
+
+/** keptOrMade, with the site file's bytes it was made from (null when the launcher keeps no caches). */
+export function keptOrMadeFrom<T>(ctx: Context, kind: 'get' | 'site', make: (loaded: LoadedSite) => T, form?: KeptForm<T>): { value: T; bytes: Buffer | null } {
   const ref = siteCacheRef();
-  if (!ref) return make(loadSite(ctx));
+  if (!ref) return { value: make(loadSite(ctx)), bytes: null };
   const bytes = readSiteBytes(ctx);
+  // a Site is kept as JSON, made whole in memory beside it: for the sites where parsing is
+  // a real share of a run, not for the largest, whose peak it would raise
+  if (kind === 'site' && bytes.length > KEPT_SITE_MAX_BYTES) return { value: make(parseSiteBytes(ctx, bytes)), bytes };
   const realPath = (p: string) => ctx.sys.realPath(p);
   const kept = readKept<T>(ref, kind, ctx.configPath, ctx.sys.root, bytes, realPath);
-  if (kept !== null) return kept;
+  if (kept !== null) return { value: form ? form.restore(kept, bytes) : kept, bytes };
   const loaded = parseSiteBytes(ctx, bytes);
   const made = make(loaded);
   const tftpRoot = loaded.site.tftp.root;
-  writeKept(ref, kind, ctx.configPath, ctx.sys.root, bytes, { tftpRoot, tftpReal: realPath(tftpRoot), kept: made });
-  return made;
+  writeKept(ref, kind, ctx.configPath, ctx.sys.root, bytes, { tftpRoot, tftpReal: realPath(tftpRoot), kept: form ? form.store(made) : made });
+  return { value: made, bytes };
 }

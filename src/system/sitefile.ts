@@ -3,6 +3,9 @@
 // or a terminal named by --config is refused at once instead of hanging.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 
+/** The site file, on the configured system (under --root), unless --config names another. */
+export const DEFAULT_CONFIG = '/etc/ltsp/site.toml';
+
 /** A site.toml is kilobytes; 20,000 hosts take about 3 MB. Documented in ltspcfg-ts(8) and the README. */
 export const MAX_SITE_BYTES = 8 * 1024 * 1024;
 
