@@ -6,14 +6,12 @@
 // ltsp-nbd services' call at every start, whose site.toml seldom changes. A
 // command line that is not plainly that, or a render that was not kept, goes to
 // the CLI, which renders (and keeps) as always.
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { GlobalOptions } from './commands/context';
 import { writeStdout } from './commands/output';
 import { FLAGS, VALUES } from './get-fast';
-import { SystemRoot } from './system/fsroot';
+import { systemRootAt } from './system/fsroot';
 import { readKeptRender, type SiteCacheRef } from './system/site-cache';
-import { DEFAULT_CONFIG, readSiteFile } from './system/sitefile';
+import { readSiteFile, siteFileOf } from './system/sitefile';
 
 export interface PlainRender {
   opts: GlobalOptions;
@@ -53,12 +51,11 @@ export function answerKeptRender(args: string[], ref: SiteCacheRef): boolean {
   let output: Buffer | null;
   try {
     // the configured system and the site file as src/commands/context.ts finds them
-    const root = resolve(render.opts.root ?? '/');
-    if (!statSync(root).isDirectory()) return false;
-    const sys = new SystemRoot(root);
-    const config = render.opts.config ?? sys.path(DEFAULT_CONFIG);
+    const sys = systemRootAt(render.opts.root);
+    if (!sys) return false;
+    const config = siteFileOf(sys, render.opts.config);
     const site = readSiteFile(config);
-    output = readKeptRender(ref, config, root, { target: render.target, path: render.path }, site, (p) => sys.realPath(p));
+    output = readKeptRender(ref, config, sys.root, { target: render.target, path: render.path }, site, (p) => sys.realPath(p));
   } catch {
     return false;
   }

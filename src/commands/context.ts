@@ -1,10 +1,8 @@
 // What every command starts from: the options, the configured system and the site.
-import { existsSync, statSync } from 'node:fs';
-import { DEFAULT_CONFIG, MAX_SITE_BYTES, readSiteFile, SiteFileError } from '../system/sitefile';
-import { resolve } from 'node:path';
+import { DEFAULT_CONFIG, MAX_SITE_BYTES, readSiteFile, siteFileOf, SiteFileError } from '../system/sitefile';
 import { parseSite, siteOrigin, type LoadedSite } from '../site/load';
 import { SiteError, UsageError } from '../errors';
-import { SystemRoot } from '../system/fsroot';
+import { SystemRoot, systemRootAt } from '../system/fsroot';
 import { detectPlatform } from '../system/platform';
 import type { Platform } from '../targets/types';
 import type { Site } from '../site/types';
@@ -30,11 +28,9 @@ export interface Context {
 }
 
 export function makeContext(opts: GlobalOptions): Context {
-  const root = resolve(opts.root ?? '/');
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`--root ${opts.root}: no such directory; expected an existing directory to stage the system in`);
-  const sys = new SystemRoot(root);
-  // an explicit --config is a path on this machine; the default lives on the configured system
-  const configPath = opts.config ?? sys.path(DEFAULT_CONFIG);
+  const sys = systemRootAt(opts.root);
+  if (!sys) throw new UsageError(`--root ${opts.root}: no such directory; expected an existing directory to stage the system in`);
+  const configPath = siteFileOf(sys, opts.config);
   let platform: Platform | undefined;
   return {
     opts,

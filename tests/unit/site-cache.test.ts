@@ -12,6 +12,14 @@ import { REPO, ltspcfg, scratch } from '../support/cli';
 
 const WIKI = readFileSync(join(REPO, 'examples/wiki-sample.toml'), 'utf8');
 
+/** A kept get file whose answer for tftp.root is made (by hand) to differ: what get prints when it is used. */
+function keptWithRoot(kept: Buffer, root: string): Buffer {
+  const text = kept.toString('latin1');
+  const changed = text.replace('"tftp.root":"/tftpboot"', `"tftp.root":"${root}"`);
+  assert.notEqual(changed, text, 'the kept file holds the answer for tftp.root');
+  return Buffer.from(changed, 'latin1');
+}
+
 function setup() {
   const dir = scratch('ltspcfg-get-cache-');
   const cache = join(dir, 'cache');
@@ -36,7 +44,7 @@ test('the first get keeps its answers (0600), the next ones use them, with the s
   assert.deepEqual(get('--shell', 'tftp', 'server', 'network.log_servers'), first);
   assert.ok(readFileSync(join(cache, file)).equals(before), 'not written again');
   // used indeed: a kept answer (made to differ here by hand) is what get prints
-  writeFileSync(join(cache, file), before.toString('latin1').replace('"root":"/tftpboot"', '"root":"/kept-root"'), { encoding: 'latin1' });
+  writeFileSync(join(cache, file), keptWithRoot(before, '/kept-root'));
   assert.equal(get('tftp.root').stdout, '/kept-root\n');
   // without --root: another kept file, its own answers
   assert.equal(ltspcfg(['--config', site, 'get', 'server.address'], { env: { LTSPCFG_CODE_CACHE: cache } as NodeJS.ProcessEnv }).code, 0);
@@ -91,7 +99,7 @@ test('a kept file that is damaged, cut, open to others or made by another build 
     assert.deepEqual(r, good);
     assert.ok(readFileSync(path).equals(intact), 'made again');
   }
-  writeFileSync(path, Buffer.from(intact.toString('latin1').replace('"root":"/tftpboot"', '"root":"/open"'), 'latin1'));
+  writeFileSync(path, keptWithRoot(intact, '/open'));
   chmodSync(path, 0o644);
   assert.deepEqual(get('--shell', 'tftp', 'dhcp'), good, 'readable by others: not used');
 });
