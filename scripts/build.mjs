@@ -137,9 +137,11 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  // V8 checks the code cache's own checksum, and a smaller young generation (V8_CHECKSUM and V8_YOUNG
-  // in src/launcher.ts); env -S: coreutils >= 8.30
-  banner: { js: '#!/usr/bin/env -S node --verify-snapshot-checksum --max-semi-space-size=8' },
+  // node from PATH, for a run from the source tree (env -S: coreutils >= 8.30); the ebuild writes
+  // node's own path instead (no env to run first). A smaller young generation (V8_YOUNG in
+  // src/launcher.ts); not V8's checksum flag: the launcher sets it only when it reads a code cache
+  // (V8_CHECKSUM), and a kept answer needs none
+  banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=8' },
   define: { LTSPCFG_BUNDLE_SHA: JSON.stringify(sha('dist/ltspcfg-ts.bundle.js')), LTSPCFG_GET_BUNDLE_SHA: JSON.stringify(sha('dist/ltspcfg-ts.get.js')) },
   legalComments: 'none',
   minify: true,

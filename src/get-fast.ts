@@ -4,11 +4,12 @@
 // their usual spellings, `get`, one key, or --shell and keys) is run by the
 // small get bundle (src/get-main.ts; the launcher picks it); anything else
 // (help, a typo, a missing value) goes to src/cli.ts, which answers it as always.
-// This module loads nothing: the launcher carries it.
+// This module loads nothing: the launcher carries it, and answers from what a
+// previous run kept (plainAnswer) without loading either bundle.
 import type { GlobalOptions } from './commands/context';
 
-const FLAGS: Record<string, keyof GlobalOptions> = { '--gentoo': 'gentoo', '-y': 'yes', '--yes': 'yes', '-n': 'dryRun', '--dry-run': 'dryRun' };
-const VALUES: Record<string, 'config' | 'root'> = { '-c': 'config', '--config': 'config', '-r': 'root', '--root': 'root' };
+export const FLAGS: Record<string, keyof GlobalOptions> = { '--gentoo': 'gentoo', '-y': 'yes', '--yes': 'yes', '-n': 'dryRun', '--dry-run': 'dryRun' };
+export const VALUES: Record<string, 'config' | 'root'> = { '-c': 'config', '--config': 'config', '-r': 'root', '--root': 'root' };
 
 export interface PlainGet {
   opts: GlobalOptions;
@@ -23,8 +24,8 @@ export function plainGet(args: string[]): PlainGet | null {
   let shell = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const eq = /^(--config|--root)=(.*)$/s.exec(a);
-    if (eq) opts[VALUES[eq[1]]] = eq[2];
+    const eq = a.startsWith('--config=') || a.startsWith('--root=') ? a.indexOf('=') : -1;
+    if (eq > 0) opts[VALUES[a.slice(0, eq)]] = a.slice(eq + 1);
     else if (Object.hasOwn(VALUES, a)) {
       if (i + 1 >= args.length) return null;
       opts[VALUES[a]] = args[++i];
@@ -37,4 +38,41 @@ export function plainGet(args: string[]): PlainGet | null {
   if (words[0] !== 'get') return null;
   const keys = words.slice(1);
   return keys.length === 1 || (shell && keys.length > 1) ? { opts, keys, shell } : null;
+}
+
+/**
+ * The part of `get`'s kept answers that the launcher reads (src/system/site-cache.ts keeps them;
+ * src/commands/get.ts makes them): the output of every key of the schema's plain tables, and
+ * which keys each table has, so that no schema is needed to answer from them.
+ */
+export interface PlainAnswers {
+  /** `get KEY` output (without the newline) of each key of a plain table: tftp.root, tftp.address... */
+  leaves: Record<string, string>;
+  /** the keys of each plain table (tftp: tftp.root, tftp.user...), for `get --shell TABLE` */
+  tables: Record<string, string[]>;
+}
+
+/** `tftp_root='/tftpboot'`: a `get --shell` line (names: every character outside [A-Za-z0-9_] made `_`; values single-quoted). */
+export function shellLine(key: string, value: string): string {
+  // single quotes: nothing inside is expanded; a quote becomes '\''
+  return `${key.replace(/[^A-Za-z0-9_]/g, '_')}='${value.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * What `get` prints for these keys (with its final newline) from the plain answers, or null
+ * when they do not hold it (an array element, an lts.* key, an unknown key, a mistake): the
+ * get bundle answers those, and every error.
+ */
+export function plainAnswer(answers: PlainAnswers, keys: string[], shell: boolean): string | null {
+  const { leaves, tables } = answers;
+  if (!shell) return Object.hasOwn(leaves, keys[0]) ? `${leaves[keys[0]]}\n` : null;
+  const lines: string[] = [];
+  for (const key of keys) {
+    const leafKeys = Object.hasOwn(tables, key) ? tables[key] : [key];
+    for (const leaf of leafKeys) {
+      if (!Object.hasOwn(leaves, leaf)) return null;
+      lines.push(shellLine(leaf, leaves[leaf]));
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -1,27 +1,35 @@
-// The installed ltspcfg-ts: a small launcher that runs one of the two bundles
-// beside it with a V8 code cache, so that a run does not compile the bundle's
-// code again. A plain `get KEY` (src/get-fast.ts, the services' call) runs the
-// get bundle (ltspcfg-ts.get.js: the site modules alone); anything else the
-// whole CLI (ltspcfg-ts.bundle.js). Each has a cache of its own, made with the
-// node that runs it: by the first run that may write the cache directory (the
-// ebuild's pkg_postinst makes those runs), and again whenever it does not fit.
+// The installed ltspcfg-ts: a small launcher. A plain `get KEY` / `get --shell
+// KEY...` (src/get-fast.ts, the services' call at every start) is answered here
+// from what the get bundle kept for this very site file (src/system/site-cache.ts:
+// same bytes, same build and node, same --config and --root, a TFTP root that
+// leads where it led, a file of this user or root that no one else may read),
+// without loading any bundle. Otherwise the launcher runs one of the two
+// bundles beside it with a V8 code cache, so that a run does not compile the
+// bundle's code again: the get bundle (ltspcfg-ts.get.js: the site modules
+// alone) for a plain get, the whole CLI (ltspcfg-ts.bundle.js) for anything
+// else. Each has a cache of its own, made with the node that runs it: by the
+// first run that may write the cache directory (the ebuild's pkg_postinst makes
+// those runs), and again whenever it does not fit.
 //
-// A cache is only a hint. It is used when its name and header say it was made
-// from this very bundle (build hash, size, mtime, inode) by this node on this
-// architecture, it has the length its header says, the first bytes (V8's own
-// header: versions, flags, payload length) match the header's checksum, and it
-// belongs to this user or root and nobody else may write it. V8 itself trusts
-// the rest (a damaged cache aborts node), so ltspcfg-ts runs with V8's checksum
-// of code caches on (--verify-snapshot-checksum, off in release builds: on the
-// launcher's #! line, or set here when node was started without it; V8 then
-// checksums what it makes and checks what it reads, in C++, far cheaper than
-// a checksum in JavaScript): damaged data is rejected, not run.
+// A code cache is only a hint. It is used when its name and header say it was
+// made from this very bundle (build hash, size, mtime, inode) by this node on
+// this architecture, it has the length its header says, the first bytes (V8's
+// own header: versions, flags, payload length) match the header's checksum, and
+// it belongs to this user or root and nobody else may write it. V8 itself trusts
+// the rest (a damaged cache aborts node), so the launcher turns V8's checksum of
+// code caches on (--verify-snapshot-checksum, off in release builds) before it
+// reads one; V8 then checksums what it makes and checks what it reads, in C++:
+// damaged data is rejected, not run. Not on the #! line: there the flag makes V8
+// checksum node's own start-up snapshot at every start (~2 ms), kept answer or not.
 // Anything that does not fit: the bundle is compiled as without a cache.
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { Script } from 'node:vm';
-import { plainGet } from './get-fast';
-import { SITE_CACHE } from './system/site-cache';
+import { plainAnswer, plainGet, type PlainAnswers, type PlainGet } from './get-fast';
+import { writeStdout } from './commands/output';
+import { answerKeptRender } from './render-fast';
+import { systemRootAt } from './system/fsroot';
+import { readSiteFile, siteFileOf } from './system/sitefile';
+import { readKept, SITE_CACHE } from './system/site-cache';
 
 /** The default place of the cache; LTSPCFG_CODE_CACHE=DIR moves it, =off turns it off. */
 const CACHE_DIR = '/var/cache/ltsp-ts';
@@ -100,7 +108,7 @@ export function readCache(dir: string, key: string): Buffer | null {
 }
 
 const BUNDLES = ['main', 'get'];
-/** V8's checksum of code caches, made and checked (see above); the #! line of dist/ltspcfg-ts.js has it. */
+/** V8's checksum of code caches, made and checked (see above). */
 export const V8_CHECKSUM = '--verify-snapshot-checksum';
 /**
  * A young generation of 2 x 8 MB instead of 2 x 16: an apply at 20,000 hosts peaks ~15 MB lower for
@@ -143,12 +151,16 @@ function cacheDirectory(): string | null {
 function launch(name: string, bundle: string, sha: string, source: string, st: { size: number; mtimeMs: number; ino: number }): void {
   const dir = cacheDirectory();
   const key = cacheKey({ name, sha, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
-  // before any cache is read or made. From the #! line it costs nothing; node:v8 costs ~2 ms (it loads streams)
+  // a render this very bundle made from this very site.toml is printed without running it (src/render-fast.ts)
+  if (name === 'main' && dir && answerKeptRender(process.argv.slice(2), { dir, key })) return;
+  // before any cache is read or made (V8_CHECKSUM only then: see above); node:v8 costs ~2 ms (it loads streams)
   for (const flag of [V8_CHECKSUM, V8_YOUNG]) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (dir && !process.execArgv.includes(flag)) (require('node:v8') as typeof import('node:v8')).setFlagsFromString(flag);
   }
   const cachedData = dir ? readCache(dir, key) ?? undefined : undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Script } = require('node:vm') as typeof import('node:vm');
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
   if (dir && (!cachedData || script.cachedDataRejected)) {
     // after the run, so that the functions it compiled on the way are in the cache too
@@ -183,10 +195,37 @@ function readBundle(path: string): { source: string; st: { size: number; mtimeMs
   }
 }
 
-/** `get KEY` through the get bundle; anything else, or a copy without the get bundle, through the whole CLI. */
+/**
+ * Answers a plain `get` from what the get bundle kept for this very site file (src/system/site-cache.ts,
+ * under the get bundle's key: this build, this node), without loading any bundle; false when it
+ * cannot (no cache, a changed or unreadable site file, a TFTP root that now leads elsewhere, a
+ * key the plain answers do not hold), and the get bundle answers as always.
+ */
+function answerKept(get: PlainGet, bundle: string, sha: string): boolean {
+  const dir = cacheDirectory();
+  const sys = dir && systemRootAt(get.opts.root);
+  if (!dir || !sys) return false;
+  let kept: PlainAnswers | null;
+  try {
+    const st = statSync(bundle);
+    const key = cacheKey({ name: 'get', sha, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+    const config = siteFileOf(sys, get.opts.config);
+    kept = readKept<PlainAnswers>({ dir, key }, 'get', config, sys.root, readSiteFile(config), (p) => sys.realPath(p));
+  } catch {
+    return false;
+  }
+  const text = kept && typeof kept.leaves === 'object' && typeof kept.tables === 'object' ? plainAnswer(kept, get.keys, get.shell) : null;
+  if (text === null) return false;
+  writeStdout(text);
+  return true;
+}
+
+/** `get KEY` from kept answers or through the get bundle; anything else, or a copy without the get bundle, through the whole CLI. */
 function main(shas: { main: string; get: string }): void {
-  if (plainGet(process.argv.slice(2))) {
+  const plain = plainGet(process.argv.slice(2));
+  if (plain) {
     const path = join(__dirname, 'ltspcfg-ts.get.js');
+    if (answerKept(plain, path, shas.get)) return;
     const get = readBundle(path);
     if (get) return launch('get', path, shas.get, get.source, get.st);
   }

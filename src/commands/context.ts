@@ -1,16 +1,13 @@
 // What every command starts from: the options, the configured system and the site.
-import { existsSync, statSync } from 'node:fs';
-import { MAX_SITE_BYTES, readSiteFile, SiteFileError } from '../system/sitefile';
-import { resolve } from 'node:path';
-import { parseSite, type LoadedSite } from '../site/load';
+import { DEFAULT_CONFIG, MAX_SITE_BYTES, readSiteFile, siteFileOf, SiteFileError } from '../system/sitefile';
+import { parseSite, siteOrigin, type LoadedSite } from '../site/load';
 import { SiteError, UsageError } from '../errors';
-import { SystemRoot } from '../system/fsroot';
+import { SystemRoot, systemRootAt } from '../system/fsroot';
 import { detectPlatform } from '../system/platform';
 import type { Platform } from '../targets/types';
 import type { Site } from '../site/types';
-import { readKept, siteCacheRef, writeKept, type KeptKind } from '../system/site-cache';
+import { readKept, siteCacheRef, writeKept } from '../system/site-cache';
 
-const DEFAULT_CONFIG = '/etc/ltsp/site.toml';
 /** The largest site.toml whose validated Site is kept (about 10,000 hosts). */
 const KEPT_SITE_MAX_BYTES = 1 << 20;
 
@@ -31,11 +28,9 @@ export interface Context {
 }
 
 export function makeContext(opts: GlobalOptions): Context {
-  const root = resolve(opts.root ?? '/');
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`--root ${opts.root}: no such directory; expected an existing directory to stage the system in`);
-  const sys = new SystemRoot(root);
-  // an explicit --config is a path on this machine; the default lives on the configured system
-  const configPath = opts.config ?? sys.path(DEFAULT_CONFIG);
+  const sys = systemRootAt(opts.root);
+  if (!sys) throw new UsageError(`--root ${opts.root}: no such directory; expected an existing directory to stage the system in`);
+  const configPath = siteFileOf(sys, opts.config);
   let platform: Platform | undefined;
   return {
     opts,
@@ -60,10 +55,19 @@ const sites = new WeakMap<Context, Site>();
 export function siteOf(ctx: Context): Site {
   let site = sites.get(ctx);
   if (!site) {
-    site = keptOrMade(ctx, 'site', (loaded) => loaded.site);
+    site = keptSiteFrom(ctx).value;
     sites.set(ctx, site);
   }
   return site;
+}
+
+/** The validated Site, kept for the next run on the same bytes, and those bytes (see keptOrMadeFrom). */
+export function keptSiteFrom(ctx: Context): { value: Site; bytes: Buffer | null } {
+  return keptOrMadeFrom(ctx, 'site', (loaded) => loaded.site, {
+    // kept without the file's hash: computing it loads node:crypto, which a render does not need
+    store: (site) => ({ ...site, source: { file: site.source.file } }),
+    restore: (site, bytes) => ({ ...site, source: siteOrigin(site.source.file, bytes) }),
+  });
 }
 
 /** The site and its schema-checked tables (what `get` reads), from the file. */
@@ -91,19 +95,30 @@ export function parseSiteBytes(ctx: Context, bytes: Buffer): LoadedSite {
  * keeps caches (src/system/site-cache.ts): from the kept file when it fits, else from the file
  * parsed and validated (SiteError when invalid: nothing is kept then).
  */
-export function keptOrMade<T>(ctx: Context, kind: KeptKind, make: (loaded: LoadedSite) => T): T {
+export function keptOrMade<T>(ctx: Context, kind: 'get' | 'site', make: (loaded: LoadedSite) => T): T {
+  return keptOrMadeFrom(ctx, kind, make).value;
+}
+
+/** How a value is kept: a form JSON gives back (store), and the value again from it and the site bytes (restore). */
+interface KeptForm<T> {
+  store(value: T): unknown;
+  restore(kept: T, bytes: Buffer): T;
+}
+
+/** keptOrMade, with the site file's bytes it was made from (null when the launcher keeps no caches). */
+export function keptOrMadeFrom<T>(ctx: Context, kind: 'get' | 'site', make: (loaded: LoadedSite) => T, form?: KeptForm<T>): { value: T; bytes: Buffer | null } {
   const ref = siteCacheRef();
-  if (!ref) return make(loadSite(ctx));
+  if (!ref) return { value: make(loadSite(ctx)), bytes: null };
   const bytes = readSiteBytes(ctx);
   // a Site is kept as JSON, made whole in memory beside it: for the sites where parsing is
   // a real share of a run, not for the largest, whose peak it would raise
-  if (kind === 'site' && bytes.length > KEPT_SITE_MAX_BYTES) return make(parseSiteBytes(ctx, bytes));
+  if (kind === 'site' && bytes.length > KEPT_SITE_MAX_BYTES) return { value: make(parseSiteBytes(ctx, bytes)), bytes };
   const realPath = (p: string) => ctx.sys.realPath(p);
   const kept = readKept<T>(ref, kind, ctx.configPath, ctx.sys.root, bytes, realPath);
-  if (kept !== null) return kept;
+  if (kept !== null) return { value: form ? form.restore(kept, bytes) : kept, bytes };
   const loaded = parseSiteBytes(ctx, bytes);
   const made = make(loaded);
   const tftpRoot = loaded.site.tftp.root;
-  writeKept(ref, kind, ctx.configPath, ctx.sys.root, bytes, { tftpRoot, tftpReal: realPath(tftpRoot), kept: made });
-  return made;
+  writeKept(ref, kind, ctx.configPath, ctx.sys.root, bytes, { tftpRoot, tftpReal: realPath(tftpRoot), kept: form ? form.store(made) : made });
+  return { value: made, bytes };
 }

@@ -5,7 +5,7 @@ import { nearest } from '../suggest';
 import { UsageError } from '../errors';
 import type { LoadedSite } from '../site/load';
 import { keptOrMade, loadSite, makeContext, type Context } from './context';
-import type { PlainGet } from '../get-fast';
+import { plainAnswer, shellLine, type PlainAnswers, type PlainGet } from '../get-fast';
 import { writeStdout } from './output';
 
 /** Keys whose default depends on another key: answered from the validated site. */
@@ -45,14 +45,47 @@ export function answersOf(loaded: LoadedSite): GetAnswers {
 }
 
 /**
+ * What `get` keeps for an unchanged site file (and the launcher answers from alone): the output of
+ * every key of the schema's plain tables, valueOf's own, and the keys of each table.
+ */
+export function plainAnswersOf(loaded: LoadedSite): PlainAnswers {
+  const answers = answersOf(loaded);
+  const leaves: Record<string, string> = {};
+  const tables: Record<string, string[]> = {};
+  const walk = (spec: TableSpec, prefix: string) => {
+    const keys = Object.keys(spec.keys).map((k) => `${prefix}.${k}`);
+    if (keys.length) tables[prefix] = keys;
+    for (const key of keys) {
+      try {
+        leaves[key] = valueOf(answers, key);
+      } catch {
+        // a mistake (a table where a key was expected...): the full path says what it is
+      }
+    }
+    for (const [k, t] of Object.entries(spec.tables ?? {})) walk(t, `${prefix}.${k}`);
+  };
+  for (const [k, t] of Object.entries(siteSchema.tables ?? {})) walk(t, k);
+  for (const key of Object.keys(DERIVED)) leaves[key] = answers.derived[key];
+  return { leaves, tables };
+}
+
+/**
  * Runs a plain `get KEY` or `get --shell KEY...` command line (src/get-fast.ts); returns the exit
- * code. Under the launcher, the answers are kept for the next run on an unchanged site file.
+ * code. Under the launcher, the plain answers are kept for the next run on an unchanged site file,
+ * which the launcher then answers alone; other keys (group[N]..., lts.*) and mistakes are answered
+ * from the site itself.
  */
 export function runPlainGet({ opts, keys, shell }: PlainGet): number {
   const ctx = makeContext(opts);
-  const answers = keptOrMade(ctx, 'get', answersOf);
-  if (shell) process.stdout.write(shellAssignments(answers, keys) + '\n');
-  else writeStdout(valueOf(answers, keys[0]) + '\n');
+  let loaded: LoadedSite | undefined;
+  const plain = keptOrMade(ctx, 'get', (l) => plainAnswersOf((loaded = l)));
+  const text = plainAnswer(plain, keys, shell);
+  if (text !== null) {
+    writeStdout(text);
+    return 0;
+  }
+  const answers = answersOf(loaded ?? loadSite(ctx));
+  writeStdout((shell ? shellAssignments(answers, keys) : valueOf(answers, keys[0])) + '\n');
   return 0;
 }
 
@@ -92,11 +125,6 @@ function unknown(key: string): UsageError {
   return new UsageError(`get: unknown key "${key}"; ${guess ? `did you mean "${guess}"?` : 'see ltspcfg-ts(8) for the keys'}`);
 }
 
-/** Single-quoted for sh: nothing inside is expanded, a quote becomes '\'' */
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, "'\\''")}'`;
-}
-
 /** The schema table at a dotted path of plain tables (tftp, dhcp, server...), if it is one. */
 function tableAt(path: string): TableSpec | undefined {
   let spec: TableSpec | undefined = siteSchema;
@@ -120,7 +148,7 @@ export function shellAssignments(answers: GetAnswers, keys: string[]): string {
     const table = tableAt(key);
     const leaves = table ? Object.keys(table.keys).map((k) => `${key}.${k}`) : [key];
     if (table && leaves.length === 0) throw new UsageError(`get --shell: ${key} has no keys of its own; name them`);
-    for (const leaf of leaves) lines.push(`${leaf.replace(/[^A-Za-z0-9_]/g, '_')}=${shellQuote(valueOf(answers, leaf))}`);
+    for (const leaf of leaves) lines.push(shellLine(leaf, valueOf(answers, leaf)));
   }
   return lines.join('\n');
 }

@@ -8,14 +8,14 @@ export interface Out {
 }
 
 /**
- * Writes a short text to stdout without process.stdout, whose first use loads
+ * Writes a text to stdout without process.stdout, whose first use loads
  * node's streams (a third of a `get`): straight to descriptor 1, and through
  * process.stdout only when that would block.
  */
-export function writeStdout(text: string): void {
+export function writeStdout(text: string | Buffer): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { writeSync } = require('node:fs') as typeof import('node:fs');
-  const data = Buffer.from(text);
+  const data = typeof text === 'string' ? Buffer.from(text) : text;
   let off = 0;
   try {
     while (off < data.length) off += writeSync(1, data, off);

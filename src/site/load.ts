@@ -20,6 +20,19 @@ function fail(file: string, line: number, col: number, problem: string, expected
   throw new SiteError([{ file, position: { line, col }, key: '', problem, expected }]);
 }
 
+/** Site.source: the file's name, and its sha256 (hashed on first use: only apply needs it, and loading node:crypto costs start-up time). */
+export function siteOrigin(file: string, bytes: Buffer): Site['source'] {
+  let hash: string | undefined;
+  return {
+    file,
+    get sha256(): string {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      hash ??= (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
+      return hash;
+    },
+  };
+}
+
 /**
  * Parses and validates site.toml text; `file` names it in messages. `realPath`
  * tells where a directory really leads on the configured system (null: absent),
@@ -47,17 +60,7 @@ export function parseSite(text: Buffer | string, file: string, realPath?: (p: st
   const r = new Reporter(file, source);
   const values = checkAgainstSchema(r, parsed);
   if (r.problems.length) throw new SiteError(r.problems);
-  // hashed on first use: `get` never needs it, and loading node:crypto costs start-up time
-  let hash: string | undefined;
-  const origin = {
-    file,
-    get sha256(): string {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      hash ??= (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
-      return hash;
-    },
-  };
-  const site = buildSite(r, camelize(values), origin);
+  const site = buildSite(r, camelize(values), siteOrigin(file, bytes));
   const real = realPath?.(site.tftp.root);
   if (!r.problems.length && real && real !== site.tftp.root) {
     const danger = tftpRootProblem(real);

@@ -1,7 +1,18 @@
 // The machine being configured, seen through --root (like Portage's ROOT):
 // every path the targets name is resolved under it.
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+
+/** The configured system at --root DIR ("/" without it), or null when DIR is not an existing directory. */
+export function systemRootAt(dir?: string): SystemRoot | null {
+  if (dir === undefined) return new SystemRoot('/');
+  const root = resolve(dir);
+  try {
+    return statSync(root).isDirectory() ? new SystemRoot(root) : null;
+  } catch {
+    return null;
+  }
+}
 
 export class SystemRoot {
   /** @param root absolute directory, "/" for the live system */
@@ -66,7 +77,8 @@ export class SystemRoot {
   realPath(p: string): string | null {
     let real: string;
     try {
-      real = realpathSync(this.path(p));
+      // the system's realpath(3): one call, where the JavaScript one lstats each component
+      real = realpathSync.native(this.path(p));
     } catch {
       return null;
     }

@@ -1,6 +1,8 @@
 // What a run made of one site.toml, kept so that the next run on the unchanged
-// file does not parse and validate it again: `get`'s answers, and the validated
-// Site that `render` plans from (the services call both at every start). Used
+// file does not parse and validate it again: `get`'s answers, the validated
+// Site that `render` and `apply` plan from, and what `render TARGET` printed
+// (the services call `get` and `render` at every start; a kept render is
+// answered by the launcher before the CLI is even loaded: src/render-fast.ts). Used
 // only for the very bytes it was made from (compared whole, not by a hash), by
 // the very bundle that validated them (its code cache key: build hash, node),
 // at the same --config and --root, while the TFTP root still leads where it led
@@ -8,6 +10,9 @@
 // never kept: a run on it exits 2 as always. Like the code cache, a file that
 // is not this user's or root's, or that others may read or write, is not used,
 // and one that does not fit is made again; it is written 0600 (it holds the site).
+// A render is kept only when nothing but these read it: not when its target
+// looked at the platform (the files under --root that say what the system
+// runs), nor for an edit of another package's file (it depends on that file).
 import { closeSync, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
@@ -27,8 +32,8 @@ export function siteCacheRef(): SiteCacheRef | undefined {
   return (globalThis as { [SITE_CACHE]?: SiteCacheRef })[SITE_CACHE];
 }
 
-/** What is kept: `get`'s answers, or the validated Site. */
-export type KeptKind = 'get' | 'site';
+/** What is kept: `get`'s answers, the validated Site, or one rendered file. */
+export type KeptKind = 'get' | 'site' | 'render';
 
 interface Entry<T> {
   /** site.tftp.root, and where it led on the configured system (null: absent) */
@@ -45,6 +50,18 @@ interface Header {
   config: string;
   root: string;
   size: number;
+  /** a render's: the target and --path (\"\" without), where the TFTP root led, the output's length */
+  target?: string;
+  path?: string;
+  tftpRoot?: string;
+  tftpReal?: string | null;
+  outputSize?: number;
+}
+
+/** Which rendered file: a target and its --path ("" when none was given). */
+export interface RenderedFile {
+  target: string;
+  path: string;
 }
 
 /** FNV-1a of a string: a short, stable file name for a --config and --root. */
@@ -54,16 +71,21 @@ function nameHash(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-// one kept file per kind, site file (made absolute) and --root: a new site replaces the old
-function cacheFile(ref: SiteCacheRef, kind: KeptKind, config: string, root: string): string {
-  return join(ref.dir, `ltspcfg-ts-site-${kind}-${nameHash(`${resolve(config)}\0${root}`)}.json`);
+// one kept file per kind, site file (made absolute) and --root (and rendered file): a new site replaces the old
+function cacheFile(ref: SiteCacheRef, kind: KeptKind, config: string, root: string, file?: RenderedFile): string {
+  const which = file ? `\0${file.target}\0${file.path}` : '';
+  return join(ref.dir, `ltspcfg-ts-site-${kind}-${nameHash(`${resolve(config)}\0${root}${which}`)}.json`);
 }
 
-/** What was kept for these site bytes, or null. `realPath` tells where the TFTP root leads now. */
-export function readKept<T>(ref: SiteCacheRef, kind: KeptKind, config: string, root: string, site: Buffer, realPath: (p: string) => string | null): T | null {
+/**
+ * The bytes of a kept file this user may trust, whose header says it was made
+ * by this build for this kind, --config and --root from `site`, and where they
+ * start in it; null otherwise.
+ */
+function openKept(ref: SiteCacheRef, kind: KeptKind, config: string, root: string, site: Buffer, file?: RenderedFile): { header: Header; bytes: Buffer; rest: number } | null {
   let fd: number;
   try {
-    fd = openSync(cacheFile(ref, kind, config, root), 'r');
+    fd = openSync(cacheFile(ref, kind, config, root, file), 'r');
   } catch {
     return null;
   }
@@ -71,20 +93,47 @@ export function readKept<T>(ref: SiteCacheRef, kind: KeptKind, config: string, r
     const st = fstatSync(fd);
     const uid = process.geteuid?.() ?? 0;
     if (!st.isFile() || (st.uid !== uid && st.uid !== 0) || (st.mode & 0o077) !== 0) return null;
-    const file = readFileSync(fd);
-    const nl = file.indexOf(10);
+    const bytes = readFileSync(fd);
+    const nl = bytes.indexOf(10);
     if (nl < 0) return null;
-    const h = JSON.parse(file.subarray(0, nl).toString('utf8')) as Header;
-    if (h.magic !== MAGIC || h.kind !== kind || h.key !== ref.key || h.config !== config || h.root !== root || h.size !== site.length) return null;
+    const header = JSON.parse(bytes.subarray(0, nl).toString('utf8')) as Header;
+    if (header.magic !== MAGIC || header.kind !== kind || header.key !== ref.key || header.config !== config || header.root !== root || header.size !== site.length) return null;
     const start = nl + 1;
-    if (file.length < start + site.length || !file.subarray(start, start + site.length).equals(site)) return null;
-    const entry = JSON.parse(file.subarray(start + site.length).toString('utf8')) as Entry<T>;
-    if (typeof entry.tftpRoot !== 'string' || realPath(entry.tftpRoot) !== entry.tftpReal) return null;
-    return entry.kept;
+    if (bytes.length < start + site.length || !bytes.subarray(start, start + site.length).equals(site)) return null;
+    return { header, bytes, rest: start + site.length };
   } catch {
     return null;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** What `render` printed for these site bytes and this file, or null. `realPath` tells where the TFTP root leads now. */
+export function readKeptRender(ref: SiteCacheRef, config: string, root: string, file: RenderedFile, site: Buffer, realPath: (p: string) => string | null): Buffer | null {
+  const kept = openKept(ref, 'render', config, root, site, file);
+  if (!kept) return null;
+  const h = kept.header;
+  if (h.target !== file.target || h.path !== file.path || typeof h.tftpRoot !== 'string' || kept.bytes.length !== kept.rest + (h.outputSize ?? -1)) return null;
+  if (realPath(h.tftpRoot) !== h.tftpReal) return null;
+  return kept.bytes.subarray(kept.rest);
+}
+
+/** Keeps what `render` printed for these site bytes (atomically, replacing the previous one). Errors are ignored. */
+export function writeKeptRender(ref: SiteCacheRef, config: string, root: string, file: RenderedFile, site: Buffer, tftp: { root: string; real: string | null }, output: Buffer): void {
+  const header: Header = { magic: MAGIC, kind: 'render', key: ref.key, config, root, size: site.length, target: file.target, path: file.path, tftpRoot: tftp.root, tftpReal: tftp.real, outputSize: output.length };
+  writeAtomically(ref, cacheFile(ref, 'render', config, root, file), [Buffer.from(JSON.stringify(header) + '\n'), site, output]);
+}
+
+/** What was kept for these site bytes, or null. `realPath` tells where the TFTP root leads now. */
+export function readKept<T>(ref: SiteCacheRef, kind: 'get' | 'site', config: string, root: string, site: Buffer, realPath: (p: string) => string | null): T | null {
+  const kept = openKept(ref, kind, config, root, site);
+  if (!kept) return null;
+  try {
+    const entry = JSON.parse(kept.bytes.subarray(kept.rest).toString('utf8')) as Entry<T>;
+    if (typeof entry.tftpRoot !== 'string' || realPath(entry.tftpRoot) !== entry.tftpReal) return null;
+    return entry.kept;
+  } catch {
+    return null;
   }
 }
 
@@ -105,7 +154,7 @@ function faithfulJson(value: unknown): string | null {
 }
 
 /** Keeps what was made of these site bytes (atomically, replacing the previous site's). Errors are ignored. */
-export function writeKept<T>(ref: SiteCacheRef, kind: KeptKind, config: string, root: string, site: Buffer, entry: Entry<T>): void {
+export function writeKept<T>(ref: SiteCacheRef, kind: 'get' | 'site', config: string, root: string, site: Buffer, entry: Entry<T>): void {
   let payload: string | null;
   try {
     payload = faithfulJson(entry);
@@ -113,11 +162,14 @@ export function writeKept<T>(ref: SiteCacheRef, kind: KeptKind, config: string, 
     return;
   }
   if (payload === null) return;
-  const file = cacheFile(ref, kind, config, root);
-  const tmp = join(ref.dir, `.${basename(file)}.${process.pid}.tmp`);
   const header: Header = { magic: MAGIC, kind, key: ref.key, config, root, size: site.length };
+  writeAtomically(ref, cacheFile(ref, kind, config, root), [Buffer.from(JSON.stringify(header) + '\n'), site, Buffer.from(payload)]);
+}
+
+function writeAtomically(ref: SiteCacheRef, file: string, parts: Buffer[]): void {
+  const tmp = join(ref.dir, `.${basename(file)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), site, Buffer.from(payload)]), { mode: 0o600, flag: 'wx' });
+    writeFileSync(tmp, Buffer.concat(parts), { mode: 0o600, flag: 'wx' });
     renameSync(tmp, file);
   } catch {
     try { unlinkSync(tmp); } catch { /* not made */ }

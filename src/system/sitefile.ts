@@ -2,6 +2,10 @@
 // MAX_SITE_BYTES, read without ever blocking: a FIFO with no writer, /dev/zero
 // or a terminal named by --config is refused at once instead of hanging.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import type { SystemRoot } from './fsroot';
+
+/** The site file, on the configured system (under --root), unless --config names another. */
+export const DEFAULT_CONFIG = '/etc/ltsp/site.toml';
 
 /**
  * A site.toml is kilobytes; 100,000 hosts with a name, a MAC and an address each take about 8.6 MB
@@ -9,6 +13,11 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
  * costs. Documented in ltspcfg-ts(8) and the README.
  */
 export const MAX_SITE_BYTES = 16 * 1024 * 1024;
+
+/** The site file of a run: an explicit --config is a path on this machine; the default lives on the configured system. */
+export function siteFileOf(sys: SystemRoot, config: string | undefined): string {
+  return config ?? sys.path(DEFAULT_CONFIG);
+}
 
 export class SiteFileError extends Error {}
 

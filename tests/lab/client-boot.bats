@@ -142,15 +142,26 @@ check_booted() {
 	' "$PXE_HOST_ADDR" "$PXE_MAC" <<<"$1"
 }
 
+# runs `clients --json` in the server namespace until its output holds $1, at
+# most $2 seconds (once a second); leaves the last answer in $output
+wait_clients() {
+	local want=$1 limit=$2 end _
+	end=$((SECONDS + limit))
+	for _ in $(seq 1 "$limit"); do
+		run server_clients --json
+		[[ "$output" == *"$want"* ]] && return 0
+		[ "$SECONDS" -le "$end" ] || break
+		sleep 1
+	done
+	echo "clients --json: no $want in $limit s; the last answer:" >&2
+	echo "$output" >&2
+	return 1
+}
+
 # waits (at most 120 s: the session line follows the greeter) until `clients`
 # shows thin01's session, then checks the row; $1: the root's kind (nbd | nfs)
 assert_clients_json() {
-	local i
-	for i in $(seq 1 120); do
-		run server_clients --json
-		[[ "$output" == *'"stage": "session"'* ]] && break
-		sleep 1
-	done
+	wait_clients '"stage": "session"' 120
 	echo "$output"
 	check_booted "$output"
 	# the root stage is the initramfs's own line, filed by the syslog target under the client's address
@@ -226,12 +237,7 @@ assert_clients_json() {
 	client_start refused
 	client_wait_serial 'ltsp-init: FAILED' "$BOOT_LIMIT" || { show_logs; false; }
 	client_log | grep -a 'ltsp-init: FAILED'
-	local i
-	for i in $(seq 1 60); do
-		run server_clients --json
-		[[ "$output" == *'"code": "client-failed"'* ]] && break
-		sleep 1
-	done
+	wait_clients '"code": "client-failed"' 60
 	echo "$output"
 	node -e '
 		const j = JSON.parse(require("fs").readFileSync(0, "utf8"));

@@ -144,17 +144,6 @@ tftp_get() {
 	refute grep -q '^Error\|Transfer timed out' "$T/tftp.out"
 }
 
-# waits (at most 10 s) until file $1 has a line matching $2
-logged() {
-	local i
-	for i in $(seq 1 100); do
-		grep -qsE "$2" "$1" && return 0
-		sleep 0.1
-	done
-	echo "$1 never logged $2" >&2
-	return 1
-}
-
 # SITE: another site.toml of the test (default $T/site.toml)
 clients() {
 	"$T/bin/ltspcfg-ts" --config "${SITE:-$T/site.toml}" --no-color clients --log "$T/messages" --log "$T/tftpd.log" "$@"

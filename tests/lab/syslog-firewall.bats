@@ -90,18 +90,6 @@ listening() {
 	return 1
 }
 
-# waits (at most 30 s) until file $1 contains $2
-logged() {
-	local i
-	for i in $(seq 1 150); do
-		grep -qs "$2" "$1" && return 0
-		sleep 0.2
-	done
-	echo "$1 never got $2; the log directory has:" >&2
-	ls -l "$T/log" >&2
-	return 1
-}
-
 # the client and the outsider each send one message over UDP 514 and one over TCP 5140
 send_all() {
 	local ns

@@ -40,3 +40,24 @@ refute() {
 		return 1
 	fi
 }
+
+# Waits until file $1 has a line matching the extended regular expression $2,
+# at most ${3:-30} seconds (polled every 0.1 s). On a timeout it says so, with
+# the file's last lines, or what its directory holds when there is no file.
+logged() {
+	local file=$1 pattern=$2 limit=${3:-30} end _
+	end=$((SECONDS + limit))
+	for _ in $(seq 1 $((limit * 10))); do
+		grep -qsE -- "$pattern" "$file" && return 0
+		[ "$SECONDS" -le "$end" ] || break
+		sleep 0.1
+	done
+	if [ -e "$file" ]; then
+		echo "$file never logged $pattern in $limit s; its last lines:" >&2
+		tail -n 5 "$file" >&2
+	else
+		echo "$file never logged $pattern in $limit s: there is no such file; $(dirname "$file") has:" >&2
+		ls -l "$(dirname "$file")" >&2
+	fi
+	return 1
+}

@@ -2,8 +2,11 @@
 // path, and that it answers exactly as the whole command line does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { plainGet } from '../../src/get-fast';
+import { plainAnswer, plainGet } from '../../src/get-fast';
+import { answersOf, plainAnswersOf, shellAssignments } from '../../src/commands/get';
+import { parseSite } from '../../src/site/load';
 import { REPO, ltspcfg } from '../support/cli';
 
 const WIKI = join(REPO, 'examples/wiki-sample.toml');
@@ -35,4 +38,23 @@ test('the fast get answers as commander does: values, unset keys, mistakes', () 
   for (const args of [['--root', '/nonexistent', 'get', 'tftp.root'], ['--config', '/nonexistent.toml', 'get', 'tftp.root']]) {
     assert.deepEqual(ltspcfg(args), ltspcfg([...args.slice(0, -1), '--', args[args.length - 1]]), args.join(' '));
   }
+});
+
+test('the plain answers the launcher prints agree with the full get, key by key and table by table, on every example', () => {
+  let keys = 0;
+  for (const example of readdirSync(join(REPO, 'examples')).filter((n) => n.endsWith('.toml'))) {
+    const file = join(REPO, 'examples', example);
+    const loaded = parseSite(readFileSync(file), file);
+    const full = answersOf(loaded);
+    const plain = plainAnswersOf(loaded);
+    assert.ok(Object.keys(plain.tables).length > 10, example);
+    for (const key of [...Object.keys(plain.leaves), ...Object.keys(plain.tables)]) {
+      assert.equal(plainAnswer(plain, [key], true), shellAssignments(full, [key]) + '\n', `${example}: --shell ${key}`);
+      keys++;
+    }
+    // what they do not hold is answered by the full path: arrays of tables, lts.*, unknown keys
+    for (const key of ['group[1].name', 'lts.Default.XF86CONFIG_FILE', 'tftp.rot', 'tftp.root.x']) assert.equal(plainAnswer(plain, [key], false), null, key);
+    assert.equal(plainAnswer(plain, ['tftp', 'tftp.rot'], true), null);
+  }
+  assert.ok(keys > 100, `${keys} keys compared`);
 });

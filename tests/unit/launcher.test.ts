@@ -5,14 +5,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { cacheKey, checksum, decodeCache, encodeCache, readCache } from '../../src/launcher';
 import { CLI, REPO, ltspcfg, scratch } from '../support/cli';
 
 const WIKI = join(REPO, 'examples/wiki-sample.toml');
-const ARGS = ['--config', WIKI, 'render', 'dhcpd'];
+// a command that runs the bundle every time: an edit of /etc/hosts is never answered from a kept render
+const ARGS = ['--config', WIKI, 'render', 'hosts'];
 
 /** The launcher and bundle copied into a directory of their own, so that their mtime is the test's. */
 function install(): { cli: string; bundle: string; cache: string } {
@@ -31,7 +33,7 @@ const caches = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.cach
 const keyOf = (file: string) => file.slice('ltspcfg-ts-'.length, -'.cache'.length);
 const GET = ['--config', WIKI, 'get', '--shell', 'tftp', 'server'];
 
-/** The copy run through its #! line, as /usr/bin/ltspcfg-ts is (V8's checksum flag on that line). */
+/** The copy run through its #! line, as /usr/bin/ltspcfg-ts is (node alone: the launcher sets V8's checksum flag itself). */
 function exec(cli: string, cache: string, args: string[]) {
   const r = spawnSync(cli, args, { cwd: REPO, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', LTSPCFG_CODE_CACHE: cache } });
   if (r.error) throw r.error;
@@ -90,6 +92,9 @@ test('a damaged or truncated cache: same output, no abort, and a good cache agai
   }
 });
 
+/** Drops get's kept answers, so that the next get runs the get bundle (through its code cache). */
+const dropKept = (cache: string) => { for (const f of readdirSync(cache)) if (f.startsWith('ltspcfg-ts-site-')) unlinkSync(join(cache, f)); };
+
 test('get has a cache of its own, beside the whole CLI\'s; damaged, it is rejected too, through the #! line', () => {
   const { cli, cache } = install();
   const plain = ltspcfg(GET, { env: { LTSPCFG_CODE_CACHE: 'off' } as NodeJS.ProcessEnv }, cli);
@@ -104,11 +109,13 @@ test('get has a cache of its own, beside the whole CLI\'s; damaged, it is reject
   assert.ok(caches(cache).includes(getCache));
   const path = join(cache, getCache);
   const intact = readFileSync(path);
+  dropKept(cache);
   assert.deepEqual(exec(cli, cache, GET), first, 'the cache made through the #! line fits a run through it');
   assert.ok(readFileSync(path).equals(intact), 'and is not written again');
   for (const bad of damagedCopies(intact)) {
     for (const go of [() => exec(cli, cache, GET), () => run(cli, cache, GET)]) {
       writeFileSync(path, bad);
+      dropKept(cache);
       const r = go();
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, plain.stdout);
@@ -182,4 +189,81 @@ test('a foreign cache: another key in the header, or writable by others, is not 
   assert.equal(decodeCache(enc.subarray(0, enc.length - 1), 'k'), null);
   assert.equal(decodeCache(Buffer.concat([enc, Buffer.from([0])]), 'k'), null);
   assert.notEqual(checksum(Buffer.from('abcde')), checksum(Buffer.from('abcdf')));
+});
+
+/**
+ * An installed copy whose get bundle is replaced, in place (same inode, size and mtime: the key
+ * of its caches still fits), by code that only says it ran: a get that prints an answer was
+ * answered by the launcher from the kept answers, without loading the bundle.
+ */
+function installWithMarkedGet() {
+  const inst = install();
+  const getBundle = join(dirname(inst.cli), 'ltspcfg-ts.get.js');
+  const site = join(dirname(inst.cli), 'site.toml');
+  writeFileSync(site, readFileSync(WIKI));
+  const get = (keys: string[], cli = inst.cli, env: Record<string, string> = {}) =>
+    ltspcfg(['--config', site, 'get', ...keys], { env: { LTSPCFG_CODE_CACHE: inst.cache, ...env } as NodeJS.ProcessEnv }, cli);
+  const first = get(['--shell', 'tftp', 'server']);
+  assert.equal(first.code, 0, first.stderr);
+  const original = readFileSync(getBundle);
+  const st = statSync(getBundle);
+  const marker = Buffer.alloc(original.length, ' ');
+  marker.write('process.stdout.write("get bundle ran\\n"); process.exitCode = 7;');
+  writeFileSync(getBundle, marker);
+  utimesSync(getBundle, st.atimeMs / 1000, st.mtimeMs / 1000);
+  // the code cache of the real bundle would fit the marker too (same key): not what is tested here
+  for (const f of caches(inst.cache)) unlinkSync(join(inst.cache, f));
+  assert.equal(statSync(getBundle).ino, st.ino);
+  assert.equal(Math.floor(statSync(getBundle).mtimeMs), Math.floor(st.mtimeMs), 'the key has the mtime in ms');
+  const bundleRan = (r: { code: number; stdout: string }, why: string) => assert.deepEqual([r.code, r.stdout], [7, 'get bundle ran\n'], why);
+  return { ...inst, original, getBundle, site, get, first, bundleRan };
+}
+
+test('get answers from its kept answers without loading a bundle; what they do not hold goes to the get bundle', () => {
+  const { get, first, bundleRan } = installWithMarkedGet();
+  assert.deepEqual(get(['--shell', 'tftp', 'server']), first, 'the services\' call: answered by the launcher');
+  assert.deepEqual(get(['tftp.root']), { code: 0, stdout: '/tftpboot\n', stderr: '' });
+  assert.deepEqual(get(['tftp.address']), { code: 0, stdout: '192.168.0.254\n', stderr: '' }, 'a derived key');
+  bundleRan(get(['group[2].host[2].mac']), 'an element of an array of tables: the get bundle');
+  bundleRan(get(['tftp.rot']), 'a mistake: the get bundle says what it is');
+  bundleRan(get(['--shell', 'tftp', 'tftp.rot']), 'one key it does not hold: the get bundle');
+  bundleRan(get(['tftp.root'], undefined, { LTSPCFG_CODE_CACHE: 'off' }), 'no caches: the get bundle');
+});
+
+test('the launcher\'s kept answers: a changed site.toml (same size, same mtime) or another build is not answered from them', () => {
+  const { cli, get, site, bundleRan, getBundle, original } = installWithMarkedGet();
+  const text = readFileSync(site, 'utf8');
+  const st = statSync(site);
+  const same = text.replace('"/tftpboot"', '"/tftpbooX"');
+  assert.ok(same !== text && same.length === text.length, 'the sample sets tftp.root');
+  writeFileSync(site, same);
+  utimesSync(site, st.atimeMs / 1000, st.mtimeMs / 1000);
+  assert.equal(Math.floor(statSync(site).mtimeMs), Math.floor(st.mtimeMs));
+  bundleRan(get(['tftp.root']), 'changed bytes, same size and mtime');
+  writeFileSync(site, text);
+  assert.deepEqual(get(['tftp.root']).stdout, '/tftpboot\n', 'the same bytes again: answered');
+  // another build of ltspcfg-ts beside the same files: its launcher knows another get bundle
+  const sha = createHash('sha256').update(original).digest('hex');
+  const launcher = readFileSync(cli, 'utf8');
+  assert.ok(launcher.includes(sha), 'the launcher carries the get bundle\'s hash');
+  const other = join(dirname(cli), 'ltspcfg-ts.other.js');
+  writeFileSync(other, launcher.replace(sha, sha.replace(/^./, (c) => (c === '0' ? '1' : '0'))), { mode: 0o755 });
+  bundleRan(get(['tftp.root'], other), 'another build');
+  // the real get bundle back: the kept answers of the other build are not this one's either
+  writeFileSync(getBundle, original);
+  assert.deepEqual(get(['tftp.root'], other).stdout, '/tftpboot\n');
+});
+
+test('the launcher\'s kept answers: a file of another user, or open to others, is not used', { skip: process.getuid?.() !== 0 ? 'chown needs root' : false }, () => {
+  const { cache, get, bundleRan } = installWithMarkedGet();
+  const [kept] = readdirSync(cache).filter((f) => f.startsWith('ltspcfg-ts-site-get-'));
+  assert.ok(kept);
+  const path = join(cache, kept);
+  chownSync(path, 12345, 12345);
+  bundleRan(get(['tftp.root']), 'made by another user');
+  chownSync(path, 0, 0);
+  chmodSync(path, 0o640);
+  bundleRan(get(['tftp.root']), 'readable by the group');
+  chmodSync(path, 0o600);
+  assert.equal(get(['tftp.root']).stdout, '/tftpboot\n');
 });

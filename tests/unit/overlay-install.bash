@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs an ebuild's src_install in an unpacked release tarball with the install
+# Runs an ebuild's src_prepare and src_install in an unpacked release tarball with the install
 # helpers replaced by ones that check their source file exists and log it with
 # its destination: what Portage would install, without Portage.
 # Usage: overlay-install.bash S LOG EBUILD P   (LOG lines: "src FILE", "dst PATH KIND")
@@ -10,6 +10,7 @@ P=$4 PN=${P%-*} PV=${P##*-} PF=$P EPREFIX='' EROOT='' ED=/image D=/image
 _ins=/ _exe=/ _doc=/usr/share/doc/$PF
 die() { echo "die: $*" >&2; exit 1; }
 inherit() { :; }
+default() { :; }
 use() { return 1; }
 src() { [[ -f $1 ]] || die "$1 (in ${FUNCNAME[1]}) is not in the tarball"; echo "src $1" >>"$LOG"; }
 put() { echo "dst $1 ${2:-file}" >>"$LOG"; }
@@ -47,4 +48,5 @@ dosym() {
 cd "$S"
 # shellcheck source=/dev/null
 source "$EBUILD"
+src_prepare
 src_install

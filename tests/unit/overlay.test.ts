@@ -188,6 +188,13 @@ test('every path the ebuild installs is in the tarball, and every file of the ta
     '/var/opt/ltsp/swapfiles': 'dir',
   };
   for (const [path, kind] of Object.entries(want)) assert.equal(dest.get(path), kind, `the ebuild installs ${path} (${kind})`);
+  // src_prepare puts node's own path on the launcher's #! line (no env to run first), with at most
+  // one option (Linux passes one argument), and it runs through it
+  const launcher = join(top, 'ltspcfg-ts.js');
+  assert.match(readFileSync(launcher, 'utf8').split('\n')[0], /^#!\/usr\/bin\/node( --[a-z-]+=\S+)?$/);
+  const version = sh(launcher, ['--version'], { env: { ...process.env, LTSPCFG_CODE_CACHE: 'off' } });
+  assert.equal(version.code, 0, version.stderr);
+  assert.equal(version.stdout.trim(), JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version);
   for (const ex of readdirSync(join(REPO, 'examples'))) assert.ok(dest.has(`/usr/share/doc/${P}/examples/${ex}`), `example ${ex} installed`);
 
   // the rest of the tarball: the licence texts, whose licences the ebuild's LICENSE names

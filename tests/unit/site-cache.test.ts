@@ -5,11 +5,20 @@
 // damaged or open to others is not used, and what is rendered does not change.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { REPO, ltspcfg, scratch } from '../support/cli';
 
 const WIKI = readFileSync(join(REPO, 'examples/wiki-sample.toml'), 'utf8');
+
+/** A kept get file whose answer for tftp.root is made (by hand) to differ: what get prints when it is used. */
+function keptWithRoot(kept: Buffer, root: string): Buffer {
+  const text = kept.toString('latin1');
+  const changed = text.replace('"tftp.root":"/tftpboot"', `"tftp.root":"${root}"`);
+  assert.notEqual(changed, text, 'the kept file holds the answer for tftp.root');
+  return Buffer.from(changed, 'latin1');
+}
 
 function setup() {
   const dir = scratch('ltspcfg-get-cache-');
@@ -35,7 +44,7 @@ test('the first get keeps its answers (0600), the next ones use them, with the s
   assert.deepEqual(get('--shell', 'tftp', 'server', 'network.log_servers'), first);
   assert.ok(readFileSync(join(cache, file)).equals(before), 'not written again');
   // used indeed: a kept answer (made to differ here by hand) is what get prints
-  writeFileSync(join(cache, file), before.toString('latin1').replace('"root":"/tftpboot"', '"root":"/kept-root"'), { encoding: 'latin1' });
+  writeFileSync(join(cache, file), keptWithRoot(before, '/kept-root'));
   assert.equal(get('tftp.root').stdout, '/kept-root\n');
   // without --root: another kept file, its own answers
   assert.equal(ltspcfg(['--config', site, 'get', 'server.address'], { env: { LTSPCFG_CODE_CACHE: cache } as NodeJS.ProcessEnv }).code, 0);
@@ -90,7 +99,7 @@ test('a kept file that is damaged, cut, open to others or made by another build 
     assert.deepEqual(r, good);
     assert.ok(readFileSync(path).equals(intact), 'made again');
   }
-  writeFileSync(path, Buffer.from(intact.toString('latin1').replace('"root":"/tftpboot"', '"root":"/open"'), 'latin1'));
+  writeFileSync(path, keptWithRoot(intact, '/open'));
   chmodSync(path, 0o644);
   assert.deepEqual(get('--shell', 'tftp', 'dhcp'), good, 'readable by others: not used');
 });
@@ -120,4 +129,180 @@ test('render plans from the kept Site: every target of every example renders byt
     }
   }
   assert.ok(rendered > 10, `${rendered} files rendered`);
+});
+
+// ---------------------------------------------------------------- kept renders
+// `render TARGET` keeps what it printed (src/commands/render.ts), and the launcher
+// prints it again without loading the CLI (src/render-fast.ts) while nothing it
+// was made from changed. A kept output made to differ by hand shows which
+// path answered: printed means used, the real render means not used.
+
+function renderSetup() {
+  const dir = scratch('ltspcfg-render-kept-');
+  const cache = join(dir, 'cache');
+  mkdirSync(cache, { mode: 0o755 });
+  const root = join(dir, 'root');
+  mkdirSync(join(root, 'tftpboot'), { recursive: true });
+  const site = join(dir, 'site.toml');
+  writeFileSync(site, WIKI);
+  const render = (target = 'dhcpd', cacheDir = cache, ...more: string[]) =>
+    ltspcfg(['--root', root, '--config', site, 'render', target, ...more], { env: { LTSPCFG_CODE_CACHE: cacheDir } as NodeJS.ProcessEnv });
+  const keptRenders = () => readdirSync(cache).filter((n) => n.startsWith('ltspcfg-ts-site-render-'));
+  return { dir, cache, root, site, render, keptRenders };
+}
+
+/** The kept render file with its output replaced by `output` (the header's length fixed), and header fields changed. */
+function rewriteKept(path: string, output: string, header: Record<string, unknown> = {}): void {
+  const bytes = readFileSync(path);
+  const nl = bytes.indexOf(10);
+  const h = { ...JSON.parse(bytes.subarray(0, nl).toString('utf8')), ...header };
+  const site = bytes.subarray(nl + 1, nl + 1 + (JSON.parse(bytes.subarray(0, nl).toString('utf8')) as { size: number }).size);
+  h.outputSize = Buffer.byteLength(output);
+  writeFileSync(path, Buffer.concat([Buffer.from(JSON.stringify(h) + '\n'), site, Buffer.from(output)]), { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+const MARK = '# the kept render\n';
+
+test('a render is kept (0600) and printed again from the kept file, byte for byte', () => {
+  const { cache, render, keptRenders } = renderSetup();
+  const plain = render('dhcpd', 'off');
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.deepEqual(render(), plain);
+  const [file] = keptRenders();
+  assert.ok(file, 'kept');
+  const path = join(cache, file);
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  const before = readFileSync(path);
+  assert.deepEqual(render(), plain, 'printed from the kept file');
+  assert.ok(readFileSync(path).equals(before), 'not written again');
+  rewriteKept(path, MARK);
+  assert.equal(render().stdout, MARK, 'the kept file is what is printed');
+});
+
+test('a site.toml changed at the same size and the same mtime is rendered afresh (kept render and kept Site)', () => {
+  const { cache, site, render, keptRenders } = renderSetup();
+  // one whole second for every version of the file
+  const second = Math.floor(Date.now() / 1000) - 60;
+  utimesSync(site, second, second);
+  assert.equal(render().code, 0);
+  const path = join(cache, keptRenders()[0]);
+  rewriteKept(path, MARK);
+  const st = statSync(site);
+  const edited = WIKI.replace('domain      = "ltsp.example.org"', 'domain      = "ltsp.example.net"');
+  assert.equal(edited.length, WIKI.length, 'same size');
+  assert.notEqual(edited, WIKI);
+  writeFileSync(site, edited);
+  utimesSync(site, second, second);
+  assert.equal(statSync(site).mtimeMs, st.mtimeMs, 'same mtime');
+  const fresh = render();
+  assert.equal(fresh.code, 0, fresh.stderr);
+  assert.match(fresh.stdout, /option domain-name "ltsp\.example\.net";/);
+  assert.deepEqual(fresh, render('dhcpd', 'off'));
+  // the kept Site alone (no kept render): made again too
+  for (const f of keptRenders()) rmSync(join(cache, f));
+  writeFileSync(site, WIKI);
+  utimesSync(site, second, second);
+  assert.match(render().stdout, /option domain-name "ltsp\.example\.org";/);
+  assert.deepEqual(render('dhcpd', 'off'), render());
+});
+
+test('a kept render of another build, another site file, open to others or foreign is not used, and made again', () => {
+  const { cache, dir, root, render, keptRenders } = renderSetup();
+  const good = render();
+  assert.equal(good.code, 0, good.stderr);
+  const path = join(cache, keptRenders()[0]);
+  const intact = readFileSync(path);
+  const spoiled: Array<[string, () => void]> = [
+    ['another build', () => rewriteKept(path, MARK, { key: 'main-0000000000000000-1-1-1-v20.0.0-x64' })],
+    ['another --config', () => rewriteKept(path, MARK, { config: join(dir, 'other.toml') })],
+    ['another --root', () => rewriteKept(path, MARK, { root: join(root, 'x') })],
+    ['another target', () => rewriteKept(path, MARK, { target: 'dnsmasq' })],
+    ['another --path', () => rewriteKept(path, MARK, { path: '/etc/dhcp/dhcpd.conf' })],
+    ['a TFTP root that led elsewhere', () => rewriteKept(path, MARK, { tftpReal: '/srv/tftp' })],
+    ['cut', () => writeFileSync(path, intact.subarray(0, intact.length - 3), { mode: 0o600 })],
+    ['too long', () => writeFileSync(path, Buffer.concat([intact, Buffer.from(MARK)]), { mode: 0o600 })],
+    ['readable by others', () => { rewriteKept(path, MARK); chmodSync(path, 0o644); }],
+    ['writable by the group', () => { rewriteKept(path, MARK); chmodSync(path, 0o620); }],
+  ];
+  if (process.geteuid?.() === 0) spoiled.push(['owned by another user', () => { rewriteKept(path, MARK); chownSync(path, 65534, 65534); }]);
+  for (const [what, spoil] of spoiled) {
+    spoil();
+    assert.deepEqual(render(), good, what);
+    assert.ok(readFileSync(path).equals(intact), `${what}: made again`);
+  }
+});
+
+test('a TFTP root that now leads to a system directory: exit 2 although a render was kept', () => {
+  const { root, render } = renderSetup();
+  assert.equal(render().code, 0);
+  rmSync(join(root, 'tftpboot'), { recursive: true });
+  mkdirSync(join(root, 'etc'));
+  symlinkSync('etc', join(root, 'tftpboot'));
+  const r = render();
+  assert.equal(r.code, 2, r.stdout);
+  assert.match(r.stderr, /tftp\.root: \/tftpboot leads to \/etc/);
+});
+
+test('renders made from more than site.toml are not kept: an edit of another file, a target that reads the platform', () => {
+  const { cache, root, render, keptRenders } = renderSetup();
+  // hosts edits /etc/hosts: made from that file as well
+  mkdirSync(join(root, 'etc'));
+  writeFileSync(join(root, 'etc/hosts'), '127.0.0.1 localhost\n');
+  const first = render('hosts');
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(keptRenders(), []);
+  writeFileSync(join(root, 'etc/hosts'), '127.0.0.1 localhost\n10.9.9.9 other\n');
+  assert.match(render('hosts').stdout, /10\.9\.9\.9 other/);
+  // syslog follows the syslog daemon the system runs
+  const conf = ['--path', '/etc/syslog-ng/conf.d/ltsp-ts.conf'];
+  const syslog = render('syslog', cache, ...conf);
+  assert.equal(syslog.code, 0, syslog.stderr);
+  assert.deepEqual(keptRenders(), []);
+  assert.deepEqual(render('syslog', cache, ...conf), render('syslog', 'off', ...conf));
+  // while dhcpd, made from site.toml alone, is
+  assert.equal(render('dhcpd').code, 0);
+  assert.equal(keptRenders().length, 1);
+  assert.ok(readdirSync(cache).length > 1);
+});
+
+test('the launcher answers only plain render command lines; anything else goes to the CLI', () => {
+  const { render, site, root, cache } = renderSetup();
+  const good = render();
+  assert.equal(good.code, 0);
+  const run = (args: string[]) => ltspcfg(args, { env: { LTSPCFG_CODE_CACHE: cache } as NodeJS.ProcessEnv });
+  // the same render in other spellings, from the kept file or not: the same bytes
+  assert.deepEqual(run([`--root=${root}`, `--config=${site}`, 'render', 'dhcpd']), good);
+  assert.deepEqual(run(['render', 'dhcpd', '-r', root, '-c', site, '--no-color']), good);
+  // not plain: answered by the CLI as always
+  const help = run(['--root', root, '--config', site, 'render', 'dhcpd', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage: ltspcfg-ts render/);
+  const extra = ['--root', root, '--config', site, 'render', 'dhcpd', 'extra'];
+  assert.deepEqual(run(extra), ltspcfg(extra, { env: { LTSPCFG_CODE_CACHE: 'off' } as NodeJS.ProcessEnv }));
+  const unknown = run(['--root', root, '--config', site, 'render', 'nosuch']);
+  assert.equal(unknown.code, 2, unknown.stdout);
+});
+
+test('apply plans from the kept Site: the same files, and the state names the sha256 of the very site.toml', () => {
+  const { cache, dir, site, render } = renderSetup();
+  assert.equal(render('dhcpd').code, 0, 'keeps the Site');
+  const kept = readdirSync(cache).find((n) => n.startsWith('ltspcfg-ts-site-site-'));
+  assert.ok(kept, 'a Site was kept');
+  assert.doesNotMatch(readFileSync(join(cache, kept)).toString('latin1'), /"sha256"/, 'kept without the hash');
+  const apply = (root: string, cacheDir: string) => {
+    mkdirSync(join(root, 'tftpboot'), { recursive: true });
+    return ltspcfg(['--root', root, '--config', site, 'apply', '--yes', '--no-check', '--only', 'dhcpd,exports'], { env: { LTSPCFG_CODE_CACHE: cacheDir } as NodeJS.ProcessEnv });
+  };
+  const withKept = apply(join(dir, 'a'), cache);
+  const without = apply(join(dir, 'b'), 'off');
+  assert.equal(withKept.code, 0, withKept.stderr);
+  assert.equal(withKept.stdout.replaceAll(join(dir, 'a'), 'ROOT'), without.stdout.replaceAll(join(dir, 'b'), 'ROOT'));
+  for (const f of ['etc/dhcp/dhcpd.1067.conf', 'etc/exports.d/ltsp-ts.exports']) {
+    assert.ok(readFileSync(join(dir, 'a', f)).equals(readFileSync(join(dir, 'b', f))), f);
+  }
+  const sha = createHash('sha256').update(readFileSync(site)).digest('hex');
+  const state = readFileSync(join(dir, 'a/var/lib/ltsp-ts/state.json'), 'utf8');
+  assert.match(state, new RegExp(`"site":\\s*"${sha}"`));
+  assert.equal(state, readFileSync(join(dir, 'b/var/lib/ltsp-ts/state.json'), 'utf8').replaceAll(join(dir, 'b'), join(dir, 'a')));
 });

@@ -109,13 +109,7 @@ client_nbd_service() {
 	EOF
 	ip netns exec "$SNS" openrc-run "$T/init.d/$NBD_SVC" start >"$T/nbd-start.log" 2>&1 ||
 		{ cat "$T/nbd-start.log" >&2; return 1; }
-	local _
-	for _ in $(seq 1 100); do
-		[ -n "$(ip netns exec "$SNS" ss -H -l -t -n "sport = :10809")" ] && return 0
-		sleep 0.1
-	done
-	echo "client-lab: nbd-server does not listen on 10809" >&2
-	return 1
+	pxe_wait_port 10809 100 "$SNS" tcp
 }
 
 # stops ltsp-nbd and every nbd-server process it forked for a client, by pid
@@ -280,12 +274,5 @@ client_ganesha() {
 		'mount -t tmpfs tmpfs /run && mkdir -p /run/ganesha && exec ganesha.nfsd -F -f "$1" -L "$2" -p /run/ganesha/ganesha.pid -N NIV_EVENT' \
 		ganesha "$conf" "$T/ganesha.log" </dev/null >"$T/ganesha.out" 2>&1 &
 	pxe_track $!
-	local _
-	for _ in $(seq 1 300); do
-		[ -n "$(ip netns exec "$SNS" ss -H -l -t -n "sport = :2049")" ] && return 0
-		sleep 0.1
-	done
-	echo "client-lab: ganesha.nfsd does not listen on 2049" >&2
-	cat "$T/ganesha.out" "$T/ganesha.log" >&2
-	return 1
+	pxe_wait_port 2049 300 "$SNS" tcp || { cat "$T/ganesha.out" "$T/ganesha.log" >&2; return 1; }
 }

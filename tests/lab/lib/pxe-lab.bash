@@ -110,14 +110,15 @@ pxe_teardown() {
 	fi
 }
 
-# waits up to $2 tenths of a second for UDP port $1 to be bound in namespace $3
+# waits up to $2 tenths of a second for port $1 to be bound in namespace
+# ${3:-$SNS}, over ${4:-udp} (udp | tcp)
 pxe_wait_port() {
-	local _
+	local proto=${4:-udp} _
 	for _ in $(seq 1 "$2"); do
-		[ -n "$(ip netns exec "${3:-$SNS}" ss -H -l -u -n "sport = :$1")" ] && return 0
+		[ -n "$(ip netns exec "${3:-$SNS}" ss -H -l -n "--$proto" "sport = :$1")" ] && return 0
 		sleep 0.1
 	done
-	echo "pxe: nothing listens on UDP port $1 in ${3:-$SNS}" >&2
+	echo "pxe: nothing listens on ${proto^^} port $1 in ${3:-$SNS}" >&2
 	return 1
 }
 
