@@ -68,4 +68,16 @@ pxe_bench_ratio 'ltspcfg-ts image' mksquashfs 1.1
 echo "  sizes: ltspcfg-ts $(stat -c %s "$T/images/lab.img" | awk '{ printf "%.1f MiB", $1 / 1048576 }')," \
 	"plain $(stat -c %s "$plain_out" | awk '{ printf "%.1f MiB", $1 / 1048576 }'); last ltspcfg-ts run:"
 sed -n 's/^  /    /p' "$T/image-$pairs.log"
+# what ltspcfg-ts adds, alone: the same root as an nfs image (no squashfs),
+# so node's start, the initramfs (read, cpio, compressed) and the kernel, written
+sed 's/^\([[:space:]]*serve = \)"nbd"/\1"nfs"/' "$T/site.toml" >"$T/site-nfs.toml"
+: >"$T/boot.times"
+for r in 1 2 3; do
+	rm -rf "$T/tftpboot" && mkdir -p "$T/tftpboot"
+	t0=$(now)
+	"$T/bin/ltspcfg-ts" --config "$T/site-nfs.toml" --no-color image lab >"$T/boot-$r.log" 2>&1 || { cat "$T/boot-$r.log" >&2; exit 1; }
+	echo "$(secs "$t0" "$(now)")" >>"$T/boot.times"
+done
+echo "  kernel + initramfs alone (the root as an nfs image: no squashfs; NFS modules in place of nbd-client), median of 3: $(sort -n "$T/boot.times" | sed -n 2p) s;" \
+	"$(sed -n 's/^  .*initrd.img: //p' "$T/boot-3.log")"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -14,7 +14,7 @@ packages="
   xinetd
   shellcheck bats
   qemu-system-x86 ipxe-qemu
-  pxelinux syslinux-common syslinux-efi ipxe ovmf lighttpd busybox-static cpio
+  pxelinux syslinux-common syslinux-efi ipxe ovmf lighttpd busybox-static cpio zstd
   iproute2 procps psmisc xz-utils time
   libxml2-utils groff-base
   tcpd

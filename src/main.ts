@@ -4,6 +4,28 @@
 import { reportFailure } from './errors';
 import { plainGet } from './get-fast';
 
+/**
+ * Runs `made` on process.stdout when something first uses it: making it loads
+ * node's streams, which most commands never need (their lines go straight to
+ * descriptor 1, src/commands/output.ts).
+ */
+function onStdoutMade(made: (stdout: NodeJS.WriteStream) => void): void {
+  const own = Object.getOwnPropertyDescriptor(process, 'stdout');
+  if (!own?.get || !own.configurable) return made(process.stdout) as undefined;
+  let stdout: NodeJS.WriteStream | undefined;
+  Object.defineProperty(process, 'stdout', {
+    configurable: true,
+    enumerable: own.enumerable,
+    get() {
+      if (!stdout) {
+        stdout = own.get!.call(process) as NodeJS.WriteStream;
+        made(stdout);
+      }
+      return stdout;
+    },
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   // a plain `get KEY` without commander (nor process.stdout); the installed launcher
   // sends it to the get bundle (src/get-main.ts) instead, so this is for other ways in
@@ -14,10 +36,12 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   // `ltspcfg-ts status | head`: a reader that goes away ends the output, not the program with a trace
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
+  onStdoutMade((stdout) =>
+    stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    }),
+  );
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   await (require('./cli') as typeof import('./cli')).runCli(argv);
 }

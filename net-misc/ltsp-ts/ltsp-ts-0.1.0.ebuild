@@ -22,6 +22,7 @@ REQUIRED_USE="?? ( rsyslog syslog-ng )"
 # their launcher: node (any slot) is all they need to run
 RDEPEND="
 	>=net-libs/nodejs-20:*
+	app-arch/zstd
 	net-ftp/tftp-hpa[server(+)]
 	sys-block/nbd
 	sys-boot/syslinux

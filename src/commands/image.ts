@@ -64,8 +64,8 @@ export async function runImage(ctx: Context, out: Out, names: string[], flags: I
   for (const [i, img] of images.entries()) {
     const check = checks[i];
     out.line(out.paint('bold', `image ${img.name}`) + ` (${img.serve}, root ${img.root}, kernel ${check.kernel.version})`);
-    // the initramfs is made while mksquashfs runs (its gzip in node's thread
-    // pool), and installed only once the squashfs is complete: a new kernel
+    // the initramfs is made while mksquashfs runs (its compression in zstd's
+    // process or node's thread pool), and installed only once the squashfs is complete: a new kernel
     // never boots an old image
     const t0 = Date.now();
     const squash = img.serve === 'nbd' ? buildSquashfs(site, ctx.sys, img, { progress }) : undefined;
@@ -80,7 +80,7 @@ export async function runImage(ctx: Context, out: Out, names: string[], flags: I
     try {
       const boot = await writeBootFiles(site, ctx.sys, img, await made);
       out.line(`  ${boot.kernel}`);
-      out.line(`  ${boot.initrd}: ${mib(boot.initrdBytes)} made in ${((await made).ms / 1000).toFixed(1)} s${squash ? ', while squashing' : ''}`);
+      out.line(`  ${boot.initrd}: ${mib(boot.initrdBytes)} (${boot.compression}) made in ${((await made).ms / 1000).toFixed(1)} s${squash ? ', while squashing' : ''}`);
     } catch (e) {
       if (e instanceof ImageError) throw e;
       throw new ImageError(`image ${img.name}: ${(e as Error).message}`);

@@ -13,6 +13,11 @@ export interface Out {
  * process.stdout only when that would block.
  */
 export function writeStdout(text: string | Buffer): void {
+  // once a write went through process.stdout, the rest follow it there, in order
+  if (viaStream) {
+    process.stdout.write(text);
+    return;
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { writeSync } = require('node:fs') as typeof import('node:fs');
   const data = typeof text === 'string' ? Buffer.from(text) : text;
@@ -24,19 +29,34 @@ export function writeStdout(text: string | Buffer): void {
     // a reader that went away ends the output, as for process.stdout in main.ts
     if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
     if (code !== 'EAGAIN') throw e;
+    viaStream = true;
     process.stdout.write(data.subarray(off));
   }
+}
+
+let viaStream = false;
+
+/** Whether fd is a terminal; node:tty (which loads node's sockets) is asked only about character devices. */
+function isTerminal(fd: number): boolean {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  try {
+    if (!(require('node:fs') as typeof import('node:fs')).fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return (require('node:tty') as typeof import('node:tty')).isatty(fd);
+  /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, bold: 1, dim: 2 } as const;
 
 export function makeOut(colorOption: boolean | undefined): Out {
-  const tty = !!process.stdout.isTTY;
+  const tty = isTerminal(1);
   const color = tty && colorOption !== false && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
   return {
     color,
     tty,
-    line: (text = '') => process.stdout.write(text + '\n'),
+    line: (text = '') => writeStdout(text + '\n'),
     error: (text) => process.stderr.write(text + '\n'),
     paint: (style, text) => (color ? `\x1b[${CODES[style]}m${text}\x1b[0m` : text),
   };

@@ -5,13 +5,14 @@
 // kernel and initramfs go in together through writeAll (vmlinuz.old and
 // initrd.img.old keep the previous pair).
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fdatasync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Image, Site } from '../site/types';
 import { Problem } from '../errors';
 import { imageBootDir } from '../targets/image/boot';
 import { imageFile } from '../targets/nbd-server';
-import { cpioGzipAsync, initramfsEntries } from './initramfs';
+import { findProgram } from './checkers';
+import { cpioCompressed, initramfsCompression, initramfsEntries, type Compression } from './initramfs';
 import { findKernel, findXServer, resolveIn, type RootKernel } from './rootfs';
 import type { SystemRoot } from './fsroot';
 import { ensureDirectory, writeAll, type Write } from './write';
@@ -97,16 +98,51 @@ function run(cmd: string, args: string[], progress: boolean): Promise<void> {
   });
 }
 
+/**
+ * Starts the write-back of a file that another process is writing: every
+ * `everyMs` an fdatasync in node's thread pool, so that the disk takes the
+ * image while mksquashfs makes it, and the fsync that makes it durable before
+ * its rename finds little left to write (on the lab's 195 MiB image: 125 ms
+ * after mksquashfs without it, 5 ms with it). stop() waits for the one running.
+ */
+function earlyWriteback(file: string, everyMs: number): { stop: () => Promise<void> } {
+  let fd: number | null = null;
+  let running: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    if (fd === null) {
+      try {
+        fd = openSync(file, 'r');
+      } catch {
+        return; // not created yet
+      }
+    }
+    const handle = fd;
+    running = new Promise<void>((resolve) => fdatasync(handle, () => resolve())).then(() => {
+      running = null;
+    });
+  }, everyMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+      if (fd !== null) closeSync(fd);
+    },
+  };
+}
+
 /** Builds NAME.img of an nbd image; the previous one becomes NAME.img.old. Returns its path. */
 export async function buildSquashfs(site: Site, sys: SystemRoot, image: Image, opts: SquashOptions): Promise<string> {
   const final = sys.path(imageFile(site, image));
   ensureDirectory(posix.dirname(final), 0o755);
   const partial = `${final}.new`;
   rmSync(partial, { force: true });
+  const writeback = earlyWriteback(partial, 250);
   try {
-    await run(opts.mksquashfs ?? 'mksquashfs', squashfsArgs(image.root, partial, opts.progress), opts.progress);
+    await run(opts.mksquashfs ?? 'mksquashfs', squashfsArgs(image.root, partial, opts.progress), opts.progress).finally(writeback.stop);
     // nbd-server reads it as nobody, whatever the umask of whoever built it
     chmodSync(partial, 0o644);
+    // durable before it replaces the previous image
     const fd = openSync(partial, 'r');
     try {
       fsyncSync(fd);
@@ -172,26 +208,32 @@ export interface BootFiles {
   kernel: string;
   initrd: string;
   initrdBytes: number;
+  compression: Compression;
 }
 
 /** An image's kernel and generated initramfs, in memory: nothing is written yet. */
 export interface MadeBootFiles {
   kernel: Buffer;
   initrd: Buffer;
+  compression: Compression;
   /** how long the initramfs took to make, ms */
   ms: number;
 }
 
 /**
- * Makes the kernel and the initramfs of an image in memory. The gzip runs in
- * node's thread pool, so that it overlaps a mksquashfs started just before;
- * writeBootFiles installs the result once the squashfs is complete.
+ * Makes the kernel and the initramfs of an image in memory. The compression
+ * runs beside node's thread (zstd's process, or gzip in the thread pool), so
+ * that it overlaps a mksquashfs started just before; writeBootFiles installs
+ * the result once the squashfs is complete. zstd when the root's kernel can
+ * unpack it and the zstd program is here, else gzip.
  */
 export async function makeBootFiles(image: Image, check: ImageCheck, scripts: Record<string, string>, fallbackBusybox: string[]): Promise<MadeBootFiles> {
   const t0 = Date.now();
   const entries = initramfsEntries({ root: image.root, kernel: check.kernel, fallbackBusybox, scripts, nbd: image.serve === 'nbd' });
-  const initrd = await cpioGzipAsync(entries);
-  return { kernel: readFileSync(check.kernel.image), initrd, ms: Date.now() - t0 };
+  const zstd = initramfsCompression(image.root, check.kernel) === 'zstd' ? findProgram('zstd') : null;
+  const compression: Compression = zstd ? 'zstd' : 'gzip';
+  const initrd = await cpioCompressed(entries, compression, zstd ?? undefined);
+  return { kernel: readFileSync(check.kernel.image), initrd, compression, ms: Date.now() - t0 };
 }
 
 /** The kernel and the initramfs in TFTP_ROOT/ltsp/NAME/, both at once; the previous pair kept as *.old. */
@@ -208,5 +250,5 @@ export async function writeBootFiles(site: Site, sys: SystemRoot, image: Image, 
   ];
   for (const p of [kernelPath, initrdPath]) if (existsSync(p)) writes.push({ path: `${p}.old`, data: readFileSync(p), mode: 0o644, ...owner });
   await writeAll(writes);
-  return { kernel: kernelPath, initrd: initrdPath, initrdBytes: made.initrd.length };
+  return { kernel: kernelPath, initrd: initrdPath, initrdBytes: made.initrd.length, compression: made.compression };
 }

@@ -18,7 +18,7 @@ import { ltsConf } from '../../src/targets/lts-conf';
 import { services } from '../../src/targets/firewall/ports';
 import { clientScripts } from '../../src/targets/image';
 import { renderExports } from '../../src/targets/exports';
-import { cpioGzip, cpioGzipAsync, initramfsEntries, selectModules } from '../../src/system/initramfs';
+import { cpioCompressed, initramfsCompression, initramfsEntries, selectModules } from '../../src/system/initramfs';
 import { findKernel, resolveIn } from '../../src/system/rootfs';
 import { checkRoot, closedToOthers, squashfsArgs, verifySquashfs } from '../../src/system/image';
 import { loadSite, siteError, siteHead } from '../support/site';
@@ -145,26 +145,45 @@ test('client scripts: POSIX sh that shellcheck accepts', () => {
 function fakeRoot(): string {
   const r = mkdtempSync(join(tmpdir(), 'ltsp-root-'));
   const k = '6.1.0-9-amd64';
-  mkdirSync(join(r, 'usr/lib/modules', k, 'kernel/drivers/net/ethernet/intel/e1000'), { recursive: true });
-  mkdirSync(join(r, 'usr/lib/modules', k, 'kernel/drivers/net/ethernet/mellanox/mlx5'), { recursive: true });
-  mkdirSync(join(r, 'usr/lib/modules', k, 'kernel/lib'), { recursive: true });
-  mkdirSync(join(r, 'usr/lib/modules', k, 'kernel/sound'), { recursive: true });
   mkdirSync(join(r, 'usr/bin'), { recursive: true });
   mkdirSync(join(r, 'boot'));
   symlinkSync('usr/lib', join(r, 'lib'));
   symlinkSync('usr/bin', join(r, 'bin'));
-  const m = (p: string) => writeFileSync(join(r, 'usr/lib/modules', k, p), p);
-  m('kernel/drivers/net/ethernet/intel/e1000/e1000.ko');
-  m('kernel/drivers/net/ethernet/mellanox/mlx5/mlx5_core.ko');
-  m('kernel/lib/crc-itu-t.ko');
-  m('kernel/sound/snd.ko');
-  writeFileSync(join(r, 'usr/lib/modules', k, 'modules.dep'), [
-    'kernel/drivers/net/ethernet/intel/e1000/e1000.ko: kernel/lib/crc-itu-t.ko',
-    'kernel/drivers/net/ethernet/mellanox/mlx5/mlx5_core.ko:',
-    'kernel/lib/crc-itu-t.ko:',
-    'kernel/sound/snd.ko:',
+  const modules: Record<string, string[]> = {
+    'kernel/drivers/net/ethernet/intel/e1000/e1000.ko': ['kernel/lib/crc-itu-t.ko'],
+    'kernel/drivers/net/ethernet/realtek/r8169.ko': ['kernel/drivers/net/phy/libphy.ko'],
+    'kernel/drivers/net/ethernet/mellanox/mlx5/mlx5_core.ko': [],
+    'kernel/drivers/net/ethernet/3com/3c589_cs.ko': ['kernel/drivers/pcmcia/pcmcia.ko'],
+    'kernel/drivers/net/phy/libphy.ko': [],
+    'kernel/drivers/net/phy/realtek.ko': ['kernel/drivers/net/phy/libphy.ko'],
+    'kernel/drivers/pcmcia/pcmcia.ko': [],
+    'kernel/drivers/block/nbd.ko': [],
+    'kernel/fs/squashfs/squashfs.ko': [],
+    'kernel/fs/overlayfs/overlay.ko': [],
+    'kernel/fs/nfs/nfsv4.ko': ['kernel/fs/nfs/nfs.ko', 'kernel/net/sunrpc/sunrpc.ko'],
+    'kernel/fs/nfs/nfs.ko': ['kernel/net/sunrpc/sunrpc.ko'],
+    'kernel/net/sunrpc/sunrpc.ko': [],
+    'kernel/net/sunrpc/xprtrdma/rpcrdma.ko': ['kernel/net/sunrpc/sunrpc.ko'],
+    'kernel/drivers/gpu/drm/tiny/bochs.ko': [],
+    'kernel/lib/crc-itu-t.ko': [],
+    'kernel/sound/snd.ko': [],
+  };
+  const dir = join(r, 'usr/lib/modules', k);
+  for (const m of Object.keys(modules)) {
+    mkdirSync(join(dir, m, '..'), { recursive: true });
+    writeFileSync(join(dir, m), m);
+  }
+  writeFileSync(join(dir, 'modules.dep'), Object.entries(modules).map(([m, d]) => `${m}:${d.map((x) => ' ' + x).join('')}`).join('\n') + '\n');
+  writeFileSync(join(dir, 'modules.alias'), [
+    'alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000',
+    'alias pci:v000010ECd00008168sv*sd*bc*sc*i* r8169',
+    'alias pci:v000015B3d* mlx5_core',
+    'alias pcmcia:m0101c0589f*fn*pfn*pa*pb*pc*pd* 3c589_cs',
+    'alias mdio:0000000000011100110010010001???? realtek',
+    'alias block-major-43-* nbd',
+    'alias fs-nfs4 nfsv4',
+    'alias snd-card-0 snd',
   ].join('\n') + '\n');
-  writeFileSync(join(r, 'usr/lib/modules', k, 'modules.alias'), 'alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000\nalias pci:v000015B3d* mlx5_core\nalias snd-card-0 snd\n');
   writeFileSync(join(r, 'boot', `vmlinuz-${k}`), 'kernel');
   writeFileSync(join(r, 'usr/bin/Xorg'), '');
   return r;
@@ -187,44 +206,95 @@ test('rootfs: paths resolve inside the root, absolute symlinks included; the ker
   }
 });
 
-test('initramfs: NIC modules and their dependencies, no server NICs or sound; the filtered modules.dep and aliases', () => {
+test('initramfs: PCI NICs, their PHYs, the root\'s block device and file system, with dependencies; no server or PCMCIA NICs, sound or graphics', () => {
   const r = fakeRoot();
   try {
-    const sel = selectModules(findKernel(r)!);
-    assert.deepEqual(sel.files, ['kernel/drivers/net/ethernet/intel/e1000/e1000.ko', 'kernel/lib/crc-itu-t.ko']);
-    assert.match(sel.dep, /^kernel\/drivers\/net\/ethernet\/intel\/e1000\/e1000\.ko: kernel\/lib\/crc-itu-t\.ko\nkernel\/lib\/crc-itu-t\.ko:\n$/);
-    assert.equal(sel.alias, 'alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000\n');
+    const common = [
+      'kernel/drivers/net/ethernet/intel/e1000/e1000.ko', 'kernel/drivers/net/ethernet/realtek/r8169.ko',
+      'kernel/drivers/net/phy/libphy.ko', 'kernel/drivers/net/phy/realtek.ko',
+    ];
+    const nbd = selectModules(findKernel(r)!, 'nbd');
+    assert.deepEqual(nbd.files, [
+      'kernel/drivers/block/nbd.ko', ...common, 'kernel/fs/overlayfs/overlay.ko', 'kernel/fs/squashfs/squashfs.ko', 'kernel/lib/crc-itu-t.ko',
+    ]);
+    assert.match(nbd.dep, /^kernel\/drivers\/net\/ethernet\/intel\/e1000\/e1000\.ko: kernel\/lib\/crc-itu-t\.ko$/m);
+    assert.match(nbd.dep, /^kernel\/lib\/crc-itu-t\.ko:$/m);
+    assert.equal(nbd.dep.split('\n').length, nbd.files.length + 1);
+    assert.equal(nbd.alias, [
+      'alias block-major-43-* nbd',
+      'alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000',
+      'alias pci:v000010ECd00008168sv*sd*bc*sc*i* r8169',
+      'alias mdio:0000000000011100110010010001???? realtek',
+    ].join('\n') + '\n');
+    // an nfs image: NFS v4 and what it needs, not RDMA; no nbd or squashfs
+    const nfs = selectModules(findKernel(r)!, 'nfs');
+    assert.deepEqual(nfs.files, [
+      ...common, 'kernel/fs/nfs/nfs.ko', 'kernel/fs/nfs/nfsv4.ko', 'kernel/fs/overlayfs/overlay.ko', 'kernel/lib/crc-itu-t.ko', 'kernel/net/sunrpc/sunrpc.ko',
+    ]);
+    assert.match(nfs.alias, /^alias fs-nfs4 nfsv4$/m);
   } finally {
     rmSync(r, { recursive: true, force: true });
   }
 });
 
-test('initramfs: a newc archive cpio reads, with /dev/console, busybox, the modules and the scripts', async (t) => {
-  if (spawnSync('cpio', ['--version']).error) return t.skip('cpio is not installed');
+test('initramfs: zstd only when the root\'s kernel config has CONFIG_RD_ZSTD=y, else gzip', () => {
   const r = fakeRoot();
-  const dir = mkdtempSync(join(tmpdir(), 'ltsp-cpio-'));
   try {
-    copyFileSync('/bin/busybox', join(r, 'usr/bin/busybox'));
-    chmodSync(join(r, 'usr/bin/busybox'), 0o755);
-    const entries = initramfsEntries({ root: r, kernel: findKernel(r)!, fallbackBusybox: [], scripts: { '/init': '#!/bin/sh\n' }, nbd: false });
-    const gz = cpioGzip(entries);
-    writeFileSync(join(dir, 'initrd.gz'), gz);
-    const list = spawnSync('sh', ['-c', `gzip -dc ${dir}/initrd.gz | cpio -t -v --quiet`], { encoding: 'utf8' });
-    assert.equal(list.status, 0, list.stderr);
-    assert.match(list.stdout, /^crw------- .* 5, +1 .* dev\/console$/m);
-    assert.match(list.stdout, /^-rwxr-xr-x .* init$/m);
-    assert.match(list.stdout, /^-rwxr-xr-x .* bin\/busybox$/m);
-    assert.match(list.stdout, /^lrwxrwxrwx .* bin\/sh -> busybox$/m);
-    assert.match(list.stdout, /lib\/modules\/6\.1\.0-9-amd64\/kernel\/drivers\/net\/ethernet\/intel\/e1000\/e1000\.ko$/m);
-    assert.doesNotMatch(list.stdout, /mlx5|snd/);
-    // the same inputs, the same bytes, also when compressed in the thread pool
-    assert.ok(cpioGzip(entries).equals(gz));
-    assert.ok((await cpioGzipAsync(entries)).equals(gz));
-    // an nbd image needs the root's nbd-client
-    assert.throws(() => initramfsEntries({ root: r, kernel: findKernel(r)!, fallbackBusybox: [], scripts: {}, nbd: true }), /no nbd-client in the root .*sys-block\/nbd/);
+    const k = findKernel(r)!;
+    assert.equal(initramfsCompression(r, k), 'gzip'); // no config: gzip, which every kernel unpacks
+    writeFileSync(join(r, 'boot/config-6.1.0-9-amd64'), 'CONFIG_RD_GZIP=y\n# CONFIG_RD_ZSTD is not set\n');
+    assert.equal(initramfsCompression(r, k), 'gzip');
+    writeFileSync(join(r, 'boot/config-6.1.0-9-amd64'), 'CONFIG_RD_GZIP=y\nCONFIG_RD_ZSTD=y\n');
+    assert.equal(initramfsCompression(r, k), 'zstd');
+    rmSync(join(r, 'boot/config-6.1.0-9-amd64'));
+    writeFileSync(join(r, 'lib/modules/6.1.0-9-amd64/config'), 'CONFIG_RD_ZSTD=y\n');
+    assert.equal(initramfsCompression(r, k), 'zstd');
   } finally {
     rmSync(r, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+for (const compression of ['gzip', 'zstd'] as const) {
+  test(`initramfs: a ${compression} newc archive cpio reads, with /dev/console, busybox, the modules and the scripts`, async (t) => {
+    if (spawnSync('cpio', ['--version']).error) return t.skip('cpio is not installed');
+    if (spawnSync(compression, ['--version']).error) return t.skip(`${compression} is not installed`);
+    const r = fakeRoot();
+    const dir = mkdtempSync(join(tmpdir(), 'ltsp-cpio-'));
+    try {
+      copyFileSync('/bin/busybox', join(r, 'usr/bin/busybox'));
+      chmodSync(join(r, 'usr/bin/busybox'), 0o755);
+      const entries = initramfsEntries({ root: r, kernel: findKernel(r)!, fallbackBusybox: [], scripts: { '/init': '#!/bin/sh\n' }, nbd: false });
+      const packed = await cpioCompressed(entries, compression);
+      // the magic the kernel's unpacker looks for
+      assert.equal(packed.subarray(0, compression === 'gzip' ? 3 : 4).toString('hex'), compression === 'gzip' ? '1f8b08' : '28b52ffd');
+      writeFileSync(join(dir, 'initrd'), packed);
+      const list = spawnSync('sh', ['-c', `${compression} -dc <${dir}/initrd | cpio -t -v --quiet`], { encoding: 'utf8' });
+      assert.equal(list.status, 0, list.stderr);
+      assert.match(list.stdout, /^crw------- .* 5, +1 .* dev\/console$/m);
+      assert.match(list.stdout, /^-rwxr-xr-x .* init$/m);
+      assert.match(list.stdout, /^-rwxr-xr-x .* bin\/busybox$/m);
+      assert.match(list.stdout, /^lrwxrwxrwx .* bin\/sh -> busybox$/m);
+      assert.match(list.stdout, /lib\/modules\/6\.1\.0-9-amd64\/kernel\/drivers\/net\/ethernet\/intel\/e1000\/e1000\.ko$/m);
+      assert.match(list.stdout, /lib\/modules\/6\.1\.0-9-amd64\/kernel\/fs\/nfs\/nfsv4\.ko$/m);
+      assert.doesNotMatch(list.stdout, /mlx5|snd|3c589|bochs|nbd\.ko|squashfs/);
+      // the same inputs, the same bytes
+      assert.ok((await cpioCompressed(entries, compression)).equals(packed));
+    } finally {
+      rmSync(r, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('initramfs: an nbd image needs the root\'s nbd-client; a missing zstd is named', async () => {
+  const r = fakeRoot();
+  try {
+    assert.throws(() => initramfsEntries({ root: r, kernel: findKernel(r)!, fallbackBusybox: [], scripts: {}, nbd: true }), /no static busybox in the root .*busybox-static/);
+    copyFileSync('/bin/busybox', join(r, 'usr/bin/busybox'));
+    assert.throws(() => initramfsEntries({ root: r, kernel: findKernel(r)!, fallbackBusybox: [], scripts: {}, nbd: true }), /no nbd-client in the root .*sys-block\/nbd/);
+    await assert.rejects(cpioCompressed([], 'zstd', join(r, 'no-zstd')), /no-zstd: not installed \(emerge app-arch\/zstd; Debian: zstd\)/);
+  } finally {
+    rmSync(r, { recursive: true, force: true });
   }
 });
 
