@@ -1,10 +1,11 @@
-// apply --root on generated sites of 200, 2,000, 20,000 and 100,000 hosts:
-// wall time and peak RSS (GNU time) of the first run (every file written) and
-// the second (nothing to do). Goals: second run at 20,000 hosts <= 0.6 s on a
-// quiet machine and <= 0.5x the baseline's; peak RSS <= 150 MB at 20,000 hosts,
-// growing linearly to 100,000.
+// apply --root on generated sites of 200, 2,000, 20,000, 50,000 and 100,000
+// hosts: wall time and peak RSS (GNU time) of the first run (every file
+// written) and the second (nothing to do), and what each host adds between two
+// sizes (linear growth: about the same figure from one pair to the next).
+// Goals: second run at 20,000 hosts <= 0.6 s on a quiet machine and <= 0.5x the
+// baseline's; peak RSS <= 150 MB at 20,000 hosts, growing linearly to 100,000.
 //
-//   SIZES=200,2000,20000,100000 RUNS=3 [BASELINE=/path/to/other/dist/ltspcfg-ts.js] node bench/apply-scale.mjs
+//   SIZES=200,2000,20000,50000,100000 RUNS=3 [BASELINE=/path/to/other/dist/ltspcfg-ts.js] node bench/apply-scale.mjs
 //
 // With BASELINE, that build runs the same sites, turn about with this one
 // (medians of RUNS), and the ratios are this build's over the baseline's.
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const sizes = (process.env.SIZES ?? '200,2000,20000,100000').split(',').map(Number);
+const sizes = (process.env.SIZES ?? '200,2000,20000,50000,100000').split(',').map(Number);
 const runs = Number(process.env.RUNS ?? 3);
 const builds = { this: join(repo, 'dist/ltspcfg-ts.js'), ...(process.env.BASELINE ? { baseline: process.env.BASELINE } : {}) };
 
@@ -84,13 +85,14 @@ try {
       const m = (b, k) => median(res[b][k].map((x) => x.mb));
       console.log(`  ratio    ${String(n).padStart(6)} hosts: first ${(w('this', 'first') / w('baseline', 'first')).toFixed(2)}x, second ${(w('this', 'again') / w('baseline', 'again')).toFixed(2)}x, peak RSS ${(m('this', 'first') / m('baseline', 'first')).toFixed(2)}x`);
     }
-    peak[n] = median(res.this.first.map((x) => x.mb));
+    peak[n] = Object.fromEntries(['first', 'again'].map((k) => [k, { mb: median(res.this[k].map((x) => x.mb)), wall: median(res.this[k].map((x) => x.wall)) }]));
   }
-  const ns = Object.keys(peak).map(Number);
-  if (ns.length > 1) {
-    const a = ns[ns.length - 2];
-    const b = ns[ns.length - 1];
-    console.log(`  peak RSS ${a} -> ${b} hosts (x${b / a}): x${(peak[b] / peak[a]).toFixed(2)}`);
+  // each host's share between two sizes: KB of peak RSS and ms of wall time
+  const ns = Object.keys(peak).map(Number).sort((a, b) => a - b);
+  for (let i = 1; i < ns.length; i++) {
+    const [a, b] = [ns[i - 1], ns[i]];
+    const per = (k) => `${(((peak[b][k].mb - peak[a][k].mb) * 1024) / (b - a)).toFixed(2)} KB, ${(((peak[b][k].wall - peak[a][k].wall) * 1000) / (b - a)).toFixed(3)} ms`;
+    console.log(`  a host from ${a} to ${b}: first ${per('first')}; second ${per('again')}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

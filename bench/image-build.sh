@@ -76,7 +76,7 @@ for r in 1 2 3; do
 	rm -rf "$T/tftpboot" && mkdir -p "$T/tftpboot"
 	t0=$(now)
 	"$T/bin/ltspcfg-ts" --config "$T/site-nfs.toml" --no-color image lab >"$T/boot-$r.log" 2>&1 || { cat "$T/boot-$r.log" >&2; exit 1; }
-	secs "$t0" "$(now)" >>"$T/boot.times"
+	echo "$(secs "$t0" "$(now)")" >>"$T/boot.times"
 done
 echo "  kernel + initramfs alone (the root as an nfs image: no squashfs; NFS modules in place of nbd-client), median of 3: $(sort -n "$T/boot.times" | sed -n 2p) s;" \
 	"$(sed -n 's/^  .*initrd.img: //p' "$T/boot-3.log")"

@@ -28,13 +28,13 @@ export function reservedAddressRules(serverAddress: string, subnets: SubnetAddre
   return found;
 }
 
-/** A host's fixed address may be neither a router's nor the server's. */
-export function hostAddressRules(hostKey: string, address: string, serverAddress: string, subnets: SubnetAddresses[]): Finding[] {
+/** A host's fixed address may be neither a router's nor the server's. `hostKey` is asked only for a finding. */
+export function hostAddressRules(hostKey: () => string, address: string, serverAddress: string, subnets: SubnetAddresses[]): Finding[] {
   const found: Finding[] = [];
-  if (address === serverAddress) found.push({ key: `${hostKey}.address`, problem: `${address} is the server's address`, expected: 'expected an address of its own' });
+  if (address === serverAddress) found.push({ key: `${hostKey()}.address`, problem: `${address} is the server's address`, expected: 'expected an address of its own' });
   for (const s of subnets) {
     const i = s.routers.indexOf(address);
-    if (i >= 0) found.push({ key: `${hostKey}.address`, problem: `${address} is a router's address (${s.key.replace(/subnet$/, 'routers')}[${i + 1}])`, expected: 'expected an address of its own' });
+    if (i >= 0) found.push({ key: `${hostKey()}.address`, problem: `${address} is a router's address (${s.key.replace(/subnet$/, 'routers')}[${i + 1}])`, expected: 'expected an address of its own' });
   }
   return found;
 }

@@ -63,7 +63,9 @@ export function planApply(inspection: Inspection, sys: SystemRoot, opts: ApplyOp
     for (const [kind, name] of [['user', f.owner], ['group', f.group]] as const) {
       if (!name || sys.lookupId(kind, name) !== null) continue;
       const key = `${kind} "${name}"`;
-      unknown.set(key, [...(unknown.get(key) ?? []), f.path]);
+      const paths = unknown.get(key);
+      if (paths) paths.push(f.path);
+      else unknown.set(key, [f.path]);
     }
   }
   for (const [what, paths] of unknown) {

@@ -21,18 +21,19 @@ export function checkImages(r: Reporter, v: SiteValues, hosts: Host[]): Image[] 
   if (images.length > 0 && defaults.length === 0) images[0].default = true;
   const fallback = images.find((img) => img.default)?.name;
 
-  const known = (name: string | undefined, key: string): string | undefined => {
+  // the key is made only for a message (a string a host costs megabytes at 100,000 hosts)
+  const known = (name: string | undefined, key: () => string): string | undefined => {
     if (name === undefined) return undefined;
     const found = images.find((img) => img.name.toLowerCase() === name.toLowerCase());
-    if (!found) r.report(key, `image "${name}" is not defined`, images.length ? `expected one of: ${images.map((img) => img.name).join(', ')}` : 'expected an [[image]] with that name');
+    if (!found) r.report(key(), `image "${name}" is not defined`, images.length ? `expected one of: ${images.map((img) => img.name).join(', ')}` : 'expected an [[image]] with that name');
     return found?.name;
   };
   const chosen: (string | undefined)[] = [];
   v.group.forEach((g, gi) => {
-    const groupImage = known(g.image, `group[${gi + 1}].image`);
-    g.host.forEach((h, hi) => chosen.push(known(h.image, `group[${gi + 1}].host[${hi + 1}].image`) ?? groupImage));
+    const groupImage = known(g.image, () => `group[${gi + 1}].image`);
+    g.host.forEach((h, hi) => chosen.push(known(h.image, () => `group[${gi + 1}].host[${hi + 1}].image`) ?? groupImage));
   });
-  v.host.forEach((h, hi) => chosen.push(known(h.image, `host[${hi + 1}].image`)));
+  v.host.forEach((h, hi) => chosen.push(known(h.image, () => `host[${hi + 1}].image`)));
   hosts.forEach((h, i) => {
     h.image = chosen[i] ?? fallback;
   });

@@ -179,13 +179,7 @@ pxe_httpd_service() {
 	chmod 0755 "$T"
 	ip netns exec "$SNS" openrc-run "$T/init.d/$PXE_HTTPD" start >"$T/httpd-start.log" 2>&1 ||
 		{ cat "$T/httpd-start.log" >&2; return 1; }
-	local _
-	for _ in $(seq 1 50); do
-		[ -n "$(ip netns exec "$SNS" ss -H -l -t -n "sport = :8080")" ] && return 0
-		sleep 0.1
-	done
-	echo "lighttpd does not listen on 8080" >&2
-	return 1
+	pxe_wait_port 8080 50 "$SNS" tcp
 }
 
 pxe_httpd_down() {
