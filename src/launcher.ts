@@ -144,8 +144,6 @@ function cacheDirectory(): string | null {
 function launch(name: string, bundle: string, sha: string, source: string, st: { size: number; mtimeMs: number; ino: number }): void {
   const dir = cacheDirectory();
   const key = cacheKey({ name, sha, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
-  // a render this very bundle made from this very site.toml is printed without running it (src/render-fast.ts)
-  if (name === 'main' && dir && answerKeptRender(process.argv.slice(2), { dir, key })) return;
   // before any cache is read or made (a run not started through the #! line); node:v8 costs ~2 ms (it loads streams)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   if (dir && !process.execArgv.includes(V8_YOUNG)) (require('node:v8') as typeof import('node:v8')).setFlagsFromString(V8_YOUNG);
@@ -211,6 +209,23 @@ function answerKept(get: PlainGet, bundle: string, sha: string): boolean {
   return true;
 }
 
+/**
+ * Prints the render the whole CLI kept for this very site file and command line (src/render-fast.ts,
+ * under the whole CLI's key: this build, this node), without reading the bundle; false when it cannot.
+ */
+function answerRender(bundle: string, sha: string): boolean {
+  const dir = cacheDirectory();
+  if (!dir) return false;
+  let key: string;
+  try {
+    const st = statSync(bundle);
+    key = cacheKey({ name: 'main', sha, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+  } catch {
+    return false;
+  }
+  return answerKeptRender(process.argv.slice(2), { dir, key });
+}
+
 /** `get KEY` from kept answers or through the get bundle; anything else, or a copy without the get bundle, through the whole CLI. */
 function main(shas: { main: string; get: string }): void {
   const plain = plainGet(process.argv.slice(2));
@@ -221,6 +236,7 @@ function main(shas: { main: string; get: string }): void {
     if (get) return launch('get', path, shas.get, get.source, get.st);
   }
   const path = join(__dirname, 'ltspcfg-ts.bundle.js');
+  if (answerRender(path, shas.main)) return;
   const whole = readBundle(path);
   if (!whole) {
     process.stderr.write(`ltspcfg-ts: cannot read ${path}; reinstall ltspcfg-ts\n`);
