@@ -7,7 +7,7 @@ import type { Image, Site } from '../site/types';
 import { clientScripts } from '../targets/image';
 import { imageBootDir } from '../targets/image/boot';
 import { imageFile } from '../targets/nbd-server';
-import { buildSquashfs, checkRoot, closedToOthers, ImageError, makeBootFiles, verifySquashfs, writeBootFiles } from '../system/image';
+import { buildSquashfs, checkRoot, closedToOthers, ImageError, makeBootFiles, stageBootFiles, verifySquashfs } from '../system/image';
 import { loadSite, type Context } from './context';
 import { UsageError } from '../errors';
 import type { Out } from './output';
@@ -64,21 +64,28 @@ export async function runImage(ctx: Context, out: Out, names: string[], flags: I
   for (const [i, img] of images.entries()) {
     const check = checks[i];
     out.line(out.paint('bold', `image ${img.name}`) + ` (${img.serve}, root ${img.root}, kernel ${check.kernel.version})`);
-    // the initramfs is made while mksquashfs runs (its compression in zstd's
-    // process or node's thread pool), and installed only once the squashfs is complete: a new kernel
-    // never boots an old image
+    // the initramfs is made, and written beside the old pair, while mksquashfs runs (its compression
+    // in zstd's process or node's thread pool); the pair goes in only once the squashfs is complete:
+    // a new kernel never boots an old image
     const t0 = Date.now();
     const squash = img.serve === 'nbd' ? buildSquashfs(site, ctx.sys, img, { progress }) : undefined;
     if (squash) out.line(`  squashing ${img.root} (zstd) ...`);
     const made = makeBootFiles(img, check, clientScripts(site, img), SERVER_BUSYBOX);
-    // a failure of the initramfs is reported after the squashfs has finished
-    made.catch(() => undefined);
+    const staged = made.then((m) => stageBootFiles(site, ctx.sys, img, m));
+    // a failure of the boot files is reported after the squashfs has finished
+    staged.catch(() => undefined);
     if (squash) {
-      const file = await squash;
+      let file: string;
+      try {
+        file = await squash;
+      } catch (e) {
+        await staged.then((s) => s.discard(), () => undefined);
+        throw e;
+      }
       out.line(`  ${file}: ${mib(statSync(file).size)} in ${secs(t0)}${existsSync(`${file}.old`) ? ` (previous kept as ${posix.basename(file)}.old)` : ''}`);
     }
     try {
-      const boot = await writeBootFiles(site, ctx.sys, img, await made);
+      const boot = (await staged).commit();
       out.line(`  ${boot.kernel}`);
       out.line(`  ${boot.initrd}: ${mib(boot.initrdBytes)} (${boot.compression}) made in ${((await made).ms / 1000).toFixed(1)} s${squash ? ', while squashing' : ''}`);
     } catch (e) {

@@ -2,8 +2,9 @@
 // and its kernel and initramfs in the TFTP root. Nothing replaces a good file
 // until its successor is complete: the squashfs is written beside the old one
 // and renamed over it, the old one kept as NAME.img.old for a rollback; the
-// kernel and initramfs go in together through writeAll (vmlinuz.old and
-// initrd.img.old keep the previous pair).
+// kernel and initramfs are written and fsync'd while mksquashfs runs, and go in
+// together once the squashfs is complete (vmlinuz.old and initrd.img.old keep
+// the previous pair, by hard link).
 import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, fdatasync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
@@ -15,7 +16,7 @@ import { findProgram } from './checkers';
 import { cpioCompressed, initramfsCompression, initramfsEntries, type Compression } from './initramfs';
 import { findKernel, findXServer, resolveIn, type RootKernel } from './rootfs';
 import type { SystemRoot } from './fsroot';
-import { ensureDirectory, writeAll, type Write } from './write';
+import { ensureDirectory, keepPrevious, stageWrites, type Write } from './write';
 
 /**
  * What never goes into a squashfs, relative to the root (mksquashfs -wildcards):
@@ -153,7 +154,9 @@ export async function buildSquashfs(site: Site, sys: SystemRoot, image: Image, o
     rmSync(partial, { force: true });
     throw e;
   }
-  if (existsSync(final)) renameSync(final, `${final}.old`);
+  // the previous image stays NAME.img until the new one replaces it in one rename: an nbd-server
+  // (re)started meanwhile never finds it missing
+  keepPrevious(final);
   renameSync(partial, final);
   const dir = openSync(posix.dirname(final), 'r');
   try {
@@ -223,8 +226,8 @@ export interface MadeBootFiles {
 /**
  * Makes the kernel and the initramfs of an image in memory. The compression
  * runs beside node's thread (zstd's process, or gzip in the thread pool), so
- * that it overlaps a mksquashfs started just before; writeBootFiles installs
- * the result once the squashfs is complete. zstd when the root's kernel can
+ * that it overlaps a mksquashfs started just before; stageBootFiles writes
+ * the result beside the old pair while it still runs. zstd when the root's kernel can
  * unpack it and the zstd program is here, else gzip.
  */
 export async function makeBootFiles(image: Image, check: ImageCheck, scripts: Record<string, string>, fallbackBusybox: string[]): Promise<MadeBootFiles> {
@@ -236,8 +239,20 @@ export async function makeBootFiles(image: Image, check: ImageCheck, scripts: Re
   return { kernel: readFileSync(check.kernel.image), initrd, compression, ms: Date.now() - t0 };
 }
 
-/** The kernel and the initramfs in TFTP_ROOT/ltsp/NAME/, both at once; the previous pair kept as *.old. */
-export async function writeBootFiles(site: Site, sys: SystemRoot, image: Image, made: MadeBootFiles): Promise<BootFiles> {
+/** An image's kernel and initramfs on disk under temporary names, fsync'd, not yet in place. */
+export interface StagedBootFiles {
+  /** Both files into place at once, the previous pair kept as *.old. */
+  commit(): BootFiles;
+  /** Removes the temporary files (the squashfs failed: the old pair stays). */
+  discard(): void;
+}
+
+/**
+ * Writes the kernel and the initramfs beside TFTP_ROOT/ltsp/NAME/vmlinuz and
+ * initrd.img and fsyncs them, so that the 15 MiB cost nothing once the squashfs
+ * is complete: commit() is then a few renames. Runs while mksquashfs does.
+ */
+export async function stageBootFiles(site: Site, sys: SystemRoot, image: Image, made: MadeBootFiles): Promise<StagedBootFiles> {
   const dir = sys.path(posix.join(site.tftp.root, imageBootDir(image)));
   const kernelPath = posix.join(dir, 'vmlinuz');
   const initrdPath = posix.join(dir, 'initrd.img');
@@ -248,7 +263,14 @@ export async function writeBootFiles(site: Site, sys: SystemRoot, image: Image, 
     { path: kernelPath, data: made.kernel, mode: 0o644, ...owner },
     { path: initrdPath, data: made.initrd, mode: 0o644, ...owner },
   ];
-  for (const p of [kernelPath, initrdPath]) if (existsSync(p)) writes.push({ path: `${p}.old`, data: readFileSync(p), mode: 0o644, ...owner });
-  await writeAll(writes);
-  return { kernel: kernelPath, initrd: initrdPath, initrdBytes: made.initrd.length, compression: made.compression };
+  const staged = await stageWrites(writes);
+  return {
+    commit() {
+      staged.commit(() => {
+        for (const p of [kernelPath, initrdPath]) keepPrevious(p);
+      });
+      return { kernel: kernelPath, initrd: initrdPath, initrdBytes: made.initrd.length, compression: made.compression };
+    },
+    discard: () => staged.discard(),
+  };
 }

@@ -7,7 +7,7 @@
 // system commits them together) instead of paying one after the other:
 // bench/durable-writes.mjs measures the choices.
 import {
-  accessSync, chmodSync, chownSync, close, closeSync, constants, fchmodSync, fchownSync, fsync, fsyncSync, lstatSync, mkdirSync, open, openSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync,
+  accessSync, chmodSync, chownSync, close, closeSync, constants, copyFileSync, fchmodSync, fchownSync, fsync, fsyncSync, linkSync, lstatSync, mkdirSync, open, openSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { Problem } from '../errors';
@@ -164,11 +164,55 @@ function existingAncestor(dir: string): string {
 }
 
 /**
+ * Keeps path's current file as path.old, without copying it: a hard link under
+ * a temporary name renamed over path.old, so path never disappears, even for a
+ * moment (a client may be fetching it). A copy where links are refused. The
+ * caller fsyncs the directory (a commit does). False when there is no file.
+ */
+export function keepPrevious(path: string): boolean {
+  const tmp = join(dirname(path), tempName(`${basename(path)}.old`));
+  try {
+    linkSync(path, tmp);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    if (code !== 'EPERM' && code !== 'EXDEV' && code !== 'EMLINK') throw writeError(`${path}.old`, e as Error);
+    try {
+      copyFileSync(path, tmp);
+    } catch (copyError) {
+      throw writeError(`${path}.old`, copyError as Error);
+    }
+  }
+  renameSync(tmp, `${path}.old`);
+  return true;
+}
+
+/** Files written and fsync'd beside their destinations, not yet in place. */
+export interface StagedWrites {
+  /**
+   * Renames every file into place, then fsyncs their directories. `before`
+   * runs first, once the temporary files exist (e.g. a backup by hard link).
+   */
+  commit(before?: () => void): void;
+  /** Removes the temporary files (and the directories made for them). */
+  discard(): void;
+}
+
+/**
  * Writes all files atomically, or none of them. Directories are checked for
  * write access first (access(2) reports a read-only mount even to root), so a
  * doomed run does not even leave a temporary file's trace in a directory mtime.
  */
 export async function writeAll(writes: Write[]): Promise<void> {
+  (await stageWrites(writes)).commit();
+}
+
+/**
+ * The first phase of writeAll alone: every file written to its temporary name
+ * and fsync'd, so that the slow part can overlap other work (the image's boot
+ * files while mksquashfs runs) and the commit is only renames.
+ */
+export async function stageWrites(writes: Write[]): Promise<StagedWrites> {
   for (const w of writes) {
     const dir = existingAncestor(dirname(w.path));
     try {
@@ -214,10 +258,21 @@ export async function writeAll(writes: Write[]): Promise<void> {
     undo();
     throw e;
   }
-  const dirs = new Set<string>();
-  for (const t of temps) {
-    renameSync(t.tmp, t.path);
-    dirs.add(dirname(t.path));
-  }
-  for (const d of dirs) fsyncDir(d);
+  return {
+    commit(before) {
+      try {
+        before?.();
+      } catch (e) {
+        undo();
+        throw e;
+      }
+      const dirs = new Set<string>();
+      for (const t of temps) {
+        renameSync(t.tmp, t.path);
+        dirs.add(dirname(t.path));
+      }
+      for (const d of dirs) fsyncDir(d);
+    },
+    discard: undo,
+  };
 }
