@@ -10,23 +10,6 @@ import Handlebars from 'handlebars';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url)));
 
-// shelljs loads its commands with a computed require(); list them so the bundle holds them.
-const shelljsStatic = {
-  name: 'shelljs-static-commands',
-  setup(b) {
-    b.onLoad({ filter: /shelljs[\\/]shell\.js$/ }, async (args) => {
-      const src = readFileSync(args.path, 'utf8');
-      const commands = (await import('shelljs/commands.js')).default.filter((c) => c !== 'exec');
-      const fixed = src.replace(
-        /require\('\.\/commands'\)\.forEach\(function \(command\) \{\s*require\('\.\/src\/' \+ command\);\s*\}\);/,
-        commands.map((c) => `require('./src/${c}');`).join('\n'),
-      );
-      if (fixed === src) throw new Error('shelljs: command loader not found; update scripts/build.mjs');
-      return { contents: fixed, loader: 'js' };
-    });
-  },
-};
-
 // commander loads child_process (and with it net, stream, dgram) at start-up for
 // executable subcommands, which ltspcfg-ts does not have: load it on first use.
 const commanderLazyChildProcess = {
@@ -62,11 +45,11 @@ const precompiledTemplates = {
   },
 };
 
-// Handlebars' runtime and shelljs are two thirds of the bundle but only rendering and
-// checking need them. Each is bundled on its own and inlined as a string that
+// Handlebars' runtime is a large part of the bundle but only rendering needs
+// it. It is bundled on its own and inlined as a string that
 // is compiled on first require(): V8 then skips over it at start-up instead of
 // parsing it, which keeps `ltspcfg-ts get` close to a bare `node` start.
-const DEFERRED = ['handlebars/runtime', 'shelljs'];
+const DEFERRED = ['handlebars/runtime'];
 const deferredModules = {
   name: 'deferred-modules',
   setup(b) {
@@ -82,7 +65,6 @@ const deferredModules = {
         format: 'cjs',
         minify: true,
         legalComments: 'none',
-        plugins: [shelljsStatic],
         logLevel: 'warning',
       });
       const code = `(function (require) { var module = { exports: {} }, exports = module.exports;\n${inner.outputFiles[0].text}\nreturn module.exports; })`;
