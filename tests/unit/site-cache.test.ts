@@ -20,15 +20,23 @@ function keptWithRoot(kept: Buffer, root: string): Buffer {
   return Buffer.from(changed, 'latin1');
 }
 
-function setup() {
-  const dir = scratch('ltspcfg-get-cache-');
+/** A scratch directory with the wiki's site.toml, a staged root and a code cache; `cli` runs ltspcfg-ts on them. */
+function siteScratch(prefix: string) {
+  const dir = scratch(prefix);
   const cache = join(dir, 'cache');
   mkdirSync(cache, { mode: 0o755 });
   const root = join(dir, 'root');
   mkdirSync(join(root, 'tftpboot'), { recursive: true });
   const site = join(dir, 'site.toml');
   writeFileSync(site, WIKI);
-  const get = (...keys: string[]) => ltspcfg(['--root', root, '--config', site, 'get', ...keys], { env: { LTSPCFG_CODE_CACHE: cache } as NodeJS.ProcessEnv });
+  const cli = (args: string[], cacheDir = cache) =>
+    ltspcfg(['--root', root, '--config', site, ...args], { env: { LTSPCFG_CODE_CACHE: cacheDir } as NodeJS.ProcessEnv });
+  return { dir, cache, root, site, cli };
+}
+
+function setup() {
+  const { dir, cache, root, site, cli } = siteScratch('ltspcfg-get-cache-');
+  const get = (...keys: string[]) => cli(['get', ...keys]);
   const kept = () => readdirSync(cache).filter((n) => n.startsWith('ltspcfg-ts-site-'));
   return { dir, cache, root, site, get, kept };
 }
@@ -138,15 +146,8 @@ test('render plans from the kept Site: every target of every example renders byt
 // path answered: printed means used, the real render means not used.
 
 function renderSetup() {
-  const dir = scratch('ltspcfg-render-kept-');
-  const cache = join(dir, 'cache');
-  mkdirSync(cache, { mode: 0o755 });
-  const root = join(dir, 'root');
-  mkdirSync(join(root, 'tftpboot'), { recursive: true });
-  const site = join(dir, 'site.toml');
-  writeFileSync(site, WIKI);
-  const render = (target = 'dhcpd', cacheDir = cache, ...more: string[]) =>
-    ltspcfg(['--root', root, '--config', site, 'render', target, ...more], { env: { LTSPCFG_CODE_CACHE: cacheDir } as NodeJS.ProcessEnv });
+  const { dir, cache, root, site, cli } = siteScratch('ltspcfg-render-kept-');
+  const render = (target = 'dhcpd', cacheDir = cache, ...more: string[]) => cli(['render', target, ...more], cacheDir);
   const keptRenders = () => readdirSync(cache).filter((n) => n.startsWith('ltspcfg-ts-site-render-'));
   return { dir, cache, root, site, render, keptRenders };
 }
