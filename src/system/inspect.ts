@@ -31,7 +31,6 @@ export interface FileStatus {
   /** copy: the source chosen; unavailable: what to install */
   source?: string;
   hint?: string;
-  item: PlannedItem;
   /** stat of the file as read (with `current`), of the copy's source, and the candidates tried before it: what src/system/stamp.ts records */
   seen?: Stats;
   sourceSeen?: Stats;
@@ -102,46 +101,51 @@ export function inspect(site: Site, platform: Platform, targets: Target[], sys: 
   const notes: Inspection['notes'] = [];
   for (const target of targets) {
     for (const text of target.notes?.(site, platform) ?? []) notes.push({ target: target.name, text });
+    // Each status is one object literal, not `{ ...base, state, ... }`: V8 gives every object made by a
+    // spread followed by more keys a hidden class of its own (thousands of files: megabytes). A file
+    // found as planned keeps one copy of its bytes (current is desired), and the planned item, whose
+    // text desired holds, is not kept.
+    const name = target.name;
     for (const item of target.plan(site, platform)) {
       const recorded = state.files[item.path]?.sha256;
-      const base = { target: target.name, path: item.path, kind: item.kind, item };
+      const { path, kind } = item;
       switch (item.kind) {
         case 'file': {
-          const read = sys.readWithStat(item.path);
-          const current = read?.bytes ?? null;
+          const read = sys.readWithStat(path);
           const desired = Buffer.from(item.content);
-          const state = classify(current, desired, current && sha256(current), recorded);
-          files.push({ ...base, state, current, desired, recordSha: sha256(desired), mode: item.mode, owner: item.owner, group: item.group, checker: item.checker, seen: read?.stat });
+          const state = classify(read?.bytes ?? null, desired, read && sha256(read.bytes), recorded);
+          const current = state === 'current' ? desired : read?.bytes ?? null;
+          files.push({ target: name, path, kind, state, current, desired, recordSha: sha256(desired), mode: item.mode, owner: item.owner, group: item.group, checker: item.checker, seen: read?.stat });
           break;
         }
         case 'edit': {
-          const read = sys.readWithStat(item.path);
+          const read = sys.readWithStat(path);
           const current = read?.bytes ?? null;
           const text = current?.toString('utf8') ?? null;
           const desired = Buffer.from(item.edit(text));
           const ownedNow = item.owned(text);
           const ownedAfter = item.owned(desired.toString('utf8')) ?? '';
           const fileState = classify(current, desired, ownedNow === null ? null : sha256(ownedNow), recorded);
-          files.push({ ...base, state: fileState, current, desired, recordSha: sha256(ownedAfter), mode: item.mode, checker: item.checker, seen: read?.stat });
+          files.push({ target: name, path, kind, state: fileState, current: fileState === 'current' ? desired : current, desired, recordSha: sha256(ownedAfter), mode: item.mode, checker: item.checker, seen: read?.stat });
           break;
         }
         case 'copy': {
           const source = firstExisting(sys, item.from);
           if (!source) {
-            files.push({ ...base, state: 'unavailable', current: sys.read(item.path), desired: null, hint: item.missingHint, mode: item.mode });
+            files.push({ target: name, path, kind, state: 'unavailable', current: sys.read(path), desired: null, hint: item.missingHint, mode: item.mode });
             break;
           }
-          const read = sys.readWithStat(item.path);
-          const current = read?.bytes ?? null;
-          const state = classify(current, source.bytes, current && sha256(current), recorded);
-          files.push({ ...base, state, current, desired: source.bytes, recordSha: sha256(source.bytes), source: source.path, mode: item.mode, owner: item.owner, group: item.group, seen: read?.stat, sourceSeen: source.stat, sourceMisses: source.misses });
+          const read = sys.readWithStat(path);
+          const state = classify(read?.bytes ?? null, source.bytes, read && sha256(read.bytes), recorded);
+          const current = state === 'current' ? source.bytes : read?.bytes ?? null;
+          files.push({ target: name, path, kind, state, current, desired: source.bytes, recordSha: sha256(source.bytes), source: source.path, mode: item.mode, owner: item.owner, group: item.group, seen: read?.stat, sourceSeen: source.stat, sourceMisses: source.misses });
           break;
         }
         case 'dir':
-          files.push({ ...base, state: sys.isDirectory(item.path) ? 'current' : 'missing', current: null, desired: null, mode: item.mode, owner: item.owner, group: item.group });
+          files.push({ target: name, path, kind, state: sys.isDirectory(path) ? 'current' : 'missing', current: null, desired: null, mode: item.mode, owner: item.owner, group: item.group });
           break;
         case 'tree':
-          files.push({ ...base, state: sys.isDirectory(item.path) ? 'current' : 'missing', current: null, desired: null, owner: item.owner, group: item.group });
+          files.push({ target: name, path, kind, state: sys.isDirectory(path) ? 'current' : 'missing', current: null, desired: null, owner: item.owner, group: item.group });
           break;
       }
     }

@@ -192,7 +192,7 @@ test('status and the fix share one rule: a hard-linked unreadable file gets advi
     assert.equal(check.unreadable, 0);
     assert.equal(check.stuck, 1);
     assert.equal(check.stuckExample, 'lts/vmlinuz');
-    const status: FileStatus = { target: 'tftp-tree', path: tftp, kind: 'tree', state: 'current', current: null, desired: null, item: { kind: 'tree', path: tftp, owner: 'nobody', group: 'nogroup' } };
+    const status: FileStatus = { target: 'tftp-tree', path: tftp, kind: 'tree', state: 'current', current: null, desired: null, owner: 'nobody', group: 'nogroup' };
     const [row] = checkFiles([status], 'ltspcfg-ts', { [tftp]: check });
     assert.equal(row.state, 'unreadable');
     assert.match(row.detail, /hard-linked/);
