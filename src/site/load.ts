@@ -2,6 +2,7 @@
 // that span keys (build.ts, rules/) -> Site.
 // the string parser alone: the package's index also loads its stream parser (and node:stream)
 import parseToml = require('@iarna/toml/parse-string');
+import { isUtf8 } from 'node:buffer';
 import { SiteError } from '../errors';
 import { Reporter } from './reporter';
 import { camelize, checkAgainstSchema } from './validate';
@@ -16,8 +17,8 @@ export interface LoadedSite {
   values: Record<string, unknown>;
 }
 
-function fail(file: string, line: number, col: number, problem: string, expected: string): never {
-  throw new SiteError([{ file, position: { line, col }, key: '', problem, expected }]);
+function fail(file: string, line: number, col: number, problem: string, expected: string, key = ''): never {
+  throw new SiteError([{ file, position: { line, col }, key, problem, expected }]);
 }
 
 /** Site.source: the file's name, and its sha256 (hashed on first use: only apply needs it, and loading node:crypto costs start-up time). */
@@ -41,12 +42,13 @@ export function siteOrigin(file: string, bytes: Buffer): Site['source'] {
 export function parseSite(text: Buffer | string, file: string, realPath?: (p: string) => string | null): LoadedSite {
   const bytes = typeof text === 'string' ? Buffer.from(text) : text;
   if (bytes.includes(0)) fail(file, 1, 1, 'the file contains NUL bytes', 'expected a UTF-8 text file in TOML');
+  // checked in place: encoding the text again to compare held a second copy of the file
+  if (!isUtf8(bytes)) fail(file, 1, 1, 'the file is not valid UTF-8', 'expected a UTF-8 text file in TOML');
   const source = bytes.toString('utf8');
-  if (Buffer.compare(Buffer.from(source, 'utf8'), bytes) !== 0) fail(file, 1, 1, 'the file is not valid UTF-8', 'expected a UTF-8 text file in TOML');
   if (source.trim() === '') fail(file, 1, 1, 'the file is empty', 'expected at least [server] and [network] (see examples/wiki-sample.toml)');
 
   const over = prescan(source);
-  if (over) fail(file, over.line, over.col, over.problem, over.expected);
+  if (over) fail(file, over.line, over.col, over.problem, over.expected, over.key);
 
   let parsed: Record<string, unknown>;
   try {

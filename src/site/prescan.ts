@@ -1,22 +1,34 @@
 // A linear pass over site.toml before the TOML parser sees it. @iarna/toml
 // spends about a microsecond per character inside a string and reports an
 // unterminated one only at the end of its line, so a 10 MB line took seconds
-// to refuse. Lines and multi-line strings are capped here instead, documented
-// in ltspcfg-ts(8): no real site.toml comes near either.
+// to refuse; and a table grows slower with every key it holds, so a file of
+// one table with a million keys took half a minute and 600 MB. Lines,
+// multi-line strings and the keys of one table are capped here instead,
+// documented in ltspcfg-ts(8): no real site.toml comes near any of them.
 
 export const MAX_LINE_CHARS = 16 * 1024;
 export const MAX_STRING_CHARS = 16 * 1024;
+/**
+ * Keys of one table: the largest of the schema has about twenty, an lts.conf section draws on
+ * LTSP's couple of hundred keys, a host has a dozen at most. Many tables are fine (a host is one).
+ */
+export const MAX_TABLE_KEYS = 1000;
 
 export interface PrescanProblem {
   line: number;
   col: number;
+  /** the table, as its header names it ("" for the keys before the first header) */
+  key?: string;
   problem: string;
   expected: string;
 }
 
-/** The first line or multi-line string over its cap, or null. */
+/** The first line, multi-line string or table over its cap, or null. */
 export function prescan(text: string): PrescanProblem | null {
   let multi: { delim: string; line: number; col: number; chars: number } | null = null;
+  // nesting of arrays and inline tables: a line that starts outside them starts a key or a header
+  let depth = 0;
+  let table = { name: '', keys: 0 };
   let line = 0;
   for (let start = 0; start <= text.length; line++) {
     let end = text.indexOf('\n', start);
@@ -24,6 +36,13 @@ export function prescan(text: string): PrescanProblem | null {
     if (end - start > MAX_LINE_CHARS)
       return { line: line + 1, col: MAX_LINE_CHARS + 1, problem: `line ${line + 1} has ${end - start} characters, more than ${MAX_LINE_CHARS}`, expected: `expected lines of at most ${MAX_LINE_CHARS} characters` };
     let i = start;
+    if (!multi && depth === 0) {
+      while (i < end && (text[i] === ' ' || text[i] === '\t')) i++;
+      const c = text[i];
+      if (c === '[') table = { name: text.slice(i, end).replace(/\s*(#.*)?\r?$/, '').replace(/^\[+\s*|\s*\]+$/g, ''), keys: 0 };
+      else if (i < end && c !== '#' && c !== '\r' && ++table.keys > MAX_TABLE_KEYS)
+        return { line: line + 1, col: i - start + 1, key: table.name, problem: `${table.name ? 'the table' : 'the top level'} has more than ${MAX_TABLE_KEYS} keys`, expected: `expected at most ${MAX_TABLE_KEYS} keys in one table (lts.conf has a few hundred at most)` };
+    }
     while (i < end) {
       if (multi) {
         const close = text.indexOf(multi.delim, i);
@@ -49,6 +68,8 @@ export function prescan(text: string): PrescanProblem | null {
         i = j + 1;
         continue;
       }
+      if (c === '[' || c === '{') depth++;
+      else if ((c === ']' || c === '}') && depth > 0) depth--;
       i++;
     }
     start = end + 1;

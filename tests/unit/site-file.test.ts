@@ -7,7 +7,7 @@ import { readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { MAX_SITE_BYTES } from '../../src/system/sitefile';
-import { MAX_LINE_CHARS, MAX_STRING_CHARS } from '../../src/site/prescan';
+import { MAX_LINE_CHARS, MAX_STRING_CHARS, MAX_TABLE_KEYS } from '../../src/site/prescan';
 import { REPO, hashTree, ltspcfg, scratch } from '../support/cli';
 
 const ONE_LINE = /^[^\n]+:0:0: cannot read the site file: [^;\n]+; expected a readable site\.toml, a regular file of at most \d+ MiB/;
@@ -91,4 +91,48 @@ test('comments up to the cap parse, and a valid site padded with them stays vali
   const r = run(['--config', file, 'get', 'tftp.root']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '/tftpboot\n');
+});
+
+test('a table of more keys than any real one is refused at the first key too many, before parsing; nothing written', () => {
+  const dir = scratch();
+  const root = scratch();
+  const before = hashTree(root);
+  const base = readFileSync(join(REPO, 'examples/primary.toml'), 'utf8');
+  const header = '[lts."02:00:00:00:00:99"]\n';
+  const keys = (n: number) => Array.from({ length: n }, (_, i) => `K${i} = "x"\n`).join('');
+  // at the cap, with comments, blank lines and a multi-line array between the keys (none of them a key)
+  const atCap = join(dir, 'at-cap.toml');
+  writeFileSync(atCap, `${base}${header}# ${'c\n#'.repeat(2000)}\n${'\n'.repeat(2000)}${keys(MAX_TABLE_KEYS)}`);
+  const ok = run(['--config', atCap, 'get', 'server.address']);
+  assert.equal(ok.code, 0, ok.stderr);
+  const arrays = join(dir, 'long-array.toml');
+  writeFileSync(arrays, base.replace(/^dns\s*=.*$/m, `dns = [\n${'  "10.10.0.1", # the server\n'.repeat(MAX_TABLE_KEYS + 10)}]`));
+  const arr = run(['--config', arrays, 'get', 'network.dns']);
+  assert.doesNotMatch(arr.stderr, /keys in one table/);
+  // one key more, in a section with a million: refused at its line, one line, exit 2
+  const lines = base.split('\n').length;
+  for (const [name, text, line, key] of [
+    ['lts section', `${base}${header}${keys(1_000_000)}`, lines + 1 + MAX_TABLE_KEYS, 'lts."02:00:00:00:00:99"'],
+    ['top level', `${keys(MAX_TABLE_KEYS + 1)}${base}`, MAX_TABLE_KEYS + 1, ''],
+  ] as const) {
+    const file = join(dir, `${name.replace(/ /g, '-')}.toml`);
+    writeFileSync(file, text);
+    for (const args of [['get', 'server.address'], ['--root', root, 'apply', '--yes']]) {
+      const r = run(['--config', file, ...args]);
+      assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      const where = `${file}:${line}:1: ${key ? `${key}: the table` : 'the top level'} has more than ${MAX_TABLE_KEYS} keys; expected at most ${MAX_TABLE_KEYS} keys in one table`;
+      assert.ok(r.stderr.startsWith(where), `${name}: ${r.stderr.slice(0, 300)}`);
+    }
+  }
+  assert.equal(hashTree(root), before);
+});
+
+test('a site file that is not UTF-8 is refused in one line', () => {
+  const dir = scratch();
+  const file = join(dir, 'latin1.toml');
+  writeFileSync(file, Buffer.concat([readFileSync(join(REPO, 'examples/primary.toml')), Buffer.from('# caf\xe9\n', 'latin1')]));
+  const r = run(['--config', file, 'get', 'server.address']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr, `${file}:1:1: the file is not valid UTF-8; expected a UTF-8 text file in TOML\n`);
 });
