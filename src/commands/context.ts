@@ -7,6 +7,7 @@ import { detectPlatform } from '../system/platform';
 import type { Platform } from '../targets/types';
 import type { Site } from '../site/types';
 import { readKept, siteCacheRef, writeKept } from '../system/site-cache';
+import { collectStageGarbage } from '../system/heap';
 
 /** The largest site.toml whose validated Site is kept (about 10,000 hosts). */
 const KEPT_SITE_MAX_BYTES = 1 << 20;
@@ -57,6 +58,8 @@ export function siteOf(ctx: Context): Site {
   if (!site) {
     site = keptSiteFrom(ctx).value;
     sites.set(ctx, site);
+    // the TOML tables and the schema's copies are garbage now: returned before planning allocates
+    collectStageGarbage(site);
   }
   return site;
 }

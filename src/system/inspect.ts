@@ -5,6 +5,7 @@ import type { Site } from '../site/types';
 import type { Checker, Platform, PlannedItem, Target } from '../targets/types';
 import { SystemRoot } from './fsroot';
 import { readState, sha256, type State } from './state';
+import { collectStageGarbage } from './heap';
 
 /**
  * missing: not on disk yet; current: as planned; stale: written by ltspcfg-ts
@@ -150,6 +151,8 @@ export function inspect(site: Site, platform: Platform, targets: Target[], sys: 
       }
     }
   }
+  // the templates' intermediate strings are garbage now: returned before the writes allocate
+  collectStageGarbage(site);
   return { files, orphans: findOrphans(state, files, targets, sys), notes, state, readSince };
 }
 
