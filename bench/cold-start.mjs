@@ -28,7 +28,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // what the ebuild installs in /usr/lib/ltsp-ts (each copy keeps caches of its own)
 const lib = join(work, 'lib');
 mkdirSync(lib);
-for (const f of ['ltspcfg-ts.bundle.js', 'ltspcfg-ts.get.js']) copyFileSync(join(repo, 'dist', f), join(lib, f));
+for (const f of ['ltspcfg-ts.bundle.js', 'ltspcfg-ts.get.js', 'ltspcfg-ts.launch.js']) copyFileSync(join(repo, 'dist', f), join(lib, f));
 const launcher = readFileSync(join(repo, 'dist/ltspcfg-ts.js'), 'utf8');
 const shebang = /^#!\/usr\/bin\/env (?:-S )?node( [^ \n]+)?\n/.exec(launcher);
 if (!shebang) throw new Error('dist/ltspcfg-ts.js: unexpected #! line; update bench/cold-start.mjs and the ebuild');
