@@ -61,13 +61,21 @@ export function checkAddresses(r: Reporter, v: SiteValues): Addressing {
     checkSubnet(r, s, cidrs[i], paths[i]);
   });
 
+  // each dynamic range as numbers, parsed once: a fixed address is looked up in them for every host
+  const ranges = subnets.map((s) => (s.range ? [ip(s.range[0]), ip(s.range[1])] : null));
   const subnetAddresses = subnets.map((s, i) => ({ key: paths[i].subnet, cidr: s.cidr, network: s.network, broadcast: s.broadcast, routers: s.routers }));
   const net: Addressing = {
     subnets,
     rangePaths: paths.map((p) => p.range),
     addresses: subnetAddresses,
-    subnetOf: (address) => cidrs.findIndex((c) => inCidr(ip(address), c)),
-    rangeOf: (address) => subnets.findIndex((s) => s.range && ip(address) >= ip(s.range[0]) && ip(address) <= ip(s.range[1])),
+    subnetOf: (address) => {
+      const n = ip(address);
+      return cidrs.findIndex((c) => inCidr(n, c));
+    },
+    rangeOf: (address) => {
+      const n = ip(address);
+      return ranges.findIndex((range) => range !== null && n >= range[0] && n <= range[1]);
+    },
   };
   for (const f of [...reservedAddressRules(server.address, subnetAddresses), ...dhcpPortRules(dhcp.mode, dhcp.port)]) r.report(f.key, f.problem, f.expected);
   if (!inCidr(ip(server.address), cidrs[0])) r.report('server.address', `${server.address} is outside the thin-client subnet ${subnets[0].cidr}`, `expected an address inside ${subnets[0].cidr}`);
