@@ -142,8 +142,9 @@ interface Walker {
   entries: Map<string, Entry>;
   /** camelCase name -> entry, to give `get` the keys as site.toml spells them (snakeTable) */
   byCamel: Map<string, Entry>;
-  /** the spec's keys, tables and arrays of tables, in its order */
-  keys: KeyEntry[];
+  /** the spec's keys that are required or have a default, in its order */
+  needed: KeyEntry[];
+  /** the spec's tables and arrays of tables, in its order */
   tables: TableEntry[];
   arrays: TableEntry[];
   /** free-form tables and keys (lts.conf): a table without a prototype, keys as they are */
@@ -173,7 +174,7 @@ function walkerOf(spec: TableSpec): Walker {
   if (known) return known;
   const entries = new Map<string, Entry>();
   const byCamel = new Map<string, Entry>();
-  const walker: Walker = { spec, entries, byCamel, keys: [], tables: [], arrays: [], free: !!(spec.anyKey || spec.anyTable) };
+  const walker: Walker = { spec, entries, byCamel, needed: [], tables: [], arrays: [], free: !!(spec.anyKey || spec.anyTable) };
   walkers.set(spec, walker);
   const add = <E extends Entry>(list: E[], e: E) => {
     list.push(e);
@@ -181,7 +182,10 @@ function walkerOf(spec: TableSpec): Walker {
     if (!entries.has(e.name)) entries.set(e.name, e);
     if (!byCamel.has(e.camel)) byCamel.set(e.camel, e);
   };
-  for (const [name, keySpec] of Object.entries(spec.keys)) add(walker.keys, { kind: 'key', name, camel: camelCase(name), spec: keySpec });
+  for (const [name, keySpec] of Object.entries(spec.keys)) {
+    const e: KeyEntry = { kind: 'key', name, camel: camelCase(name), spec: keySpec };
+    add(keySpec.required || keySpec.default !== undefined ? walker.needed : [], e);
+  }
   for (const [name, sub] of Object.entries(spec.tables ?? {})) add(walker.tables, { kind: 'table', name, camel: camelCase(name), walker: walkerOf(sub) });
   for (const [name, sub] of Object.entries(spec.arrays ?? {})) add(walker.arrays, { kind: 'array', name, camel: camelCase(name), walker: walkerOf(sub) });
   if (spec.anyTable) walker.anyTable = walkerOf(spec.anyTable);
@@ -193,7 +197,7 @@ function walkerOf(spec: TableSpec): Walker {
  * (the checks of checkString for the kinds most keys have, without the objects it returns).
  * undefined: checkString decides, and says why.
  */
-function plainlyFine(kind: StringKind, value: string): string | undefined {
+export function plainlyFine(kind: StringKind, value: string): string | undefined {
   switch (kind) {
     case 'label':
       // the alphabet of a label holds no UNSAFE character
@@ -208,6 +212,19 @@ function plainlyFine(kind: StringKind, value: string): string | undefined {
     }
     case 'word':
       return WORD.test(value) ? value : undefined;
+    default:
+      return undefined;
+  }
+}
+/** The value of a key when it is plainly fine (see plainlyFine), else undefined: checkValue decides. */
+function plainValue(spec: KeySpec, value: unknown): unknown {
+  switch (spec.type) {
+    case 'string':
+      return typeof value === 'string' ? plainlyFine(spec.of!, value) : undefined;
+    case 'boolean':
+      return typeof value === 'boolean' ? value : undefined;
+    case 'integer':
+      return Number.isInteger(value) && (spec.min === undefined || (value as number) >= spec.min) && (spec.max === undefined || (value as number) <= spec.max) ? value : undefined;
     default:
       return undefined;
   }
@@ -301,7 +318,8 @@ function checkTable(r: Reporter, where: Where | null, w: Walker, raw: unknown, c
     const e = w.entries.get(k);
     const name = e && camel ? e.camel : k;
     if (e?.kind === 'key') {
-      const val = checkValue(r, at(k), e.spec, v);
+      // a plainly fine string, boolean or integer without the closures that only a message needs
+      const val = plainValue(e.spec, v) ?? checkValue(r, at(k), e.spec, v);
       if (val !== undefined) out[name] = val;
     } else if (e?.kind === 'table') {
       out[name] = checkTable(r, new Where(where, k), e.walker, v, camel);
@@ -324,7 +342,7 @@ function checkTable(r: Reporter, where: Where | null, w: Walker, raw: unknown, c
       r.report(at(k)(), 'unknown key', guess ? `did you mean "${guess}"? valid keys: ${keys.join(', ')}` : `valid keys here: ${keys.join(', ') || '(none)'}`);
     }
   }
-  for (const e of w.keys) {
+  for (const e of w.needed) {
     if (Object.hasOwn(table, e.name)) continue;
     if (e.spec.required) r.report(at(e.name)(), 'missing', `expected ${e.spec.doc}`, pathOf(where));
     else if (e.spec.default !== undefined) out[camel ? e.camel : e.name] = e.spec.default;
