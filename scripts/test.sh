@@ -98,7 +98,7 @@ for suite in $suites; do
 		set -- "$dir"/*.bats
 		[ -e "$1" ] || continue
 		echo "== $name"
-		# without root every file skips its tests itself (tests/support/skip-file.bash), counted below
+		# without root every file skips its tests itself (skip_file in tests/support/bats.bash), counted below
 		# bounded: a daemon a test leaves holding bats' fd 3 would make bats wait forever;
 		# the timeout turns that into a failed run (status 124) instead of a hung one
 		timeout --kill-after=30 "${LTSP_SUITE_TIMEOUT:-3000}" bats --tap "$@" >"$logs/$suite.tap"

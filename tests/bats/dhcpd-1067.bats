@@ -70,7 +70,7 @@ known_client_leases() {
 	[ "$(ps -o user= -p "$pid")" = "$DH_USER" ]
 	[[ "$args" != *nosuch0* && "$args" != */nonexistent* ]]
 	[ "$(stat -c %U "$T/lib/$SVC.leases")" = "$DH_USER" ]
-	ip netns exec "$SRV" ss -H -l -u -n -p "sport = :1067" | grep -q "pid=$pid,"
+	port_pids -n "$SRV" udp 1067 | grep -qx "$pid"
 	run svc status
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"status: started"* ]]
@@ -127,10 +127,7 @@ known_client_leases() {
 	run svc stop
 	echo "$output"
 	[ "$status" -eq 0 ]
-	for i in $(seq 1 50); do
-		kill -0 "$pid" 2>/dev/null || kill -0 "$sup" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_until 5 "dhcpd ($pid) and supervise-daemon ($sup) to exit" test ! -d "/proc/$pid" -a ! -d "/proc/$sup"
 	[ ! -d "/proc/$pid" ]
 	[ ! -d "/proc/$sup" ]
 	[ ! -e "$T/run/$SVC.pid" ]

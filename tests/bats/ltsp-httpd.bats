@@ -5,6 +5,7 @@
 # and serves the boot tree read-only: files yes, listings, writes and
 # anything outside the tree no.
 
+load ../support/bats
 load ltsp-tftpd
 
 setup() {
@@ -48,7 +49,7 @@ count_calls() {
 
 # nothing listens on the HTTP port in the namespace
 no_listener() {
-	[ -z "$(ip netns exec "$NAME" ss -H -l -t -n 'sport = :8080')" ]
+	refute listens -n "$NAME" tcp 8080
 }
 
 @test "shellcheck: the service and its conf.d are clean POSIX sh" {
@@ -85,11 +86,7 @@ no_listener() {
 	ip netns exec "$NAME" python3 -c 'import socket, time
 s = socket.socket(); s.bind(("192.0.2.1", 8080)); s.listen(); time.sleep(60)' 3>&- &
 	local holder=$!
-	local _
-	for _ in $(seq 1 100); do
-		[ -n "$(ip netns exec "$NAME" ss -H -l -t -n 'sport = :8080')" ] && break
-		sleep 0.1
-	done
+	wait_port -n "$NAME" -t 10 tcp 8080 "a python3 socket holding the port"
 	run svc start
 	kill "$holder"
 	wait "$holder" || true
@@ -118,12 +115,9 @@ s = socket.socket(); s.bind(("192.0.2.1", 8080)); s.listen(); time.sleep(60)' 3>
 	[ "$(wc -l <"$T/calls")" -eq 2 ]
 	[ ! -e "/run/$NAME.checked" ]
 
-	local _ pid
-	for _ in $(seq 1 50); do
-		pid=$(ip netns exec "$NAME" ss -H -l -t -n -p 'sport = :8080' | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1)
-		[ -n "$pid" ] && break
-		sleep 0.1
-	done
+	local pid
+	wait_port -n "$NAME" -t 5 tcp 8080 lighttpd
+	pid=$(port_pids -n "$NAME" tcp 8080 | head -n 1)
 	[ -n "$pid" ]
 	echo 'this is not toml [' >>"$T/site.toml"
 	run svc restart
@@ -149,7 +143,7 @@ s = socket.socket(); s.bind(("192.0.2.1", 8080)); s.listen(); time.sleep(60)' 3>
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"leads through a symbolic link"* ]]
-	[ -z "$(ip netns exec "$NAME" ss -H -l -t -n 'sport = :8080')" ]
+	no_listener
 }
 
 @test "start: the config through apply, files served, no listing, no writes, no symlink out of the tree" {
@@ -158,11 +152,7 @@ s = socket.socket(); s.bind(("192.0.2.1", 8080)); s.listen(); time.sleep(60)' 3>
 	echo "$output"
 	[ "$status" -eq 0 ]
 	grep -q "^server.document-root *= \"$T/tftpboot\"" "$T/sys/etc/ltsp/ltsp-httpd.conf"
-	local _
-	for _ in $(seq 1 50); do
-		[ -n "$(ip netns exec "$NAME" ss -H -l -t -n 'sport = :8080')" ] && break
-		sleep 0.1
-	done
+	wait_port -n "$NAME" -t 5 tcp 8080 lighttpd
 	[ "$(ip netns exec "$NAME" curl -s http://192.0.2.1:8080/lts/vmlinuz)" = kernel ]
 	[ "$(code HEAD /lts/vmlinuz)" = 200 ]
 	[ "$(code GET /lts/)" = 403 ]
@@ -175,7 +165,7 @@ s = socket.socket(); s.bind(("192.0.2.1", 8080)); s.listen(); time.sleep(60)' 3>
 	[ ! -e "$T/tftpboot/lts/new" ]
 	# lighttpd dropped to www-data
 	local pid
-	pid=$(ip netns exec "$NAME" ss -H -l -t -n -p 'sport = :8080' | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1)
+	pid=$(port_pids -n "$NAME" tcp 8080 | head -n 1)
 	[ "$(ps -o user= -p "$pid")" = www-data ]
 	run svc stop
 	[ "$status" -eq 0 ]

@@ -81,22 +81,9 @@ svc_start() {
 	svc start 3>&-
 }
 
-# waits (at most 10 s) until process $1 has ended: gone, or a zombie its
-# parent (here pid 1) has not reaped; start-stop-daemon may return while the
-# kernel is still tearing it down
-ended() {
-	local _
-	for _ in $(seq 1 100); do
-		grep -qs '^State:[[:space:]]*Z' "/proc/$1/status" || [ ! -e "/proc/$1" ] && return 0
-		sleep 0.1
-	done
-	echo "process $1 is still running: $(grep -s '^State' "/proc/$1/status")" >&2
-	return 1
-}
-
 # nothing listens on nbd.port in the server namespace
 no_listener() {
-	[ -z "$(ip netns exec "$NAME" ss -H -l -t -n 'sport = :10809')" ]
+	refute listens -n "$NAME" tcp 10809
 }
 
 @test "shellcheck: the service and its conf.d are clean POSIX sh" {
@@ -160,13 +147,10 @@ no_listener() {
 	# every export names the service's allow list, which holds the thin-client subnet
 	grep -qxF "	authfile = $T/run/$NAME.allow" "$T/run/$NAME.conf"
 	[ "$(grep -v '^#' "$T/run/$NAME.allow")" = 192.0.2.0/25 ]
-	local pid _
+	local pid
 	pid=$(cat "$T/run/$NAME.pid")
 	kill -0 "$pid"
-	for _ in $(seq 1 100); do
-		ip netns exec "$NAME" ss -H -l -t -n 'sport = :10809' | grep -q . && break
-		sleep 0.1
-	done
+	wait_port -n "$NAME" -t 10 tcp 10809 nbd-server
 
 	# the client: the whole image, byte for byte, and the export is read-only
 	run ip netns exec "$CLI" timeout 30 nbdinfo --size nbd://192.0.2.1:10809/lab
@@ -198,13 +182,14 @@ no_listener() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ ! -e "$T/run/$NAME.checked" ]
-	ended "$pid"
+	# start-stop-daemon may return while the kernel is still tearing it down
+	wait_gone 10 "$pid"
 	pid=$(cat "$T/run/$NAME.pid")
 	kill -0 "$pid"
 
 	run svc stop
 	echo "$output"
 	[ "$status" -eq 0 ]
-	ended "$pid"
+	wait_gone 10 "$pid"
 	no_listener
 }

@@ -3,6 +3,8 @@
 # wrapper. Loaded by tests/bats/ltsp-tftpd*.bats and tests/lab/tftp*.bats.
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/support/wait.bash
+. "$REPO/tests/support/wait.bash"
 
 # $1: namespace/service name; $2: server address; $3: the service to copy
 # (default ltsp-tftpd); sets up T (temp dir) and the service copy
@@ -63,22 +65,22 @@ svc() {
 
 # the pids listening on UDP port $1 (default 69) in the namespace, one a line
 listeners() {
-	ip netns exec "$NAME" ss -H -l -u -n -p "sport = :${1:-69}" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u
+	port_pids -n "$NAME" udp "${1:-69}"
 }
 
-# waits up to $1 tenths of a second until `listeners $3` prints something other than $2
+# true when `listeners $2` prints something other than $1; keeps it in LISTENERS
+listeners_other_than() {
+	LISTENERS=$(listeners "$2")
+	[ -n "$LISTENERS" ] && [ "$LISTENERS" != "$1" ]
+}
+
+# waits up to $1 seconds until `listeners $3` prints something other than $2
+# (after a restart: a new pid); prints it
 wait_listener() {
-	local i
-	for i in $(seq 1 "$1"); do
-		local now
-		now=$(listeners "${3:-69}")
-		if [ -n "$now" ] && [ "$now" != "${2:-}" ]; then
-			echo "$now"
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
+	local LISTENERS
+	wait_until "$1" "a TFTP server on UDP port ${3:-69} in netns $NAME${2:+ other than pid $2}" \
+		listeners_other_than "${2:-}" "${3:-69}" || return
+	echo "$LISTENERS"
 }
 
 # fetches tftp://$ADDR/$1 into $2 with curl inside the namespace; more curl options after

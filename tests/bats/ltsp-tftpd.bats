@@ -39,9 +39,9 @@ teardown() {
 	chmod 0700 "$T/tftpboot/lts"
 
 	# in.tftpd alone, with the service's arguments but no fix: the file is refused
-	ip netns exec "$NAME" /usr/sbin/in.tftpd -L -s "$T/tftpboot" -u nobody -a "$ADDR:69" &
+	ip netns exec "$NAME" /usr/sbin/in.tftpd -L -s "$T/tftpboot" -u nobody -a "$ADDR:69" 3>&- &
 	local bare=$!
-	wait_listener 300
+	wait_listener 30
 	run fetch lts/vmlinuz "$T/got"
 	[ "$status" -ne 0 ]
 	[ ! -s "$T/got" ]
@@ -55,7 +55,7 @@ teardown() {
 	run svc start
 	echo "$output"
 	[ "$status" -eq 0 ]
-	wait_listener 300
+	wait_listener 30
 	fetch lts/vmlinuz "$T/got"
 	[ "$(cat "$T/got")" = "kernel bytes" ]
 	[ "$(stat -c '%U:%G %a' "$T/tftpboot/lts/vmlinuz")" = "nobody:nogroup 644" ]
@@ -74,7 +74,7 @@ teardown() {
 	[ "$(stat -c '%U:%G' "$T/outside")" = "root:root" ]
 	# the link itself belongs to the tree; the chrooted server cannot follow it out
 	[ "$(stat -c '%U:%G' "$T/tftpboot/secret-link")" = "nobody:nogroup" ]
-	wait_listener 300
+	wait_listener 30
 	run fetch secret-link "$T/got"
 	[ "$status" -ne 0 ]
 	[ ! -s "$T/got" ]
@@ -132,9 +132,9 @@ teardown() {
 }
 
 @test "refuses to start while another server holds the port, naming it" {
-	ip netns exec "$NAME" /usr/sbin/in.tftpd -L -s "$T/tftpboot" -u nobody -a "0.0.0.0:69" &
+	ip netns exec "$NAME" /usr/sbin/in.tftpd -L -s "$T/tftpboot" -u nobody -a "0.0.0.0:69" 3>&- &
 	local other=$!
-	wait_listener 300
+	wait_listener 30
 	run svc start
 	kill "$other"
 	wait "$other" || true
@@ -150,14 +150,14 @@ teardown() {
 
 	svc start
 	local first
-	first=$(wait_listener 300)
+	first=$(wait_listener 30)
 	run svc status
 	[ "$status" -eq 0 ]
 	[[ "$output" == *started* ]]
 
 	svc restart
 	local second
-	second=$(wait_listener 300 "$first")
+	second=$(wait_listener 30 "$first")
 	[ -n "$second" ]
 	[ "$second" != "$first" ]
 	run svc status
@@ -173,7 +173,7 @@ teardown() {
 @test "a restart with a broken site.toml leaves the running server serving" {
 	svc start
 	local first
-	first=$(wait_listener 300)
+	first=$(wait_listener 30)
 	write_site "" 'blocksize = 12'
 	run svc restart
 	echo "$output"
@@ -187,7 +187,7 @@ teardown() {
 	# (OpenRC 0.45 leaves the state at "stopping" after a refused stop; the next restart recovers)
 	write_site
 	svc restart
-	[ -n "$(wait_listener 300 "$first")" ]
+	[ -n "$(wait_listener 30 "$first")" ]
 	run svc status
 	[ "$status" -eq 0 ]
 }
@@ -222,16 +222,16 @@ data_ports = [40000, 40010]
 verbose = true'
 	svc start
 	local pid
-	pid=$(wait_listener 300 "" 6969)
+	pid=$(wait_listener 30 "" 6969)
 	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -F -- "-L -s $T/tftpboot -u nobody -a $ADDR:6969 -B 1024 -R 40000:40010 -v -v"
 }
 
 @test "kill -9 of in.tftpd: supervise-daemon starts it again" {
 	svc start
 	local first second
-	first=$(wait_listener 300)
+	first=$(wait_listener 30)
 	kill -9 "$first"
-	second=$(wait_listener 300 "$first")
+	second=$(wait_listener 30 "$first")
 	[ -n "$second" ]
 	[ "$second" != "$first" ]
 	printf 'after respawn\n' >"$T/tftpboot/check"

@@ -14,7 +14,7 @@ load ../support/bats
 load lib/client-lab
 
 setup_file() {
-	[ "$(id -u)" = 0 ] || skip "the lab needs root"
+	[ "$(id -u)" = 0 ] || { skip_file "the lab needs root (network namespaces)"; return; }
 	pxe_init "ltscl$$"
 	pxe_netns_up
 	BR="${PX}br"
@@ -65,7 +65,12 @@ setup_file() {
 }
 
 teardown_file() {
+	if file_skipped; then return; fi
 	pxe_teardown
+}
+
+setup() {
+	skip_if_file_skipped
 }
 
 # ---- the server's daemons (started once, on first use) -----------------------
@@ -75,9 +80,9 @@ start_dhcpd() {
 	[ -f "$T/dhcpd.started" ] && return 0
 	: >"$T/dhcpd.leases"
 	ip netns exec "$SNS" unshare -m --propagation private sh "$PXE_LIB/pxe-devlog.sh" "$T/devns-dhcpd" "$T/messages" "$T/syslogd-dhcpd.pid" \
-		dhcpd -4 -f -cf "$T/sys/etc/dhcp/dhcpd.conf" -lf "$T/dhcpd.leases" -pf "$T/dhcpd.pid" "$SIF" </dev/null >"$T/dhcpd.out" 2>&1 &
+		dhcpd -4 -f -cf "$T/sys/etc/dhcp/dhcpd.conf" -lf "$T/dhcpd.leases" -pf "$T/dhcpd.pid" "$SIF" </dev/null >"$T/dhcpd.out" 2>&1 3>&- &
 	pxe_track $!
-	pxe_wait_port 67 100 || { cat "$T/dhcpd.out" >&2; return 1; }
+	wait_port -n "$SNS" -t 10 udp 67 dhcpd || { cat "$T/dhcpd.out" >&2; return 1; }
 	cat "$T/syslogd-dhcpd.pid" >>"$T/pids"
 	touch "$T/dhcpd.started"
 }
@@ -96,10 +101,10 @@ start_syslog_ng() {
 	"$T/bin/ltspcfg-ts" --config "$T/site.toml" render syslog --path /etc/syslog-ng/conf.d/ltsp-ts.conf >"$T/ltsp-ts.conf"
 	printf '@version: current\n@include "%s"\n' "$T/ltsp-ts.conf" >"$T/syslog-ng.conf"
 	ip netns exec "$SNS" syslog-ng -F --no-caps -f "$T/syslog-ng.conf" -p "$T/sng.pidfile" \
-		-c "$T/sng.ctl" -R "$T/sng.persist" </dev/null >"$T/syslog-ng.out" 2>&1 &
+		-c "$T/sng.ctl" -R "$T/sng.persist" </dev/null >"$T/syslog-ng.out" 2>&1 3>&- &
 	echo $! >"$T/syslog-ng.pid"
 	pxe_track "$(cat "$T/syslog-ng.pid")"
-	pxe_wait_port 514 100 || { cat "$T/syslog-ng.out" >&2; return 1; }
+	wait_port -n "$SNS" -t 10 udp 514 syslog-ng || { cat "$T/syslog-ng.out" >&2; return 1; }
 }
 
 # ---- the clients -----------------------------------------------------------------
@@ -123,7 +128,7 @@ dhcp_ask() {
 	EOF
 	printf '#!/bin/sh\necho "$reason $new_ip_address $new_dhcp_server_identifier" >>%s/reasons\n' "$run" >"$run/script"
 	chmod +x "$run/script"
-	ip netns exec "$CNS" timeout 40 dhclient -4 -1 -d -v -cf "$run/conf" -lf "$run/leases" -pf "$run/pid" -sf "$run/script" "$BR" >"$run/log" 2>&1 &
+	ip netns exec "$CNS" timeout 40 dhclient -4 -1 -d -v -cf "$run/conf" -lf "$run/leases" -pf "$run/pid" -sf "$run/script" "$BR" >"$run/log" 2>&1 3>&- &
 	local pid=$! i
 	pxe_track "$pid"
 	for i in $(seq 1 300); do
@@ -273,13 +278,9 @@ pxe_fetches() {
 	[[ "$(field last_boot.problem.fix)" == "rc-service ltsp-tftpd restart"* ]]
 	# the fix: the service's start (a restart is stop, then start) gives the tree to the TFTP user
 	ip netns exec "$SNS" openrc-run "$T/init.d/$PXE_SVC" stop || ip netns exec "$SNS" openrc-run "$T/init.d/$PXE_SVC" zap
-	local i
-	for i in $(seq 1 100); do
-		[ -z "$(ip netns exec "$SNS" ss -H -l -u -n 'sport = :69')" ] && break
-		sleep 0.1
-	done
+	wait_port -n "$SNS" -t 10 --closed udp 69 "the stopped in.tftpd to let go of it"
 	pxe_with_syslog openrc-run "$T/init.d/$PXE_SVC" start
-	pxe_wait_port 69 100
+	wait_port -n "$SNS" -t 10 udp 69 "the restarted in.tftpd"
 	tftp_get lts/initramfs-new.gz
 	cmp "$T/got" "$T/tftpboot/lts/initramfs-new.gz"
 }
@@ -352,7 +353,7 @@ pxe_fetches() {
 @test "clients --follow without a terminal: one appended line per change, while a client boots" {
 	start_dhcpd
 	start_tftpd
-	"$T/bin/ltspcfg-ts" --config "$T/site.toml" --no-color clients --log "$T/messages" --log "$T/tftpd.log" --follow --interval 300 >"$T/follow.out" 2>&1 &
+	"$T/bin/ltspcfg-ts" --config "$T/site.toml" --no-color clients --log "$T/messages" --log "$T/tftpd.log" --follow --interval 300 >"$T/follow.out" 2>&1 3>&- &
 	local f=$!
 	pxe_track "$f"
 	become ws6
@@ -367,11 +368,16 @@ pxe_fetches() {
 	refute grep -q $'\x1b' "$T/follow.out"
 }
 
+# true when terminal output $2 holds at least $1 frames (screen cleared, cursor home)
+frames_at_least() {
+	[ "$(grep -o $'\x1b\[H\x1b\[2J' "$2" | wc -l)" -ge "$1" ]
+}
+
 @test "clients --follow on a terminal: the table is redrawn in place as a client boots" {
 	command -v script >/dev/null || skip "script (util-linux) is not installed"
 	start_dhcpd
 	start_tftpd
-	script -qfec "$T/bin/ltspcfg-ts --config $T/site.toml --no-color clients --log $T/messages --log $T/tftpd.log --follow --interval 300" /dev/null >"$T/tty.out" 2>&1 &
+	script -qfec "$T/bin/ltspcfg-ts --config $T/site.toml --no-color clients --log $T/messages --log $T/tftpd.log --follow --interval 300" /dev/null >"$T/tty.out" 2>&1 3>&- &
 	local s=$!
 	pxe_track "$s"
 	become ws7
@@ -379,14 +385,11 @@ pxe_fetches() {
 	pxe_fetches
 	logged "$T/tty.out" "ws7 +$MAC +$ADDR +initrd"
 	# a screen cleared and redrawn, more than once (a busy machine may draw its first frame late)
-	local i
-	for i in $(seq 1 100); do
-		[ "$(grep -o $'\x1b\[H\x1b\[2J' "$T/tty.out" | wc -l)" -ge 2 ] && break
-		sleep 0.1
-	done
+	local redrawn=0
+	wait_until 10 "a second frame of the table" frames_at_least 2 "$T/tty.out" || redrawn=$?
 	kill "$s"
 	wait "$s" || true
-	[ "$(grep -o $'\x1b\[H\x1b\[2J' "$T/tty.out" | wc -l)" -ge 2 ]
+	[ "$redrawn" = 0 ]
 	# the last frame, as the admin sees it
 	sed -e 's/\r//g' -e 's/\x1b\[H\x1b\[2J/\n--- frame\n/g' "$T/tty.out" | awk '/^--- frame$/ { f = "" ; next } { f = f $0 "\n" } END { printf "%s", f }' >"$T/frame"
 	cat "$T/frame"

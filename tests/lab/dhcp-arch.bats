@@ -31,19 +31,12 @@ setup() {
 	skip_if_file_skipped
 }
 
-# stops this test's daemons by pid and waits (at most 5 s each) until they are gone:
+# stops this test's daemons by pid and waits (at most 5 s) until they are gone:
 # the next test's dhcpd refuses to start while its pid file names a live one
 teardown() {
 	if file_skipped; then return; fi
-	local p _
-	for p in $(cat "$T/daemon.pid" 2>/dev/null); do
-		kill "$p" 2>/dev/null || true
-		for _ in $(seq 1 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$p" 2>/dev/null || true
-	done
+	# shellcheck disable=SC2046
+	stop_pids 5 $(cat "$T/daemon.pid" 2>/dev/null)
 	rm -f "$T/daemon.pid" "$T/run/arch-dhcpd.pid" "$T/run/arch-dnsmasq.pid"
 }
 
@@ -61,9 +54,9 @@ dhcpd_up() {
 	ip netns exec "$SRV" dhcpd -t -4 -cf "$conf" >/dev/null 2>&1 || dhcpd -t -4 -cf "$conf"
 	: >"$T/lib/arch.leases"
 	ip netns exec "$SRV" dhcpd -4 -f -d -p "$1" -cf "$conf" -lf "$T/lib/arch.leases" -pf "$T/run/arch-dhcpd.pid" "$SIF" \
-		</dev/null >"$T/arch-dhcpd.log" 2>&1 &
+		</dev/null >"$T/arch-dhcpd.log" 2>&1 3>&- &
 	echo $! >>"$T/daemon.pid"
-	wait_udp "$1"
+	wait_port -n "$SRV" udp "$1" dhcpd || { cat "$T/arch-dhcpd.log" >&2; return 1; }
 }
 
 # dnsmasq in proxyDHCP mode with the generated config of the site
@@ -73,21 +66,10 @@ dnsmasq_up() {
 	dnsmasq --test --conf-file="$conf"
 	ip netns exec "$SRV" dnsmasq --keep-in-foreground --conf-file="$conf" --pid-file="$T/run/arch-dnsmasq.pid" \
 		--log-dhcp --log-facility="$T/arch-dnsmasq.log" --dhcp-leasefile="$T/lib/arch-dnsmasq.leases" \
-		</dev/null >/dev/null 2>&1 &
+		</dev/null >/dev/null 2>&1 3>&- &
 	echo $! >>"$T/daemon.pid"
-	wait_udp 67 && wait_udp 4011
-}
-
-# waits up to 30 s for UDP port $1 in the server namespace
-wait_udp() {
-	local _
-	for _ in $(seq 1 300); do
-		[ -n "$(ip netns exec "$SRV" ss -H -l -u -n "sport = :$1")" ] && return 0
-		sleep 0.1
-	done
-	echo "nothing listens on UDP port $1" >&2
-	cat "$T"/arch-*.log >&2 2>/dev/null
-	return 1
+	{ wait_port -n "$SRV" udp 67 "dnsmasq (proxyDHCP)" && wait_port -n "$SRV" udp 4011 "dnsmasq's PXE service"; } ||
+		{ cat "$T/arch-dnsmasq.log" >&2; return 1; }
 }
 
 # $1 MAC, $2 vendor class, $3 option 93, $4 user class (- for none); prints

@@ -53,13 +53,13 @@ setup() {
 	skip_if_file_skipped
 }
 
+# stops the test's daemons by pid and waits until they are gone: the next
+# test's daemon binds the same ports
 teardown() {
 	if file_skipped; then return; fi
-	local pid
-	for pid in "$T"/*.pid; do
-		[ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null
-		rm -f "$pid"
-	done
+	# shellcheck disable=SC2046
+	stop_pids 5 $(cat "$T"/*.pid 2>/dev/null)
+	rm -f "$T"/*.pid
 	ip netns exec "$SRV" nft flush ruleset 2>/dev/null || true
 	ip netns exec "$SRV" iptables -F 2>/dev/null || true
 	ip netns exec "$SRV" iptables -X 2>/dev/null || true
@@ -77,17 +77,6 @@ use() {
 	syslog-ng | rsyslog) sed -i "s/^\[syslog\]$/[syslog]\ndaemon = \"$1\"/" "$T/site.toml" ;;
 	*) sed -i "s/^\[firewall\]$/[firewall]\nbackend = \"$1\"/" "$T/site.toml" ;;
 	esac
-}
-
-# waits (at most 30 s) until something listens on port $2/$1 in the server namespace
-listening() {
-	local i
-	for i in $(seq 1 150); do
-		ip netns exec "$SRV" ss -Hln"${1:0:1}" "sport = :$2" | grep -q . && return 0
-		sleep 0.2
-	done
-	echo "nothing listens on $2/$1" >&2
-	return 1
 }
 
 # the client and the outsider each send one message over UDP 514 and one over TCP 5140
@@ -120,9 +109,9 @@ assert_per_host_logs() {
 	ltspcfg render syslog --path /etc/syslog-ng/conf.d/ltsp-ts.conf >"$T/ltsp-ts.conf"
 	printf '@version: current\n@include "%s"\n' "$T/ltsp-ts.conf" >"$T/syslog-ng.conf"
 	ip netns exec "$SRV" syslog-ng -F --no-caps -f "$T/syslog-ng.conf" -p "$T/sng.pidfile" \
-		-c "$T/sng.ctl" -R "$T/sng.persist" >"$T/syslog-ng.out" 2>&1 &
+		-c "$T/sng.ctl" -R "$T/sng.persist" >"$T/syslog-ng.out" 2>&1 3>&- &
 	echo $! >"$T/syslog-ng.pid"
-	listening udp 514 && listening tcp 5140 || { cat "$T/syslog-ng.out"; false; }
+	{ wait_port -n "$SRV" udp 514 syslog-ng && wait_port -n "$SRV" tcp 5140 syslog-ng; } || { cat "$T/syslog-ng.out"; false; }
 	send_all
 	assert_per_host_logs
 	# dated by the server when received, to the millisecond, as `clients` reads it
@@ -137,18 +126,18 @@ assert_per_host_logs() {
 	tool=$(cd "$REPO" && node --import tsx -e 'const t = require("./tests/support/debtools.ts").rsyslogd(); console.log([t.bin, t.moduleDir, t.env.LD_LIBRARY_PATH].join("\n"))')
 	bin=$(sed -n 1p <<<"$tool") moddir=$(sed -n 2p <<<"$tool") libs=$(sed -n 3p <<<"$tool")
 	ip netns exec "$SRV" env LD_LIBRARY_PATH="$libs" "$bin" -n -M "$moddir" -f "$T/rsyslog.conf" \
-		-i "$T/rsyslogd.pidfile" >"$T/rsyslogd.out" 2>&1 &
+		-i "$T/rsyslogd.pidfile" >"$T/rsyslogd.out" 2>&1 3>&- &
 	echo $! >"$T/rsyslogd.pid"
-	listening udp 514 && listening tcp 5140 || { cat "$T/rsyslogd.out"; false; }
+	{ wait_port -n "$SRV" udp 514 rsyslogd && wait_port -n "$SRV" tcp 5140 rsyslogd; } || { cat "$T/rsyslogd.out"; false; }
 	send_all
 	assert_per_host_logs
 }
 
 # a TCP listener on port $1 in the server namespace (busybox nc, one connection)
 serve() {
-	ip netns exec "$SRV" busybox nc -l -p "$1" >/dev/null 2>&1 </dev/null &
+	ip netns exec "$SRV" busybox nc -l -p "$1" >/dev/null 2>&1 </dev/null 3>&- &
 	echo $! >"$T/nc-$1.pid"
-	listening tcp "$1"
+	wait_port -n "$SRV" tcp "$1" "busybox nc"
 }
 
 # does a TCP connection from namespace $1 to the server's port $2 get through?
@@ -201,7 +190,7 @@ assert_firewall() {
 start_xdm() {
 	local bin
 	bin=$(cd "$REPO" && node --import tsx -e 'console.log(require("./tests/support/debtools.ts").xdm().bin)')
-	ip netns exec "$SRV" "$bin" -nodaemon -config "$1" >"$T/xdm.out" 2>&1 &
+	ip netns exec "$SRV" "$bin" -nodaemon -config "$1" >"$T/xdm.out" 2>&1 3>&- &
 	echo $! >"$T/xdm.pid"
 }
 
@@ -241,19 +230,14 @@ answer() {
 	# xdm reads its config, finds nothing to manage and exits: wait for that
 	# (at most 30 s), so the query below asks an xdm that has made up its mind
 	start_xdm "$T/xdm/xdm-config.before"
-	local i
-	for i in $(seq 1 150); do
-		kill -0 "$(cat "$T/xdm.pid")" 2>/dev/null || break
-		sleep 0.2
-	done
-	refute kill -0 "$(cat "$T/xdm.pid")" 2>/dev/null
-	[ -z "$(ip netns exec "$SRV" ss -Hlnu 'sport = :177')" ]
+	wait_gone 30 "$(cat "$T/xdm.pid")"
+	refute listens -n "$SRV" udp 177
 	[ "$(query 192.0.2.10 "$CLI")" = none ]
 	wait "$(cat "$T/xdm.pid")" 2>/dev/null || true
 	rm -f "$T/xdm.pid" "$T/xdm/xdm.pidfile"
 	# edited: port 177, the thin-client subnet's addresses in Xaccess
 	start_xdm "$T/xdm/xdm-config.edited"
-	listening udp 177 || { cat "$T/xdm.out" "$T/xdm/xdm.log"; false; }
+	wait_port -n "$SRV" udp 177 xdm || { cat "$T/xdm.out" "$T/xdm/xdm.log"; false; }
 	[ "$(answer 192.0.2.10 "$CLI")" = 5 ]
 	[ "$(answer 192.0.2.200 "$OUT")" = 6 ]
 }

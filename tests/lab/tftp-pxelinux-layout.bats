@@ -32,7 +32,8 @@ setup() {
 }
 
 teardown_file() {
-	[ -n "${QEMU_PID:-}" ] && kill "$QEMU_PID" 2>/dev/null
+	# shellcheck disable=SC2046
+	[ -n "${T:-}" ] && stop_pids 5 $(cat "$T/qemu.pid" 2>/dev/null)
 	[ -n "${NAME:-}" ] && ip netns del "$NAME" 2>/dev/null
 	[ -n "${T:-}" ] && rm -rf "$T"
 	true
@@ -43,16 +44,14 @@ teardown_file() {
 	ip netns exec "$NAME" qemu-system-x86_64 -accel tcg -m 256 -display none -monitor none \
 		-serial "file:$T/serial.log" \
 		-netdev "user,id=n0,net=198.51.100.0/24,tftp=$T/sys/tftpboot,bootfile=/pxe/pxelinux.0" \
-		-device e1000,netdev=n0,mac=52:54:00:00:00:09 -boot n &
-	QEMU_PID=$!
-	local i
-	for i in $(seq 1 90); do
-		grep -q 'Booting kernel failed\|Could not find' "$T/serial.log" 2>/dev/null && break
-		sleep 1
-	done
-	kill "$QEMU_PID"
-	wait "$QEMU_PID" || true
-	QEMU_PID=
+		-device e1000,netdev=n0,mac=52:54:00:00:00:09 -boot n </dev/null 3>&- &
+	local qemu=$!
+	echo "$qemu" >"$T/qemu.pid"
+	# pxelinux's last word on random bytes; the lines asserted below say what went wrong if it never comes
+	logged "$T/serial.log" 'Booting kernel failed|Could not find' 90 || true
+	stop_pids 5 "$qemu"
+	wait "$qemu" || true
+	rm -f "$T/qemu.pid"
 	local log
 	log=$(tr -d '\033' <"$T/serial.log" | tr '\r' '\n')
 	echo "$log" | grep -a 'PXELINUX\|Loading\|Could not\|failed'

@@ -85,7 +85,7 @@ cfetch() {
 	run svc start
 	echo "$output"
 	[ "$status" -eq 0 ]
-	wait_listener 300 >/dev/null
+	wait_listener 30 >/dev/null
 	[ "$(stat -c '%U:%G %a' "$T/tftpboot/lts/vmlinuz")" = "nobody:nogroup 644" ]
 	for f in pxelinux.0 ldlinux.c32 menu.c32 libutil.c32 pxelinux.cfg/default "pxelinux.cfg/01-${MAC//:/-}" lts/initramfs.gz; do
 		cfetch "$f" "$T/got"
@@ -120,7 +120,7 @@ cfetch() {
 	run cfetch lts/late "$T/got"
 	[ "$status" -ne 0 ]
 	svc restart
-	wait_listener 300 >/dev/null
+	wait_listener 30 >/dev/null
 	cfetch lts/late "$T/got"
 	[ "$(cat "$T/got")" = late ]
 }
@@ -139,22 +139,19 @@ cfetch() {
 		}
 		includedir $T/sys/etc/xinetd.d
 	EOF
-	ip netns exec "$NAME" xinetd -f "$T/xinetd.conf" -pidfile "$T/xinetd.pid" -filelog "$T/xinetd.log" -dontfork &
+	ip netns exec "$NAME" xinetd -f "$T/xinetd.conf" -pidfile "$T/xinetd.pid" -filelog "$T/xinetd.log" -dontfork 3>&- &
 	local x=$!
 	echo "$x" >"$T/xinetd.pid"
-	wait_listener 300 >/dev/null
+	wait_listener 30 >/dev/null
 	cfetch pxelinux.cfg/default "$T/got" --tftp-blksize 1468
 	cmp "$T/got" "$T/tftpboot/pxelinux.cfg/default"
 	cfetch lts/vmlinuz "$T/got"
 	cmp "$T/got" "$T/tftpboot/lts/vmlinuz"
 	# in.tftpd, started by xinetd, is gone within -t 30 s (plus slack) instead of 900 s
-	local i child=""
+	local child=""
 	child=$(ip netns exec "$NAME" pgrep -P "$x" -x in.tftpd || true)
 	[ -n "$child" ]
-	for i in $(seq 1 45); do
-		kill -0 "$child" 2>/dev/null || break
-		sleep 1
-	done
+	wait_gone 45 "$child"
 	refute kill -0 "$child" 2>/dev/null
 	kill "$x"
 	wait "$x" || true

@@ -14,6 +14,12 @@
 # Asserting that something fails: bats 1.8 fails a test on the status of any
 # command but one negated with `!` (set -e ignores those), unless it is the
 # last line. Use `run ! cmd` or `refute cmd`, never a bare `! cmd`.
+#
+# Waiting: wait_until, wait_port, listens, port_pids, wait_gone and stop_pids
+# (tests/support/wait.bash, loaded here) and logged (below); no fixed sleeps.
+
+# shellcheck source=tests/support/wait.bash
+. "$(dirname "${BASH_SOURCE[0]}")/wait.bash"
 
 # $1: why every test of this file is skipped (call it in setup_file, then return)
 skip_file() {

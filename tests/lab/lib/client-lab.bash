@@ -109,7 +109,7 @@ client_nbd_service() {
 	EOF
 	ip netns exec "$SNS" openrc-run "$T/init.d/$NBD_SVC" start >"$T/nbd-start.log" 2>&1 ||
 		{ cat "$T/nbd-start.log" >&2; return 1; }
-	pxe_wait_port 10809 100 "$SNS" tcp
+	wait_port -n "$SNS" -t 10 tcp 10809 "ltsp-nbd's nbd-server"
 }
 
 # stops ltsp-nbd and every nbd-server process it forked for a client, by pid
@@ -147,11 +147,11 @@ client_xdm_run() {
 	local dir=$1 bin=$2
 	ip netns exec "$SNS" unshare -m --propagation private sh -c \
 		'mount --bind "$1" /etc/hosts && exec "$2" -nodaemon -debug 1 -config "$3"' xdm "$dir/hosts" "$bin" "$dir/xdm-config" \
-		</dev/null >"$T/xdm.out" 2>&1 &
+		</dev/null >"$T/xdm.out" 2>&1 3>&- &
 	XDM_PID=$!
 	pxe_track "$XDM_PID"
 	export XDM_PID
-	pxe_wait_port 177 100 || { cat "$T/xdm.out" "$dir/xdm.log" >&2; return 1; }
+	wait_port -n "$SNS" -t 10 udp 177 xdm || { cat "$T/xdm.out" "$dir/xdm.log" >&2; return 1; }
 }
 
 # xdm with the Xaccess and xdm-config ltspcfg-ts edits and the hosts file it
@@ -272,7 +272,7 @@ client_ganesha() {
 	mkdir -p "$T/ganesha-recovery"
 	ip netns exec "$SNS" unshare -m --propagation private sh -c \
 		'mount -t tmpfs tmpfs /run && mkdir -p /run/ganesha && exec ganesha.nfsd -F -f "$1" -L "$2" -p /run/ganesha/ganesha.pid -N NIV_EVENT' \
-		ganesha "$conf" "$T/ganesha.log" </dev/null >"$T/ganesha.out" 2>&1 &
+		ganesha "$conf" "$T/ganesha.log" </dev/null >"$T/ganesha.out" 2>&1 3>&- &
 	pxe_track $!
-	pxe_wait_port 2049 300 "$SNS" tcp || { cat "$T/ganesha.out" "$T/ganesha.log" >&2; return 1; }
+	wait_port -n "$SNS" tcp 2049 "NFS-Ganesha" || { cat "$T/ganesha.out" "$T/ganesha.log" >&2; return 1; }
 }

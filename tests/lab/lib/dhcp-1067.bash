@@ -187,7 +187,7 @@ dh_client() {
 	chmod +x "$DH_RUN/record.sh"
 	ip netns exec "$CLI" dhclient -4 -1 -d -v -p "${DH_PORT:-1068}" -cf "$DH_RUN/dhclient.conf" \
 		-lf "$DH_RUN/leases" -pf "$DH_RUN/dhclient.pid" -sf "$DH_RUN/record.sh" "$ifc" \
-		>"$DH_RUN/log" 2>&1 &
+		>"$DH_RUN/log" 2>&1 3>&- &
 	pid=$!
 	echo "$pid" >"$T/client.pid"
 	for i in $(seq 1 $((wait * 10))); do

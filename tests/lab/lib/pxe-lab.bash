@@ -11,6 +11,8 @@
 
 PXE_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$PXE_LIB/../../.." && pwd)
+# shellcheck source=tests/support/wait.bash
+. "$REPO/tests/support/wait.bash"
 PXE_SERVER=192.0.2.1
 PXE_ROUTER=192.0.2.2
 PXE_MAC=52:54:00:5e:00:21
@@ -81,19 +83,8 @@ pxe_services_down() {
 		cat "$T/syslogd.pid" >>"$T/pids"
 		rm -f "$T/syslogd.pid"
 	fi
-	local pids
-	pids=$(tr '\n' ' ' <"$T/pids")
-	for p in $pids; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in $pids; do
-		local _
-		for _ in $(seq 1 10); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$p" 2>/dev/null || true
-	done
+	# shellcheck disable=SC2046
+	stop_pids 1 $(cat "$T/pids") || true
 	: >"$T/pids"
 }
 
@@ -108,18 +99,6 @@ pxe_teardown() {
 	if [ -n "${T:-}" ] && [ -d "$T" ]; then
 		rm -rf "$T"
 	fi
-}
-
-# waits up to $2 tenths of a second for port $1 to be bound in namespace
-# ${3:-$SNS}, over ${4:-udp} (udp | tcp)
-pxe_wait_port() {
-	local proto=${4:-udp} _
-	for _ in $(seq 1 "$2"); do
-		[ -n "$(ip netns exec "${3:-$SNS}" ss -H -l -n "--$proto" "sport = :$1")" ] && return 0
-		sleep 0.1
-	done
-	echo "pxe: nothing listens on ${proto^^} port $1 in ${3:-$SNS}" >&2
-	return 1
 }
 
 # ---- the TFTP server ----------------------------------------------------------
@@ -147,7 +126,7 @@ pxe_tftpd_service() {
 	: >"$T/tftpd.log"
 	pxe_with_syslog openrc-run "$T/init.d/$PXE_SVC" start >"$T/tftpd-start.log" 2>&1 ||
 		{ cat "$T/tftpd-start.log" >&2; return 1; }
-	pxe_wait_port 69 300
+	wait_port -n "$SNS" udp 69 "ltsp-tftpd's in.tftpd"
 }
 
 # in.tftpd started directly: $1 root, then more in.tftpd options
@@ -158,9 +137,9 @@ pxe_tftpd_direct() {
 	# not through pxe_with_syslog: $! must be in.tftpd itself (each step execs the next)
 	ip netns exec "$SNS" unshare -m --propagation private \
 		sh "$PXE_LIB/pxe-devlog.sh" "$T/devns" "$T/tftpd.log" "$T/syslogd.pid" \
-		in.tftpd -L -s "$root" -u nobody -a "$PXE_SERVER:69" "$@" </dev/null >/dev/null 2>&1 &
+		in.tftpd -L -s "$root" -u nobody -a "$PXE_SERVER:69" "$@" </dev/null >/dev/null 2>&1 3>&- &
 	pxe_track $!
-	pxe_wait_port 69 300
+	wait_port -n "$SNS" udp 69 in.tftpd
 }
 
 # ltsp-httpd (a copy of init.d/ltsp-httpd) in the server namespace: it installs
@@ -179,7 +158,7 @@ pxe_httpd_service() {
 	chmod 0755 "$T"
 	ip netns exec "$SNS" openrc-run "$T/init.d/$PXE_HTTPD" start >"$T/httpd-start.log" 2>&1 ||
 		{ cat "$T/httpd-start.log" >&2; return 1; }
-	pxe_wait_port 8080 50 "$SNS" tcp
+	wait_port -n "$SNS" -t 5 tcp 8080 "ltsp-httpd's lighttpd"
 }
 
 pxe_httpd_down() {
@@ -195,18 +174,18 @@ pxe_httpd_down() {
 pxe_dhcpd() {
 	: >"$T/dhcpd.leases"
 	ip netns exec "$SNS" dhcpd -4 -f -d -cf "$1" -lf "$T/dhcpd.leases" -pf "$T/dhcpd.pid" "$SIF" \
-		</dev/null >"$T/dhcpd.log" 2>&1 &
+		</dev/null >"$T/dhcpd.log" 2>&1 3>&- &
 	pxe_track $!
-	pxe_wait_port 67 300 || { cat "$T/dhcpd.log" >&2; return 1; }
+	wait_port -n "$SNS" udp 67 dhcpd || { cat "$T/dhcpd.log" >&2; return 1; }
 }
 
 # dnsmasq in the server namespace (proxyDHCP); $1: its config
 pxe_dnsmasq() {
 	ip netns exec "$SNS" dnsmasq --keep-in-foreground --conf-file="$1" --pid-file="$T/dnsmasq.pid" \
 		--log-dhcp --log-facility="$T/dnsmasq.log" --dhcp-leasefile="$T/dnsmasq.leases" \
-		</dev/null >"$T/dnsmasq.out" 2>&1 &
+		</dev/null >"$T/dnsmasq.out" 2>&1 3>&- &
 	pxe_track $!
-	pxe_wait_port 67 300 || { cat "$T/dnsmasq.out" "$T/dnsmasq.log" >&2; return 1; }
+	wait_port -n "$SNS" udp 67 "dnsmasq (proxyDHCP)" || { cat "$T/dnsmasq.out" "$T/dnsmasq.log" >&2; return 1; }
 }
 
 # the site's existing DHCP server: addresses, a router, nothing about booting
@@ -215,9 +194,9 @@ pxe_router_dhcp() {
 		--interface="$RIF" --bind-interfaces --pid-file="$T/router.pid" \
 		--dhcp-range=192.0.2.100,192.0.2.149,255.255.255.0,1h --dhcp-option=option:router,"$PXE_ROUTER" \
 		--dhcp-leasefile="$T/router.leases" --log-dhcp --log-facility="$T/router.log" \
-		</dev/null >"$T/router.out" 2>&1 &
+		</dev/null >"$T/router.out" 2>&1 3>&- &
 	pxe_track $!
-	pxe_wait_port 67 300 "$RNS" || { cat "$T/router.out" "$T/router.log" >&2; return 1; }
+	wait_port -n "$RNS" udp 67 "the router's dnsmasq" || { cat "$T/router.out" "$T/router.log" >&2; return 1; }
 }
 
 # ---- the client ---------------------------------------------------------------
@@ -244,7 +223,7 @@ pxe_qemu() {
 	ip netns exec "$CNS" qemu-system-x86_64 -accel tcg -m "$ram" "$@" -no-reboot \
 		-serial "file:$T/serial-$label.raw" -boot n "${firmware[@]}" \
 		-netdev "tap,id=n0,ifname=${PX}t,script=no,downscript=no" \
-		-device "$nic" </dev/null >"$T/qemu-$label.out" 2>&1 &
+		-device "$nic" </dev/null >"$T/qemu-$label.out" 2>&1 3>&- &
 	PXE_QEMU=$!
 	pxe_track "$PXE_QEMU"
 	export PXE_QEMU PXE_T0
@@ -326,7 +305,7 @@ pxe_minimal_configs() {
 
 # answers iPXE's router solicitation (see pxe-ra.pl) for at most $1 seconds
 pxe_ra() {
-	ip netns exec "$SNS" perl "$PXE_LIB/pxe-ra.pl" "$SIF" "${1:-300}" </dev/null >"$T/ra.log" 2>&1 &
+	ip netns exec "$SNS" perl "$PXE_LIB/pxe-ra.pl" "$SIF" "${1:-300}" </dev/null >"$T/ra.log" 2>&1 3>&- &
 	pxe_track $!
 }
 

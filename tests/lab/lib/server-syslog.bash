@@ -24,12 +24,8 @@ server_syslog_ng() {
 	ip netns exec "$SNS" syslog-ng -F --no-caps -f "$T/syslog-ng.conf" -p "$T/sng.pidfile" \
 		-c "$T/sng.ctl" -R "$T/sng.persist" </dev/null >"$T/syslog-ng.out" 2>&1 3>&- &
 	pxe_track $!
-	local _
-	for _ in $(seq 1 100); do
-		[ -S "$T/devlog.sock" ] && [ -n "$(ip netns exec "$SNS" ss -H -l -u -n 'sport = :514')" ] && break
-		sleep 0.1
-	done
-	[ -S "$T/devlog.sock" ] || { cat "$T/syslog-ng.out" >&2; return 1; }
+	{ wait_until 10 "syslog-ng's socket $T/devlog.sock" test -S "$T/devlog.sock" &&
+		wait_port -n "$SNS" -t 10 udp 514 syslog-ng; } || { cat "$T/syslog-ng.out" >&2; return 1; }
 	PXE_SYSLOG="socket:$T/devlog.sock"
 	export PXE_SYSLOG
 }
@@ -39,9 +35,9 @@ server_syslog_ng() {
 server_dhcpd() {
 	: >"$T/dhcpd.leases"
 	ip netns exec "$SNS" unshare -m --propagation private sh "$PXE_LIB/pxe-devlog.sh" "$T/devns-dhcpd" "$PXE_SYSLOG" "$T/syslogd.pid" \
-		dhcpd -4 -f -d -cf "$1" -lf "$T/dhcpd.leases" -pf "$T/dhcpd.pid" "$SIF" </dev/null >"$T/dhcpd.log" 2>&1 &
+		dhcpd -4 -f -d -cf "$1" -lf "$T/dhcpd.leases" -pf "$T/dhcpd.pid" "$SIF" </dev/null >"$T/dhcpd.log" 2>&1 3>&- &
 	pxe_track $!
-	pxe_wait_port 67 300 || { cat "$T/dhcpd.log" >&2; return 1; }
+	wait_port -n "$SNS" udp 67 dhcpd || { cat "$T/dhcpd.log" >&2; return 1; }
 }
 
 # `ltspcfg-ts clients --json` on the server's logs (in the server namespace: its sockets, its firewall)
