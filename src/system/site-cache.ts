@@ -16,7 +16,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
-const MAGIC = 'ltspcfg-ts site cache 2';
+const MAGIC = 'ltspcfg-ts site cache 3';
 
 /** Where the cache lives and what it must have been made by (the launcher's key of the running bundle). */
 export interface SiteCacheRef {
