@@ -191,6 +191,9 @@ function writeAtomically(ref: SiteCacheRef, file: string, parts: Buffer[]): void
   const tmp = join(ref.dir, `.${basename(file)}.${process.pid}.tmp`);
   try {
     writeFileSync(tmp, Buffer.concat(parts), { mode: 0o600, flag: 'wx' });
+    // the previous one goes first: renamed over an existing file, ext4 (auto_da_alloc) writes the
+    // new one out at once, 1-15 ms a file; a kept file missing for a moment costs a reader a parse
+    try { unlinkSync(file); } catch { /* none yet */ }
     renameSync(tmp, file);
   } catch {
     try { unlinkSync(tmp); } catch { /* not made */ }
