@@ -54,10 +54,11 @@ function bothWays(stage: (root: string, site: string) => void, args: string[]): 
   return [runs[0], runs[1], trees[0], trees[1]];
 }
 
-const sample = (root: string, site: string) => {
+const from = (example: string) => (root: string, site: string) => {
   mkdirSync(root, { recursive: true });
-  copyFileSync(join(REPO, 'examples/wiki-sample.toml'), site);
+  copyFileSync(join(REPO, 'examples', example), site);
 };
+const sample = from('wiki-sample.toml');
 const applied = (extra: (root: string, site: string) => void = () => {}) => (root: string, site: string) => {
   sample(root, site);
   assert.equal(ltspcfg(['--gentoo', '--root', root, '--config', site, 'apply', '--yes']).code, 0);
@@ -67,7 +68,9 @@ const applied = (extra: (root: string, site: string) => void = () => {}) => (roo
 test('a plain apply says and does what commander\'s program does: writes, nothing to do, refusals, errors', () => {
   const handEdited = applied((root) => writeFileSync(join(root, 'opt/ltsp/i386/etc/lts.conf'), 'edited by hand\n'));
   const cases: [string, (root: string, site: string) => void, string[], number][] = [
-    ['first write', sample, ['apply', '--yes', '--only', 'dnsmasq,exports'], 0],
+    ['first write', sample, ['apply', '--yes', '--only', 'dhcpd,exports'], 0],
+    ['first write, dnsmasq --test', from('proxy.toml'), ['apply', '--yes', '--only', 'dnsmasq'], 0],
+    ['dry run, dnsmasq --test', from('proxy.toml'), ['apply', '--dry-run', '--only', 'dnsmasq,dhcpd'], 0],
     ['no check, no colour, -y', sample, ['apply', '-y', '--no-check', '--no-color', '--only=pxelinux'], 0],
     ['every target', sample, ['apply', '--yes'], 0],
     ['nothing to do (the stamp)', applied(), ['apply', '--yes'], 0],
