@@ -25,26 +25,101 @@ export interface PrescanProblem {
 
 /** The first line, multi-line string or table over its cap, or null. */
 export function prescan(text: string): PrescanProblem | null {
-  // no """ or ''' anywhere: no multi-line string, and only the lines' lengths to check (the
-  // common case, and a search in native code instead of a walk over every character)
-  if (!text.includes('"""') && !text.includes("'''")) return longLine(text);
+  // no """ or ''' anywhere: no multi-line string, so only the lines' lengths and the keys to
+  // check (the common case, and searches in native code instead of a walk over every character)
+  if (!text.includes('"""') && !text.includes("'''")) return linesAndKeys(text);
   return scan(text);
 }
 
-function overLine(line: number, chars: number): PrescanProblem {
-  return { line, col: MAX_LINE_CHARS + 1, problem: `line ${line} has ${chars} characters, more than ${MAX_LINE_CHARS}`, expected: `expected lines of at most ${MAX_LINE_CHARS} characters` };
+/** The table being read: where its header is (-1: before the first), and its keys so far. */
+interface TableCount {
+  from: number;
+  to: number;
+  keys: number;
 }
 
-/** The first line over its cap, or null. */
-function longLine(text: string): PrescanProblem | null {
+/**
+ * For a line that starts outside arrays and inline tables: a header starts a table (true), anything
+ * but a comment or a blank is one more key of the current one. `i`: the line's first non-blank.
+ */
+function countKey(table: TableCount, text: string, i: number, end: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c === 91 /* [ */) {
+    table.from = i;
+    table.to = end;
+    table.keys = 0;
+    return true;
+  }
+  if (i < end && c !== 35 /* # */ && c !== 13 /* \r */) table.keys++;
+  return false;
+}
+
+function tooManyKeys(table: TableCount, text: string, line: number, col: number): PrescanProblem {
+  const name = table.from < 0 ? '' : text.slice(table.from, table.to).replace(/\s*(#.*)?\r?$/, '').replace(/^\[+\s*|\s*\]+$/g, '');
+  return { line, col, key: name, problem: `${name ? 'the table' : 'the top level'} has more than ${MAX_TABLE_KEYS} keys`, expected: `expected at most ${MAX_TABLE_KEYS} keys in one table (lts.conf has a few hundred at most)` };
+}
+
+const firstNonBlank = (text: string, i: number, end: number): number => {
+  for (let c = text.charCodeAt(i); i < end && (c === 32 || c === 9); c = text.charCodeAt(++i));
+  return i;
+};
+
+/** How deep in arrays and inline tables the end of a line (without multi-line strings) is. */
+function depthAfter(text: string, start: number, end: number, depth: number): number {
+  for (let i = start; i < end; i++) {
+    const c = text[i];
+    if (c === '#') break;
+    if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < end && text[j] !== c) j += c === '"' && text[j] === '\\' ? 2 : 1;
+      i = j;
+    } else if (c === '[' || c === '{') depth++;
+    else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return depth;
+}
+
+/** The first line over its cap or table of too many keys, or null; only lines with a bracket are walked. */
+function linesAndKeys(text: string): PrescanProblem | null {
+  // where the next of each bracket is (text.length: none left), looked up again once passed
+  const next = [-1, -1, -1, -1];
+  const bracketFrom = (from: number): number => {
+    let first = text.length;
+    for (let k = 0; k < 4; k++) {
+      if (next[k] < from) {
+        const at = text.indexOf('[]{}'[k], from);
+        next[k] = at < 0 ? text.length : at;
+      }
+      if (next[k] < first) first = next[k];
+    }
+    return first;
+  };
+  let bracket = bracketFrom(0);
+  let depth = 0;
+  const table: TableCount = { from: -1, to: -1, keys: 0 };
   let line = 0;
   for (let start = 0; start <= text.length; line++) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     if (end - start > MAX_LINE_CHARS) return overLine(line + 1, end - start);
+    let header = false;
+    if (depth === 0) {
+      const i = firstNonBlank(text, start, end);
+      header = countKey(table, text, i, end);
+      if (table.keys > MAX_TABLE_KEYS) return tooManyKeys(table, text, line + 1, i - start + 1);
+    }
+    if (bracket < end) {
+      // a header's brackets close on its line (the parser refuses one that does not)
+      if (!header) depth = depthAfter(text, start, end, depth);
+      bracket = bracketFrom(end);
+    }
     start = end + 1;
   }
   return null;
+}
+
+function overLine(line: number, chars: number): PrescanProblem {
+  return { line, col: MAX_LINE_CHARS + 1, problem: `line ${line} has ${chars} characters, more than ${MAX_LINE_CHARS}`, expected: `expected lines of at most ${MAX_LINE_CHARS} characters` };
 }
 
 /** Lines and multi-line strings, character by character outside strings and comments. */
@@ -52,7 +127,7 @@ function scan(text: string): PrescanProblem | null {
   let multi: { delim: string; line: number; col: number; chars: number } | null = null;
   // nesting of arrays and inline tables: a line that starts outside them starts a key or a header
   let depth = 0;
-  let table = { name: '', keys: 0 };
+  const table: TableCount = { from: -1, to: -1, keys: 0 };
   let line = 0;
   for (let start = 0; start <= text.length; line++) {
     let end = text.indexOf('\n', start);
@@ -60,11 +135,9 @@ function scan(text: string): PrescanProblem | null {
     if (end - start > MAX_LINE_CHARS) return overLine(line + 1, end - start);
     let i = start;
     if (!multi && depth === 0) {
-      while (i < end && (text[i] === ' ' || text[i] === '\t')) i++;
-      const c = text[i];
-      if (c === '[') table = { name: text.slice(i, end).replace(/\s*(#.*)?\r?$/, '').replace(/^\[+\s*|\s*\]+$/g, ''), keys: 0 };
-      else if (i < end && c !== '#' && c !== '\r' && ++table.keys > MAX_TABLE_KEYS)
-        return { line: line + 1, col: i - start + 1, key: table.name, problem: `${table.name ? 'the table' : 'the top level'} has more than ${MAX_TABLE_KEYS} keys`, expected: `expected at most ${MAX_TABLE_KEYS} keys in one table (lts.conf has a few hundred at most)` };
+      i = firstNonBlank(text, start, end);
+      countKey(table, text, i, end);
+      if (table.keys > MAX_TABLE_KEYS) return tooManyKeys(table, text, line + 1, i - start + 1);
     }
     while (i < end) {
       if (multi) {
