@@ -185,18 +185,39 @@ export function readKept<T>(ref: SiteCacheRef, kind: 'get' | 'site', config: str
 
 /**
  * JSON that gives back these values (strings, finite numbers, booleans, null, arrays, plain
- * objects, whose unset keys it leaves out), or null when it would not.
+ * objects, whose unset keys it leaves out), or null when it would not. The values are checked by
+ * a walk, then written by JSON.stringify without a replacer: with one, V8 leaves its fast path
+ * and calls back for every value (at 2,000 hosts, three times the time).
  */
-function faithfulJson(value: unknown): string | null {
-  let faithful = true;
-  const text = JSON.stringify(value, function (this: unknown, _k: string, v: unknown) {
-    if (typeof v === 'number' && !Number.isFinite(v)) faithful = false;
-    else if (v === undefined && Array.isArray(this)) faithful = false;
-    else if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) faithful = false;
-    else if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') faithful = false;
-    return v;
-  });
-  return faithful ? text : null;
+export function faithfulJson(value: unknown): string | null {
+  return faithful(value, false) ? JSON.stringify(value) : null;
+}
+
+function faithful(v: unknown, inArray: boolean): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v);
+    case 'undefined':
+      // an unset key is left out; in an array it would come back as null
+      return !inArray;
+    case 'object': {
+      if (v === null) return true;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) if (!faithful(v[i], true)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const k in v) if (!faithful((v as Record<string, unknown>)[k], false)) return false;
+      return true;
+    }
+    default:
+      // functions, symbols, bigints
+      return false;
+  }
 }
 
 /** Keeps what was made of these site bytes (atomically, replacing the previous site's). Errors are ignored. */
@@ -217,6 +238,9 @@ function writeAtomically(ref: SiteCacheRef, file: string, parts: Buffer[]): void
   const tmp = join(ref.dir, `.${basename(file)}.${process.pid}.tmp`);
   try {
     writeFileSync(tmp, Buffer.concat(parts), { mode: 0o600, flag: 'wx' });
+    // the previous one goes first: renamed over an existing file, ext4 (auto_da_alloc) writes the
+    // new one out at once, 1-15 ms a file; a kept file missing for a moment costs a reader a parse
+    try { unlinkSync(file); } catch { /* none yet */ }
     renameSync(tmp, file);
   } catch {
     try { unlinkSync(tmp); } catch { /* not made */ }
