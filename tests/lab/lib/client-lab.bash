@@ -22,36 +22,13 @@ client_root() {
 # image of the cached root served by $1 (nbd | nfs), xdm, lts.conf
 client_site() {
 	local serve=$1
-	cat >"$T/site.toml" <<-EOF
-		# The thin-client lab: one server namespace, one QEMU thin client
-		[server]
-		address   = "$PXE_SERVER"
-		interface = "$SIF"
-		hostname  = "ltsp-lab"
-
-		[network]
-		subnet  = "192.0.2.0/24"
-		routers = ["$PXE_SERVER"]
-		domain  = "lab.example.org"
-
-		[dhcp]
-		mode  = "primary"
-		range = ["192.0.2.100", "192.0.2.149"]
-
+	pxe_site_common primary "$PXE_SERVER" "The thin-client lab: one server namespace, one QEMU thin client" >"$T/site.toml"
+	cat >>"$T/site.toml" <<-EOF
 		[boot]
 		pxe_filename   = "/pxelinux.0"
 		serial_console = "ttyS0,115200"
 		kernel_append  = "quiet"
 		timeout        = 1
-
-		[tftp]
-		root    = "$T/tftpboot"
-		user    = "nobody"
-		group   = "nogroup"
-		verbose = true
-
-		[nfs]
-		root = "/opt/ltsp/amd64"
 
 		[nbd]
 		dir = "$T/images"

@@ -311,14 +311,12 @@ pxe_ra() {
 
 # ---- generated configs ------------------------------------------------------------
 
-# $T/site.toml for dhcp.mode $1 (primary | proxy): the lab's network, the
-# QEMU client as a known host with an Etherboot-era NIC line (option 129)
-# and kernel parameters of its own (so it gets pxelinux.cfg/01-<mac>)
-pxe_site() {
-	local mode=$1 routers
-	[ "$mode" = proxy ] && routers=$PXE_ROUTER || routers=$PXE_SERVER
-	cat >"$T/site.toml" <<-EOF
-		# The PXE lab: one server namespace, one QEMU thin client
+# The tables every site of the lab shares: the server and its network, DHCP
+# with mode $1 and the router $2, the TFTP root $T/tftpboot, the NFS root.
+# $3: a comment line on top. A site adds [boot] and its hosts after these.
+pxe_site_common() {
+	cat <<-EOF
+		# $3
 		[server]
 		address   = "$PXE_SERVER"
 		interface = "$SIF"
@@ -326,21 +324,12 @@ pxe_site() {
 
 		[network]
 		subnet  = "192.0.2.0/24"
-		routers = ["$routers"]
+		routers = ["$2"]
 		domain  = "lab.example.org"
 
 		[dhcp]
-		mode  = "$mode"
+		mode  = "$1"
 		range = ["192.0.2.100", "192.0.2.149"]
-
-		[boot]
-		pxe_filename   = "/pxelinux.0"
-		kernel         = "/lts/vmlinuz"
-		initrd         = "/lts/initramfs.gz"
-		kernel_append  = "quiet"
-		serial_console = "ttyS0,115200"
-		menu_label     = "LTSP lab client"
-		timeout        = ${PXE_MENU_TIMEOUT:-1}
 
 		[tftp]
 		root    = "$T/tftpboot"
@@ -350,6 +339,26 @@ pxe_site() {
 
 		[nfs]
 		root = "/opt/ltsp/amd64"
+
+	EOF
+}
+
+# $T/site.toml for dhcp.mode $1 (primary | proxy): the lab's network, the
+# QEMU client as a known host with an Etherboot-era NIC line (option 129)
+# and kernel parameters of its own (so it gets pxelinux.cfg/01-<mac>)
+pxe_site() {
+	local mode=$1 routers
+	[ "$mode" = proxy ] && routers=$PXE_ROUTER || routers=$PXE_SERVER
+	pxe_site_common "$mode" "$routers" "The PXE lab: one server namespace, one QEMU thin client" >"$T/site.toml"
+	cat >>"$T/site.toml" <<-EOF
+		[boot]
+		pxe_filename   = "/pxelinux.0"
+		kernel         = "/lts/vmlinuz"
+		initrd         = "/lts/initramfs.gz"
+		kernel_append  = "quiet"
+		serial_console = "ttyS0,115200"
+		menu_label     = "LTSP lab client"
+		timeout        = ${PXE_MENU_TIMEOUT:-1}
 
 		[[group]]
 		name = "LAB"
