@@ -161,7 +161,7 @@ cmdline() {
 # Returns 0 when bound; DH_RUN is the run's directory: options.env holds the
 # options of the lease (new_* without the prefix), log dhclient's output.
 dh_client() {
-	local mac=$1 vendor=$2 wait=${3:-10} ifc=${DH_CIF:-$CIF} pid i
+	local mac=$1 vendor=$2 wait=${3:-10} ifc=${DH_CIF:-$CIF} pid
 	DH_RUN=$(mktemp -d "$T/client/run.XXXXXX")
 	: >"$DH_RUN/leases"
 	ip -n "$CLI" link set "$ifc" down
@@ -192,11 +192,8 @@ dh_client() {
 		>"$DH_RUN/log" 2>&1 3>&- &
 	pid=$!
 	echo "$pid" >"$T/client.pid"
-	for i in $(seq 1 $((wait * 10))); do
-		[ -s "$DH_RUN/options.env" ] && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	# bound, or dhclient gave up (its own timeout); what it got is checked below
+	wait_until "$wait" "dhclient's lease" holds_or_ended "$pid" test -s "$DH_RUN/options.env" 2>/dev/null || true
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	rm -f "$T/client.pid"

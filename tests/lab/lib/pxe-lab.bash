@@ -255,11 +255,7 @@ pxe_boot() {
 		sleep 0.05
 	done
 	# it powers itself off after LTSPX-DONE; a hard kill otherwise
-	local _
-	for _ in $(seq 1 40); do
-		kill -0 "$q" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_gone 2 "$q" 2>/dev/null || true
 	kill -9 "$q" 2>/dev/null || true
 	wait "$q" 2>/dev/null || true
 	PXE_TOTAL_S=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
