@@ -49,11 +49,8 @@ setup_file() {
 	for i in 1 2 3 4 5 6 7 8 9; do
 		printf '[[host]]\nname = "ws%s"\nmac = "02:00:5e:00:00:2%s"\naddress = "192.0.2.2%s"\n' "$i" "$i" "$i" >>"$T/site.toml"
 	done
-	rm -rf "$T/sys"
-	mkdir -p "$T/sys" "$T/log"
-	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" --no-color apply --yes >"$T/apply.log" 2>&1 ||
-		{ cat "$T/apply.log" >&3; return 1; }
-	mv "$T/sys$T/tftpboot" "$T/tftpboot"
+	mkdir -p "$T/log"
+	pxe_apply
 	mkdir -p "$T/tftpboot/lts"
 	head -c 200000 /dev/urandom >"$T/tftpboot/lts/vmlinuz"
 	head -c 100000 /dev/urandom >"$T/tftpboot/lts/initramfs.gz"

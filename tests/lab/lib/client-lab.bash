@@ -57,12 +57,7 @@ client_site() {
 # ltspcfg-ts apply (staged under $T/sys, the TFTP tree moved to tftp.root)
 # and ltspcfg-ts image (squashfs to nbd.dir, kernel + initramfs to the TFTP root)
 client_generate() {
-	[ -f "$REPO/dist/ltspcfg-ts.js" ] || (cd "$REPO" && npm run -s build) >&2
-	rm -rf "$T/sys" "$T/tftpboot"
-	mkdir -p "$T/sys"
-	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" --no-color apply --yes >"$T/apply.log" 2>&1 ||
-		{ cat "$T/apply.log" >&2; return 1; }
-	mv "$T/sys$T/tftpboot" "$T/tftpboot"
+	pxe_apply || return 1
 	rm -rf "$T/images"
 	mkdir -p "$T/images"
 	# nbd-server reads the image as nobody: the scratch directory must let it through

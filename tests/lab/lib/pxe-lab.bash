@@ -369,16 +369,20 @@ pxe_site() {
 	EOF
 }
 
-# ltspcfg-ts apply, staged under $T/sys (nothing else on the machine is
-# written), then the TFTP tree moved to tftp.root with the kernel beside it
-pxe_generate() {
+# ltspcfg-ts apply of $T/site.toml, staged under $T/sys (nothing else on the
+# machine is written), then the TFTP tree moved to tftp.root ($T/tftpboot)
+pxe_apply() {
 	[ -f "$REPO/dist/ltspcfg-ts.js" ] || (cd "$REPO" && npm run -s build) >&2
-	rm -rf "$T/sys"
+	rm -rf "$T/sys" "$T/tftpboot"
 	mkdir -p "$T/sys"
 	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" --no-color apply --yes >"$T/apply.log" 2>&1 ||
 		{ cat "$T/apply.log" >&2; return 1; }
-	rm -rf "$T/tftpboot"
 	mv "$T/sys$T/tftpboot" "$T/tftpboot"
+}
+
+# pxe_apply, then the kernel beside the TFTP tree
+pxe_generate() {
+	pxe_apply || return 1
 	pxe_put_kernel "$T/tftpboot"
 	# as an admin's copy would be: root's, unreadable to others, until ltsp-tftpd fixes it
 	chown -R root:root "$T/tftpboot"
