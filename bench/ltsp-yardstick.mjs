@@ -9,8 +9,10 @@
 // Runs as root in a private mount namespace: tmpfs over every directory LTSP
 // writes (/etc/ltsp, /etc/dnsmasq.d, /etc/exports.d, /srv, /etc/systemd) and a
 // no-op `systemctl` first on PATH, so the host is not changed and no service
-// is restarted. ltspcfg-ts writes a fresh staged root (--root) on a tmpfs each
-// time, with its code cache as installed. Installs Debian's ltsp when missing.
+// is restarted. ltspcfg-ts runs as the ebuild installs it (the launcher with
+// node's own path on its #! line, the bundles beside it, its code caches) and
+// writes a fresh staged root (--root) on a tmpfs each time. Installs Debian's
+// ltsp when missing.
 //
 //   node bench/ltsp-yardstick.mjs          SIZES=200,2000 ROUNDS=7
 import './user-env.mjs';
@@ -18,6 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installLikeEbuild } from './installed.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const sizes = (process.env.SIZES ?? '200,2000').split(',').map(Number);
@@ -58,6 +61,8 @@ mkdirSync(join(work, 'bin'));
 writeFileSync(join(work, 'bin/systemctl'), '#!/bin/sh\n# no service is restarted from a benchmark\nexit 0\n');
 chmodSync(join(work, 'bin/systemctl'), 0o755);
 mkdirSync(join(work, 'cache'));
+mkdirSync(join(work, 'lib'));
+const cli = installLikeEbuild(repo, join(work, 'lib'));
 const env = { ...process.env, PATH: `${join(work, 'bin')}:${process.env.PATH}`, LTSPCFG_CODE_CACHE: join(work, 'cache'), NO_COLOR: '1' };
 
 const mac = (i) => ['02', '00', (i >> 16) & 255, (i >> 8) & 255, i & 255, 1].map((x) => x.toString(16).padStart(2, '0')).join(':');
@@ -112,7 +117,7 @@ try {
     const ours = (target, check) => {
       rmSync(root, { recursive: true, force: true });
       mkdirSync(root);
-      return timed(join(repo, 'dist/ltspcfg-ts.js'), ['--root', root, '--config', site, 'apply', '--yes', '--only', target, ...(check ? [] : ['--no-check'])]);
+      return timed(cli, ['--root', root, '--config', site, 'apply', '--yes', '--only', target, ...(check ? [] : ['--no-check'])]);
     };
     ours('dnsmasq', true); // the first run writes the code cache
     const t = Object.fromEntries(PAIRS.flatMap(([l, o]) => [[`ltsp ${l}`, []], [o, []], [`${o} --no-check`, []]]));

@@ -81,52 +81,68 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-/** Returns the exit code. */
+/**
+ * Returns the exit code. One lock for the whole run, the stamp's answer or the
+ * plan and its writes, when it is free; when another apply holds it, the plan
+ * is made first (a bad site.toml is refused at once) and the lock waited for.
+ */
 export async function runApply(ctx: Context, out: Out, flags: ApplyFlags): Promise<number> {
-  return (await nothingToDo(ctx, out, flags)) ?? (await applyPlan(ctx, out, flags)).code;
+  if (ctx.opts.dryRun) return (await nothingToDo(ctx, out, flags)) ?? (await applyPlan(ctx, out, flags)).code;
+  let lock: Lock;
+  try {
+    lock = acquireLock(lockPath(ctx.sys.root), 0);
+  } catch (e) {
+    if (!(e instanceof LockBusyError)) throw e;
+    return (await applyPlan(ctx, out, flags)).code;
+  }
+  try {
+    return (await nothingToDo(ctx, out, flags, lock)) ?? (await applyPlan(ctx, out, flags, undefined, lock)).code;
+  } finally {
+    lock.release();
+  }
+}
+
+/** The apply lock of the configured system, or undefined when another apply keeps it (said on stderr). */
+function takeLock(ctx: Context, out: Out): Lock | undefined {
+  try {
+    return acquireLock(lockPath(ctx.sys.root));
+  } catch (e) {
+    if (!(e instanceof LockBusyError)) throw e;
+    out.error(`ltspcfg-ts: ${e.message}; waited 5 s, nothing was written`);
+    return undefined;
+  }
 }
 
 /**
  * The exit code of an apply that the stamp of the last writing run proves has
  * nothing to do (src/system/stamp.ts), with the output the full plan would
- * print; undefined when it cannot tell: then apply plans in full.
+ * print; undefined when it cannot tell: then apply plans in full. `lock` is
+ * the run's apply lock (none for a dry run).
  */
-async function nothingToDo(ctx: Context, out: Out, flags: ApplyFlags): Promise<number | undefined> {
+async function nothingToDo(ctx: Context, out: Out, flags: ApplyFlags, lock?: Lock): Promise<number | undefined> {
   const names = flags.only ? flags.only.split(',').map((n) => n.trim()) : allTargets.map((t) => t.name);
   if (!names.every((n) => allTargets.some((t) => t.name === n))) return undefined;
+  if (lock?.waited) return undefined;
   let site: Buffer;
   try {
     site = readSiteFile(ctx.configPath);
   } catch {
     return undefined;
   }
-  let lock: Lock | undefined;
-  if (!ctx.opts.dryRun) {
-    try {
-      lock = acquireLock(lockPath(ctx.sys.root));
-    } catch {
-      return undefined;
-    }
-  }
-  try {
-    if (lock?.waited) return undefined;
-    const done = stampedNothingToDo({ sys: ctx.sys, site, platform: () => ctx.platform, targets: names });
-    if (!done) return undefined;
-    if (lock) for (const t of removeStaleTemps(done.writeDirs, lock.since)) out.line(`  ${'clean'.padEnd(8)}${t}  (a temporary file left by an interrupted apply)`);
-    const report: ApplyReport = { changes: [], refused: [], unavailable: [], removals: [], leftovers: [], checks: [], blockers: [], warnings: [], unchanged: done.items };
-    showPlan(ctx, out, report, flags, done.notes);
-    return await conclude(ctx, out, 0, done.trees.length > 0, 0, async () => fixTrees(done.trees, ctx.sys));
-  } finally {
-    lock?.release();
-  }
+  const done = stampedNothingToDo({ sys: ctx.sys, site, platform: () => ctx.platform, targets: names });
+  if (!done) return undefined;
+  if (lock) for (const t of removeStaleTemps(done.writeDirs, lock.since)) out.line(`  ${'clean'.padEnd(8)}${t}  (a temporary file left by an interrupted apply)`);
+  const report: ApplyReport = { changes: [], refused: [], unavailable: [], removals: [], leftovers: [], checks: [], blockers: [], warnings: [], unchanged: done.items };
+  showPlan(ctx, out, report, flags, done.notes);
+  return await conclude(ctx, out, 0, done.trees.length > 0, 0, async () => fixTrees(done.trees, ctx.sys));
 }
 
 /**
  * Plans (or takes the inspection of every target that status made: one plan a
- * run), shows and writes under the apply lock; returns the exit code and the
- * items written.
+ * run), shows and writes under the apply lock (`held`: taken by the caller,
+ * who releases it); returns the exit code and the items written.
  */
-export async function applyPlan(ctx: Context, out: Out, flags: ApplyFlags, planned?: Inspection): Promise<{ code: number; written: FileStatus[] }> {
+export async function applyPlan(ctx: Context, out: Out, flags: ApplyFlags, planned?: Inspection, held?: Lock): Promise<{ code: number; written: FileStatus[] }> {
   const site = siteOf(ctx);
   const chosen = selectTargets(flags.only);
   const written: FileStatus[] = [];
@@ -135,21 +151,15 @@ export async function applyPlan(ctx: Context, out: Out, flags: ApplyFlags, plann
     return { code: await carryOut(ctx, out, flags, site, inspection, chosen, written), written };
   }
   // one apply at a time: the plan is carried out under the lock
-  let lock: Lock;
-  try {
-    lock = acquireLock(lockPath(ctx.sys.root));
-  } catch (e) {
-    if (!(e instanceof LockBusyError)) throw e;
-    out.error(`ltspcfg-ts: ${e.message}; waited 5 s, nothing was written`);
-    return { code: 1, written };
-  }
+  const lock = held ?? takeLock(ctx, out);
+  if (!lock) return { code: 1, written };
   try {
     // a plan made before another apply finished is made again
     const inspection = planned && !lock.waited ? planned : inspect(site, ctx.platform, chosen, ctx.sys);
     for (const t of removeStaleTemps(plannedDirs(ctx, inspection), lock.since)) out.line(`  ${'clean'.padEnd(8)}${t}  (a temporary file left by an interrupted apply)`);
     return { code: await carryOut(ctx, out, flags, site, inspection, chosen, written), written };
   } finally {
-    lock.release();
+    if (!held) lock.release();
   }
 }
 

@@ -1,5 +1,5 @@
 // Runs the real program that must accept a generated file (dhcpd -t, dnsmasq --test...).
-import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, isAbsolute, join } from 'node:path';
 import type { Checker } from '../targets/types';
@@ -42,8 +42,8 @@ export function runChecker(checker: Checker, path: string, content: Buffer): Che
   if (!program) return { result: 'skipped', label: checker.label, why: `${checker.program} is not installed` };
   if (checker.requires && !findProgram(checker.requires)) return { result: 'skipped', label: checker.label, why: `${checker.requires} is not installed` };
   const dir = mkdtempSync(join(tmpdir(), 'ltspcfg-check-'));
+  const file = join(dir, basename(path));
   try {
-    const file = join(dir, basename(path));
     writeFileSync(file, content);
     const args = checker.args.map((a) => a.split('{}').join(file));
     // loaded here: child_process brings node's streams and sockets, which apply --no-check never needs
@@ -55,6 +55,16 @@ export function runChecker(checker: Checker, path: string, content: Buffer): Che
     const output = `${r.stdout}${r.stderr}`.split(file).join(path).trim();
     return { result: 'refused', label: checker.label, output };
   } finally {
+    removeScratch(dir, file);
+  }
+}
+
+/** Removes the checker's scratch directory: its one file, then the directory (a recursive rm, which loads more of node, only when the checker left more there). */
+function removeScratch(dir: string, file: string): void {
+  try {
+    unlinkSync(file);
+    rmdirSync(dir);
+  } catch {
     rmSync(dir, { recursive: true, force: true });
   }
 }

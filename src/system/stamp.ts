@@ -5,7 +5,9 @@
 //
 // Kept in /var/lib/ltsp-ts/stamp.json beside the state. It records:
 // - the inputs of the plan: the sha256 of site.toml's bytes, the build (the
-//   sha256 of the running bundle), the platform detected, where the TFTP root
+//   launcher's code-cache key of the running bundle, which names its build
+//   hash, size, mtime, inode and node; the bundle's own sha256 when it runs
+//   without the launcher), the platform detected, where the TFTP root
 //   leads (the one thing validation reads from the disk), and per target its
 //   notes and how many items it plans;
 // - the outputs and the external inputs, each by stat (device, inode, size,
@@ -32,6 +34,7 @@ import type { SystemRoot } from './fsroot';
 import type { FileStatus, Inspection } from './inspect';
 import { BACKUP_DIR, sha256, STATE_FILE } from './state';
 import { readRegularFile } from './sitefile';
+import { siteCacheRef } from './site-cache';
 
 export const STAMP_FILE = '/var/lib/ltsp-ts/stamp.json';
 const MAX_STAMP_BYTES = 64 * 1024 * 1024;
@@ -70,13 +73,17 @@ interface Stamp {
 let build: string | null | undefined;
 
 /**
- * The running build: the sha256 of the bundle this code runs from. Null when
+ * The running build: the key under which the launcher keeps this bundle's code
+ * cache (it already names the build: no need to read and hash the bundle again
+ * at every apply), else the sha256 of the bundle this code runs from. Null when
  * it does not run from one (tsx on the sources): then no stamp is made or used.
  */
 export function buildIdentity(): string | null {
   if (build === undefined) {
     try {
-      build = /\.bundle\.js$|ltspcfg-ts\.js$/.test(__filename) ? sha256(readFileSync(__filename)) : null;
+      const fromBundle = /\.bundle\.js$|ltspcfg-ts\.js$/.test(__filename);
+      const launched = siteCacheRef()?.key;
+      build = !fromBundle ? null : launched ? `launcher ${launched}` : sha256(readFileSync(__filename));
     } catch {
       build = null;
     }
@@ -271,11 +278,12 @@ export interface StampQuery {
  * it recorded untouched. Null whenever it cannot say (then plan in full).
  */
 export function stampedNothingToDo(q: StampQuery): NothingToDo | null {
-  const build = buildIdentity();
-  if (!build) return null;
   try {
     const where = q.sys.path(STAMP_FILE);
+    // no stamp (a first apply, or the last one wrote nothing): nothing more to read
     const bytes = readRegularFile(where, MAX_STAMP_BYTES);
+    const build = buildIdentity();
+    if (!build) return null;
     // it names a tree to hand over: only root's (or this user's), writable by no one else
     const st = statSync(where);
     const uid = process.geteuid?.() ?? 0;

@@ -94,6 +94,16 @@ test('one apply at a time: a held lock is waited for, then apply exits 1 naming 
     assert.ok(Date.now() - t0 >= 4000, 'it waited');
     assert.match(r.stderr, new RegExp(`^ltspcfg-ts: another ltspcfg-ts apply \\(pid ${holder.pid}\\) holds ${lock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; waited 5 s, nothing was written\\n$`));
     assert.equal(hashTree(s.root), before);
+    // a bad site.toml is refused while the lock is held, without waiting for it
+    writeFileSync(s.site, PRIMARY.replace(/^subnet *= *"[^"]*"/m, 'subnet = "10.0.0.0/33"'));
+    const unchanged = hashTree(s.root);
+    const t1 = Date.now();
+    const bad = s.apply();
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /site\.toml:\d+:.*network\.subnet/);
+    assert.ok(Date.now() - t1 < 4000, 'it did not wait for the lock');
+    assert.equal(hashTree(s.root), unchanged);
+    writeFileSync(s.site, PRIMARY);
     // the holder goes away (killed mid-apply): its lock is taken over
     holder.kill('SIGKILL');
     await new Promise((resolve) => holder.on('exit', resolve));

@@ -5,7 +5,7 @@
 // seen, bad input still refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, hashTree, ltspcfg, scratch } from '../support/cli';
 
@@ -134,4 +134,26 @@ test('a changed state.json or a damaged, foreign or writable stamp: the full pla
   assert.doesNotMatch(w.stdout, /FROM THE STAMP/);
   assert.match(w.stdout, /Nothing to do/);
   assert.equal(hashTree(u.root), before);
+});
+
+test('the stamp names the build by the launcher\'s code-cache key, and one made by another build is not believed', () => {
+  const s = staged();
+  const cache = scratch('ltspcfg-stamp-cache-');
+  const withCache = (...extra: string[]) => ltspcfg(['--gentoo', '--root', s.root, '--config', s.config, 'apply', '--yes', ...extra], { env: { LTSPCFG_CODE_CACHE: cache } });
+  assert.equal(withCache().code, 0);
+  const key = readdirSync(cache).find((f) => /^ltspcfg-ts-main-.*\.cache$/.test(f))!.replace(/^ltspcfg-ts-|\.cache$/g, '');
+  const stamp = join(s.root, STAMP);
+  assert.equal(JSON.parse(readFileSync(stamp, 'utf8')).build, `launcher ${key}`);
+  const note = (text: string) => text.replace(/"notes":\["no syslog daemon/, '"notes":["FROM THE STAMP no syslog daemon');
+  writeFileSync(stamp, note(readFileSync(stamp, 'utf8')));
+  assert.match(withCache().stdout, /FROM THE STAMP/, 'believed by the same build');
+  // without the launcher's caches the build is the bundle's sha256: the other build's stamp is not believed
+  const before = hashTree(s.root);
+  const off = ltspcfg(['--gentoo', '--root', s.root, '--config', s.config, 'apply', '--yes'], { env: { LTSPCFG_CODE_CACHE: 'off' } });
+  assert.equal(off.code, 0, off.stderr);
+  assert.doesNotMatch(off.stdout, /FROM THE STAMP/);
+  assert.match(off.stdout, /Nothing to do/);
+  assert.equal(hashTree(s.root), before);
+  writeFileSync(stamp, note(readFileSync(stamp, 'utf8').replace(/"build":"launcher [^"]*"/, `"build":"launcher ${key}x"`)));
+  assert.doesNotMatch(withCache().stdout, /FROM THE STAMP/, 'another key');
 });
