@@ -1,15 +1,16 @@
 // Cold start of `ltspcfg-ts get tftp.root` against `node -e 0`, interleaved in
 // one run so that all see the same machine. ltspcfg-ts runs as the ebuild
 // installs it: the launcher with node's own path on its #! line (src_prepare)
-// and the two bundles beside it, in a directory of its own. Measured: with its
+// and the bundles and launch module beside it, in a directory of its own (bench/installed.mjs). Measured: with its
 // caches (the answers kept by a first run: the launcher answers alone), right
 // after site.toml changed (a comment line differs at every run, so the get
 // bundle parses and validates it again, through its V8 code cache), without any
 // cache (LTSPCFG_CODE_CACHE=off), and the source tree's dist/ltspcfg-ts.js
 // (#!/usr/bin/env -S node ...) with its caches. Goal: ratio <= 1.10x with the caches.
 import './user-env.mjs';
+import { installLikeEbuild } from './installed.mjs';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,12 +29,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // what the ebuild installs in /usr/lib/ltsp-ts (each copy keeps caches of its own)
 const lib = join(work, 'lib');
 mkdirSync(lib);
-for (const f of ['ltspcfg-ts.bundle.js', 'ltspcfg-ts.get.js']) copyFileSync(join(repo, 'dist', f), join(lib, f));
-const launcher = readFileSync(join(repo, 'dist/ltspcfg-ts.js'), 'utf8');
-const shebang = /^#!\/usr\/bin\/env (?:-S )?node( [^ \n]+)?\n/.exec(launcher);
-if (!shebang) throw new Error('dist/ltspcfg-ts.js: unexpected #! line; update bench/cold-start.mjs and the ebuild');
-writeFileSync(join(lib, 'ltspcfg-ts.js'), `#!${process.execPath}${shebang[1] ?? ''}\n${launcher.slice(shebang[0].length)}`, { mode: 0o755 });
-const installed = join(lib, 'ltspcfg-ts.js');
+const installed = installLikeEbuild(repo, lib);
 
 const sample = readFileSync(join(repo, 'examples/wiki-sample.toml'), 'utf8');
 const edited = join(work, 'edited.toml');

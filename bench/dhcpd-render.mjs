@@ -8,7 +8,10 @@
 //   changes at each turn), so the render parses, validates and renders anew.
 // Prints wall times (median of RUNS), the size of the file and the ratios
 // (goal: render <= 3x dhcpd -t). HOSTS=... changes the size. The CLI runs with
-// its code cache, as installed.
+// its code cache, as installed. And the floor of a changed site, in the same
+// turns: @iarna/toml alone parsing the same site.toml (node's start and loading
+// the parser included: no validation, no rendering), and a changed 1-host
+// site.toml rendered (everything a render does but its work per host).
 import './user-env.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,7 +61,10 @@ try {
   mkdirSync(env.LTSPCFG_CODE_CACHE);
   const render = () => timed(process.execPath, [join(repo, 'dist/ltspcfg-ts.js'), '--config', config, 'render', 'dhcpd'], { cwd: repo, env });
   const first = render().out; // writes the code cache
-  const t = { unchanged: [], changed: [], check: [], node: [] };
+  const t = { unchanged: [], changed: [], check: [], node: [], toml: [], tiny: [] };
+  const tinyConfig = join(dir, 'tiny.toml');
+  const tinyText = site(1);
+  const parseOnly = `require(${JSON.stringify(join(repo, 'node_modules/@iarna/toml/parse-string'))})(require('node:fs').readFileSync(${JSON.stringify(config)}, 'utf8'))`;
   let size = 0;
   for (let i = 0; i < runs; i++) {
     // unchanged: the site the last render was made from
@@ -74,6 +80,10 @@ try {
     writeFileSync(config, `${text}# edited ${i}\n`);
     const c = render();
     t.changed.push(c.ms);
+    // the floor: the TOML parser alone on the same (changed) file; a changed 1-host site
+    t.toml.push(timed(process.execPath, ['-e', parseOnly]).ms);
+    writeFileSync(tinyConfig, `${tinyText}# edited ${i}\n`);
+    t.tiny.push(timed(process.execPath, [join(repo, 'dist/ltspcfg-ts.js'), '--config', tinyConfig, 'render', 'dhcpd'], { cwd: repo, env }).ms);
     if (c.out !== first || r.out !== first) throw new Error('render dhcpd printed another file');
   }
   const [u, c, d, n] = [median(t.unchanged), median(t.changed), median(t.check), median(t.node)];
@@ -84,6 +94,8 @@ try {
   );
   console.log(line('unchanged site.toml (kept render)', u));
   console.log(line('changed site.toml (parsed, validated, rendered)', c));
+  const [p, o] = [median(t.toml), median(t.tiny)];
+  console.log(`  floor of a changed site: @iarna/toml alone on it ${p.toFixed(0)} ms (node's start included) = ${(p / d).toFixed(1)}x dhcpd -t; a changed 1-host site.toml rendered ${o.toFixed(0)} ms = ${(o / d).toFixed(1)}x`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

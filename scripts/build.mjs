@@ -1,7 +1,8 @@
 // Bundles the CLI into one dependency-free file, dist/ltspcfg-ts.bundle.js, the
 // services' `get KEY` into a small one, dist/ltspcfg-ts.get.js (src/get-main.ts:
 // the same site modules, nothing else), and their launcher dist/ltspcfg-ts.js
-// (src/launcher.ts: runs one of them through a V8 code cache), which the release
+// (src/launcher.ts: prints kept answers, else loads dist/ltspcfg-ts.launch.js,
+// src/launch.ts, which runs a bundle through a V8 code cache), which the release
 // tarball and the ebuild ship. Templates are precompiled here.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -46,60 +47,43 @@ const precompiledTemplates = {
 };
 
 // Handlebars' runtime is bundled like any module: the main bundle runs through a
-// V8 code cache (src/launcher.ts), which then holds the runtime's functions a
+// V8 code cache (src/launch.ts), which then holds the runtime's functions a
 // render used. (Kept aside as a string compiled on first use, it was compiled
 // again at every apply or render, ~2.5 ms; `get` has a bundle of its own.)
 
+// every file node runs: one self-contained CommonJS file, minified (a smaller file parses faster:
+// start-up is most of a `get`)
+const nodeFile = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', legalComments: 'none', minify: true, logLevel: 'warning' };
+
 await build({
+  ...nodeFile,
   entryPoints: ['src/main.ts'],
   outfile: 'dist/ltspcfg-ts.bundle.js',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
   define: { LTSPCFG_VERSION: JSON.stringify(version) },
-  legalComments: 'none',
   plugins: [precompiledTemplates, commanderLazyChildProcess],
-  // a smaller file parses faster: start-up is most of a `get`
-  minify: true,
   keepNames: false,
-  logLevel: 'warning',
 });
 
 // `get KEY` runs at every service start: its bundle holds what reading the site takes, no more
 // (the same src/site modules as the whole CLI). A module that would drag in the rest is refused.
-const getBuild = await build({
-  entryPoints: ['src/get-main.ts'],
-  outfile: 'dist/ltspcfg-ts.get.js',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  legalComments: 'none',
-  minify: true,
-  metafile: true,
-  logLevel: 'warning',
-});
+const getBuild = await build({ ...nodeFile, entryPoints: ['src/get-main.ts'], outfile: 'dist/ltspcfg-ts.get.js', metafile: true });
 const getInputs = Object.keys(getBuild.metafile.inputs);
 const heavy = getInputs.filter((p) => /node_modules[\\/](commander|handlebars|shelljs|ini)[\\/]|^src[\\/](targets|cli|status|clients)[\\/.]|\.hbs$/.test(p));
 if (heavy.length) throw new Error(`the get bundle would load ${heavy.join(', ')}; keep src/get-main.ts to the site modules`);
 
+// what the launcher loads when no kept answer serves: the code caches and the bundles' launch
+await build({ ...nodeFile, entryPoints: ['src/launch.ts'], outfile: 'dist/ltspcfg-ts.launch.js' });
+
 // the launcher knows its bundles by hash: a code cache made from another bundle is never used
 const sha = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 await build({
+  ...nodeFile,
   entryPoints: ['src/launcher.ts'],
   outfile: 'dist/ltspcfg-ts.js',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
   // node from PATH, for a run from the source tree (env -S: coreutils >= 8.30); the ebuild writes
   // node's own path instead (no env to run first). A smaller young generation (V8_YOUNG in
-  // src/launcher.ts); not V8's checksum flag (the launcher checksums its code caches itself)
+  // src/launch.ts); not V8's checksum flag (the launch module checksums the code caches itself)
   banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=8' },
   define: { LTSPCFG_BUNDLE_SHA: JSON.stringify(sha('dist/ltspcfg-ts.bundle.js')), LTSPCFG_GET_BUNDLE_SHA: JSON.stringify(sha('dist/ltspcfg-ts.get.js')) },
-  legalComments: 'none',
-  minify: true,
-  logLevel: 'warning',
 });
 chmodSync('dist/ltspcfg-ts.js', 0o755);

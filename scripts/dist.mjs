@@ -247,7 +247,7 @@ async function stage(work, cli) {
   completion = splice(completion, 'lists', completionLists(cli, schemaKeys(), targets), COMPLETION);
 
   put('ltspcfg-ts.js', { from: cli }, 0o755);
-  for (const f of ['ltspcfg-ts.bundle.js', 'ltspcfg-ts.get.js']) put(f, { from: join(dirname(cli), f) });
+  for (const f of ['ltspcfg-ts.bundle.js', 'ltspcfg-ts.get.js', 'ltspcfg-ts.launch.js']) put(f, { from: join(dirname(cli), f) });
   put(MAN, man);
   put(COMPLETION, completion);
   for (const f of ['README.md', 'LICENSE']) put(f, { from: join(ROOT, f) });

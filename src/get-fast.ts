@@ -1,15 +1,12 @@
 // `ltspcfg-ts [OPTIONS] get KEY` and `get --shell KEY|TABLE...` (the call the
 // services make on every start), told apart from every other command line
-// without commander: a command line that is plainly that (the global options in
-// their usual spellings, `get`, one key, or --shell and keys) is run by the
-// small get bundle (src/get-main.ts; the launcher picks it); anything else
-// (help, a typo, a missing value) goes to src/cli.ts, which answers it as always.
-// This module loads nothing: the launcher carries it, and answers from what a
-// previous run kept (plainAnswer) without loading either bundle.
+// without commander (src/plain-command.ts): a command line that is plainly that
+// is answered by the launcher from what a previous run kept (plainAnswer), or
+// run by the small get bundle (src/get-main.ts); anything else goes to
+// src/cli.ts, which answers it as always. This module loads nothing: the
+// launcher carries it.
 import type { GlobalOptions } from './commands/context';
-
-export const FLAGS: Record<string, keyof GlobalOptions> = { '--gentoo': 'gentoo', '-y': 'yes', '--yes': 'yes', '-n': 'dryRun', '--dry-run': 'dryRun' };
-export const VALUES: Record<string, 'config' | 'root'> = { '-c': 'config', '--config': 'config', '-r': 'root', '--root': 'root' };
+import { plainCommand } from './plain-command';
 
 export interface PlainGet {
   opts: GlobalOptions;
@@ -17,27 +14,15 @@ export interface PlainGet {
   shell: boolean;
 }
 
+const GET_OPTIONS = { flags: ['--shell'] };
+
 /** The options and keys of a plain `get` command line (argv without node and the script), else null. */
 export function plainGet(args: string[]): PlainGet | null {
-  const opts: GlobalOptions = {};
-  const words: string[] = [];
-  let shell = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const eq = a.startsWith('--config=') || a.startsWith('--root=') ? a.indexOf('=') : -1;
-    if (eq > 0) opts[VALUES[a.slice(0, eq)]] = a.slice(eq + 1);
-    else if (Object.hasOwn(VALUES, a)) {
-      if (i + 1 >= args.length) return null;
-      opts[VALUES[a]] = args[++i];
-    } else if (Object.hasOwn(FLAGS, a)) (opts as Record<string, unknown>)[FLAGS[a]] = true;
-    else if (a === '--no-color') opts.color = false;
-    else if (a === '--shell') shell = true;
-    else if (a.startsWith('-')) return null;
-    else words.push(a);
-  }
-  if (words[0] !== 'get') return null;
-  const keys = words.slice(1);
-  return keys.length === 1 || (shell && keys.length > 1) ? { opts, keys, shell } : null;
+  const get = plainCommand(args, 'get', GET_OPTIONS);
+  if (!get) return null;
+  const shell = get.own['--shell'] === true;
+  const keys = get.words;
+  return keys.length === 1 || (shell && keys.length > 1) ? { opts: get.opts, keys, shell } : null;
 }
 
 /**

@@ -1,249 +1,101 @@
-// The installed ltspcfg-ts: a small launcher. A plain `get KEY` / `get --shell
-// KEY...` (src/get-fast.ts, the services' call at every start) is answered here
-// from what the get bundle kept for this very site file (src/system/site-cache.ts:
-// same bytes, same build and node, same --config and --root, a TFTP root that
-// leads where it led, a file of this user or root that no one else may read),
-// without loading any bundle. Otherwise the launcher runs one of the two
-// bundles beside it with a V8 code cache, so that a run does not compile the
-// bundle's code again: the get bundle (ltspcfg-ts.get.js: the site modules
-// alone) for a plain get, the whole CLI (ltspcfg-ts.bundle.js) for anything
-// else. Each has a cache of its own, made with the node that runs it: by the
-// first run that may write the cache directory (the ebuild's pkg_postinst makes
-// those runs), and again whenever it does not fit.
+// The installed ltspcfg-ts: a small launcher, which node compiles at every start,
+// so it holds one thing: the answers a previous run kept. A plain `get KEY` /
+// `get --shell KEY...` (src/get-fast.ts) and a plain `render TARGET`
+// (src/render-fast.ts), the services' calls at every start, are answered here
+// from what the get bundle or the whole CLI kept for this very site file
+// (src/system/site-cache.ts: same bytes, same build and node, same --config and
+// --root, a TFTP root that leads where it led, a file of this user or root that
+// no one else may read), without loading any bundle. Anything else loads
+// ltspcfg-ts.launch.js beside it (src/launch.ts), which runs a bundle through
+// its V8 code cache.
 //
-// A code cache is only a hint. It is used when its name and header say it was
-// made from this very bundle (build hash, size, mtime, inode) by this node on
-// this architecture, it has the length its header says, its bytes match the
-// header's checksum, and it belongs to this user or root and nobody else may
-// write it. V8 itself trusts the rest (a damaged cache aborts node), so damaged
-// data must never reach it. The checksum is the launcher's own, over every byte
-// (~1 ms), not V8's (--verify-snapshot-checksum): on the #! line that flag makes
-// V8 checksum node's start-up snapshot at every start (~2 ms), kept answer or
-// not, and set at run time it costs node:v8, whose streams node then compiles
-// without its own code cache when the #! line carries a V8 option (V8_YOUNG).
-// Anything that does not fit: the bundle is compiled as without a cache.
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { plainAnswer, plainGet, type PlainAnswers, type PlainGet } from './get-fast';
+// The kept path is kept short in what node must compile on the way: one reader
+// for site.toml and the kept file (open, fstat, read as UTF-8, close), stat for
+// the rest, no path module, no Buffer made, and no exception when all is well:
+// the first call of each node function costs a compilation of node's own code,
+// more than the call itself.
+import { statSync } from 'node:fs';
+import { plainAnswer, plainGet, type PlainAnswers } from './get-fast';
+import { plainRender } from './render-fast';
+import type { GlobalOptions } from './commands/context';
 import { writeStdout } from './commands/output';
-import { answerKeptRender } from './render-fast';
-import { systemRootAt } from './system/fsroot';
-import { readSiteFile, siteFileOf } from './system/sitefile';
-import { readKept, SITE_CACHE } from './system/site-cache';
+import { cacheDirectory, cacheKey, type BundleHashes } from './launch';
+import { pathOn, realPathOn, rootDirAt } from './system/fsroot';
+import { readKept, readKeptRender, readTextAt, type SiteCacheRef } from './system/site-cache';
+import { DEFAULT_CONFIG, MAX_SITE_BYTES } from './system/sitefile';
 
-/** The default place of the cache; LTSPCFG_CODE_CACHE=DIR moves it, =off turns it off. */
-const CACHE_DIR = '/var/cache/ltsp-ts';
-const MAGIC = 'ltspcfg-ts code cache 3';
-const PREFIX = 'ltspcfg-ts-';
-
-interface BundleIdentity {
-  /** which bundle: "main" or "get" */
-  name: string;
-  /** sha256 of the bundle, fixed at build time */
-  sha: string;
-  size: number;
-  mtimeMs: number;
-  ino: number;
+/** What a kept answer is checked against: the configured system, the site file and its bytes. */
+interface KeptInputs {
+  root: string;
+  config: string;
+  site: string;
+  realPath: (p: string) => string | null;
 }
 
-/** What a cache must have been made from: the bundle, node's version, the architecture. Safe in a file name. */
-export function cacheKey(id: BundleIdentity, node = process.version, arch = process.arch): string {
-  return [id.name, id.sha.slice(0, 16), id.size, Math.floor(id.mtimeMs), id.ino, node, arch].join('-').replace(/[^\w.-]/g, '_');
+/** The inputs of a command line with these options (as src/commands/context.ts finds them), or null when they cannot be read. */
+function keptInputs(opts: GlobalOptions): KeptInputs | null {
+  const root = rootDirAt(opts.root);
+  if (root === null) return null;
+  const config = opts.config ?? pathOn(root, DEFAULT_CONFIG);
+  const site = readTextAt(config, MAX_SITE_BYTES);
+  return site === null ? null : { root, config, site, realPath: (p) => realPathOn(root, p) };
 }
 
-function cacheFile(dir: string, key: string): string {
-  return join(dir, `${PREFIX}${key}.cache`);
+/** Where the answers kept by a bundle live, under that bundle's code cache key (this build, this node); null without caches. */
+function keptRef(dir: string | null, bundle: string, name: 'get' | 'main', sha: string): SiteCacheRef | null {
+  const st = dir ? statSync(bundle, { throwIfNoEntry: false }) : undefined;
+  return st ? { dir: dir as string, key: cacheKey({ name, sha, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }) } : null;
 }
 
-/** FNV-1a over 32-bit words (and the tail bytes): no module to load, and it catches damage. */
-export function checksum(data: Buffer): number {
-  const words = Math.floor(data.length / 4);
-  const aligned = data.byteOffset % 4 === 0 ? data : Buffer.from(data);
-  const w = new Int32Array(aligned.buffer, aligned.byteOffset, words);
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < words; i++) h = Math.imul(h ^ w[i], 16777619);
-  for (let i = words * 4; i < data.length; i++) h = Math.imul(h ^ data[i], 16777619);
-  return h >>> 0;
-}
-
-export function encodeCache(key: string, data: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${MAGIC} ${key} ${data.length} ${checksum(data)}\n`), data]);
-}
-
-/** V8's cached data from a cache file's bytes, or null when they were not made for `key`, are cut or longer, or damaged. */
-export function decodeCache(file: Buffer, key: string): Buffer | null {
-  const nl = file.indexOf(10);
-  if (nl < 0 || nl > 256) return null;
-  const m = /^(.+) (\S+) (\d+) (\d+)$/.exec(file.subarray(0, nl).toString('latin1'));
-  if (!m || m[1] !== MAGIC || m[2] !== key) return null;
-  const data = file.subarray(nl + 1);
-  if (data.length !== Number(m[3]) || checksum(data) !== Number(m[4])) return null;
-  return data;
-}
-
-/** The cache for `key` in dir, when it is there, trustworthy and intact. */
-export function readCache(dir: string, key: string): Buffer | null {
-  let fd: number;
-  try {
-    fd = openSync(cacheFile(dir, key), 'r');
-  } catch {
-    return null;
+/** The kept answer to this command line, or null when there is none to trust. */
+function keptAnswer(args: string[], shas: BundleHashes): string | null {
+  const dir = cacheDirectory();
+  const get = plainGet(args);
+  if (get) {
+    const ref = keptRef(dir, `${__dirname}/ltspcfg-ts.get.js`, 'get', shas.get);
+    const inputs = ref && keptInputs(get.opts);
+    const kept = inputs && readKept<PlainAnswers>(ref, 'get', inputs.config, inputs.root, inputs.site, inputs.realPath);
+    return kept && typeof kept.leaves === 'object' && typeof kept.tables === 'object' ? plainAnswer(kept, get.keys, get.shell) : null;
   }
-  try {
-    const st = fstatSync(fd);
-    // code that runs as this user: only from this user or root, and writable by no one else
-    const uid = process.geteuid?.() ?? 0;
-    if (!st.isFile() || (st.uid !== uid && st.uid !== 0) || (st.mode & 0o022) !== 0) return null;
-    return decodeCache(readFileSync(fd), key);
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
+  const render = plainRender(args);
+  if (render) {
+    const ref = keptRef(dir, `${__dirname}/ltspcfg-ts.bundle.js`, 'main', shas.main);
+    const inputs = ref && keptInputs(render.opts);
+    return inputs && readKeptRender(ref, inputs.config, inputs.root, { target: render.target, path: render.path }, inputs.site, inputs.realPath);
   }
+  return null;
 }
 
-const BUNDLES = ['main', 'get'];
-/**
- * A young generation of 2 x 8 MB instead of 2 x 16: an apply at 20,000 hosts peaks ~15 MB lower for
- * a few % more CPU (README, goal 2). It acts only from the #! line, but V8's code caches carry a hash
- * of the flags: set here too, a run started as `node ltspcfg-ts.js` shares the caches of the command.
- */
-export const V8_YOUNG = '--max-semi-space-size=8';
-
-/**
- * Writes the cache atomically and removes the other caches of this bundle (older builds, other
- * nodes) and those of no bundle it knows; the other bundle's are left to its runs. Errors are ignored.
- */
-function writeCache(dir: string, name: string, key: string, data: Buffer): void {
-  const file = cacheFile(dir, key);
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
+/** A kept answer, else the bundle that answers this command line (loaded only then). */
+function main(shas: BundleHashes): void {
+  const args = process.argv.slice(2);
+  let answer: string | null;
   try {
-    writeFileSync(tmp, encodeCache(key, data), { mode: 0o644, flag: 'wx' });
-    renameSync(tmp, file);
+    answer = keptAnswer(args, shas);
   } catch {
-    try { unlinkSync(tmp); } catch { /* not made */ }
+    answer = null;
+  }
+  if (answer !== null) {
+    try {
+      writeStdout(answer);
+    } catch (e) {
+      // as src/errors.ts reports it: one line, exit 1
+      process.stderr.write(`ltspcfg-ts: cannot write the output: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    }
     return;
   }
-  const others = BUNDLES.filter((b) => b !== name).map((b) => `${PREFIX}${b}-`);
+  const path = `${__dirname}/ltspcfg-ts.launch.js`;
+  let launch: typeof import('./launch');
   try {
-    for (const f of readdirSync(dir)) {
-      if (f.startsWith(PREFIX) && f.endsWith('.cache') && f !== basename(file) && !others.some((o) => f.startsWith(o))) unlinkSync(join(dir, f));
-    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    launch = require(path) as typeof import('./launch');
   } catch {
-    // another run cleaned up first
-  }
-}
-
-function cacheDirectory(): string | null {
-  const v = process.env.LTSPCFG_CODE_CACHE;
-  if (v === 'off') return null;
-  return v || CACHE_DIR;
-}
-
-/** Runs a bundle as node would run it as a main module, through its cache when there is one. */
-function launch(name: string, bundle: string, sha: string, source: string, st: { size: number; mtimeMs: number; ino: number }): void {
-  const dir = cacheDirectory();
-  const key = cacheKey({ name, sha, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
-  // before any cache is read or made (a run not started through the #! line); node:v8 costs ~2 ms (it loads streams)
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (dir && !process.execArgv.includes(V8_YOUNG)) (require('node:v8') as typeof import('node:v8')).setFlagsFromString(V8_YOUNG);
-  const cachedData = dir ? readCache(dir, key) ?? undefined : undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Script } = require('node:vm') as typeof import('node:vm');
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
-  if (dir && (!cachedData || script.cachedDataRejected)) {
-    // after the run, so that the functions it compiled on the way are in the cache too
-    process.once('exit', () => {
-      try {
-        writeCache(dir, name, key, script.createCachedData());
-      } catch {
-        // no cache this time
-      }
-    });
-  }
-  // get's answers and render's Site are kept for an unchanged site.toml beside the code cache (src/system/site-cache.ts)
-  if (dir) (globalThis as Record<symbol, unknown>)[SITE_CACHE] = { dir, key };
-  const module = { exports: {}, filename: bundle, id: '.', loaded: false };
-  // the launcher's own require: the bundles sit beside it and need node's modules alone
-  // (node:module's createRequire would load node's ES module loader, ~2 ms)
-  (script.runInThisContext() as (...a: unknown[]) => void)(module.exports, require, module, bundle, dirname(bundle));
-}
-
-/** The text and identity of a bundle file, or null when it is not there. */
-function readBundle(path: string): { source: string; st: { size: number; mtimeMs: number; ino: number } } | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    return { st: fstatSync(fd), source: readFileSync(fd, 'utf8') };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Answers a plain `get` from what the get bundle kept for this very site file (src/system/site-cache.ts,
- * under the get bundle's key: this build, this node), without loading any bundle; false when it
- * cannot (no cache, a changed or unreadable site file, a TFTP root that now leads elsewhere, a
- * key the plain answers do not hold), and the get bundle answers as always.
- */
-function answerKept(get: PlainGet, bundle: string, sha: string): boolean {
-  const dir = cacheDirectory();
-  const sys = dir && systemRootAt(get.opts.root);
-  if (!dir || !sys) return false;
-  let kept: PlainAnswers | null;
-  try {
-    const st = statSync(bundle);
-    const key = cacheKey({ name: 'get', sha, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
-    const config = siteFileOf(sys, get.opts.config);
-    kept = readKept<PlainAnswers>({ dir, key }, 'get', config, sys.root, readSiteFile(config), (p) => sys.realPath(p));
-  } catch {
-    return false;
-  }
-  const text = kept && typeof kept.leaves === 'object' && typeof kept.tables === 'object' ? plainAnswer(kept, get.keys, get.shell) : null;
-  if (text === null) return false;
-  writeStdout(text);
-  return true;
-}
-
-/**
- * Prints the render the whole CLI kept for this very site file and command line (src/render-fast.ts,
- * under the whole CLI's key: this build, this node), without reading the bundle; false when it cannot.
- */
-function answerRender(bundle: string, sha: string): boolean {
-  const dir = cacheDirectory();
-  if (!dir) return false;
-  let key: string;
-  try {
-    const st = statSync(bundle);
-    key = cacheKey({ name: 'main', sha, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
-  } catch {
-    return false;
-  }
-  return answerKeptRender(process.argv.slice(2), { dir, key });
-}
-
-/** `get KEY` from kept answers or through the get bundle; anything else, or a copy without the get bundle, through the whole CLI. */
-function main(shas: { main: string; get: string }): void {
-  const plain = plainGet(process.argv.slice(2));
-  if (plain) {
-    const path = join(__dirname, 'ltspcfg-ts.get.js');
-    if (answerKept(plain, path, shas.get)) return;
-    const get = readBundle(path);
-    if (get) return launch('get', path, shas.get, get.source, get.st);
-  }
-  const path = join(__dirname, 'ltspcfg-ts.bundle.js');
-  if (answerRender(path, shas.main)) return;
-  const whole = readBundle(path);
-  if (!whole) {
-    process.stderr.write(`ltspcfg-ts: cannot read ${path}; reinstall ltspcfg-ts\n`);
+    process.stderr.write(`ltspcfg-ts: cannot load ${path}; reinstall ltspcfg-ts\n`);
     process.exitCode = 1;
     return;
   }
-  launch('main', path, shas.main, whole.source, whole.st);
+  launch.runBundle(__dirname, shas, plainGet(args) !== null);
 }
 
 declare const LTSPCFG_BUNDLE_SHA: string | undefined;

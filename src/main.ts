@@ -3,6 +3,7 @@
 // 1 problems found or a checker refused a file, 2 bad usage or invalid site.toml.
 import { reportFailure } from './errors';
 import { plainGet } from './get-fast';
+import { plainApply } from './commands/apply-line';
 
 /**
  * Runs `made` on process.stdout when something first uses it: making it loads
@@ -42,6 +43,13 @@ async function main(argv: string[]): Promise<void> {
       throw e;
     }),
   );
+  // a plain `apply` (a service's or a script's `apply --yes --only TARGET`) without building commander's program
+  const apply = plainApply(argv.slice(2));
+  if (apply) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    process.exitCode = await (require('./commands/apply') as typeof import('./commands/apply')).runPlainApply(apply);
+    return;
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   await (require('./cli') as typeof import('./cli')).runCli(argv);
 }

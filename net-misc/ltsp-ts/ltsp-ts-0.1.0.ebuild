@@ -19,7 +19,7 @@ IUSE="+dhcpd dnsmasq http ipxe +nfs rsyslog syslog-ng xinetd"
 REQUIRED_USE="?? ( rsyslog syslog-ng )"
 
 # ltspcfg-ts.bundle.js and ltspcfg-ts.get.js are self-contained, ltspcfg-ts.js
-# their launcher: node (any slot) is all they need to run
+# their launcher (with ltspcfg-ts.launch.js): node (any slot) is all they need to run
 RDEPEND="
 	>=net-libs/nodejs-20:*
 	app-arch/zstd
@@ -48,7 +48,7 @@ src_install() {
 	exeinto /usr/lib/ltsp-ts
 	doexe ltspcfg-ts.js
 	insinto /usr/lib/ltsp-ts
-	doins ltspcfg-ts.bundle.js ltspcfg-ts.get.js
+	doins ltspcfg-ts.bundle.js ltspcfg-ts.get.js ltspcfg-ts.launch.js
 	dosym -r /usr/lib/ltsp-ts/ltspcfg-ts.js /usr/bin/ltspcfg-ts
 
 	local service

@@ -11,8 +11,9 @@ import { BACKUP_DIR, STATE_FILE } from '../system/state';
 import { acquireLock, LockBusyError, lockPath, type Lock } from '../system/lock';
 import { removeStaleTemps } from '../system/write';
 import { unifiedDiff } from '../system/diff';
-import { siteOf, type Context } from './context';
-import type { Out } from './output';
+import { makeContext, siteOf, type Context } from './context';
+import { makeOut, type Out } from './output';
+import type { PlainCommand } from '../plain-command';
 
 export interface ApplyFlags {
   diff?: boolean;
@@ -79,6 +80,21 @@ async function confirm(question: string): Promise<boolean> {
   } finally {
     rl.close();
   }
+}
+
+/**
+ * A plain `apply` command line (src/commands/apply-line.ts: the global options and apply's own, in
+ * their usual spellings) run as src/cli.ts would run it, without commander; returns the exit code.
+ */
+export function runPlainApply(line: PlainCommand): Promise<number> {
+  const own = line.own;
+  const flags: ApplyFlags = {
+    only: typeof own['--only'] === 'string' ? own['--only'] : undefined,
+    diff: own['--diff'] === true,
+    force: own['--force'] === true,
+    check: own['--no-check'] !== true,
+  };
+  return runApply(makeContext(line.opts), makeOut(line.opts.color), flags);
 }
 
 /**

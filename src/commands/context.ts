@@ -64,9 +64,14 @@ export function siteOf(ctx: Context): Site {
 /** The validated Site, kept for the next run on the same bytes, and those bytes (see keptOrMadeFrom). */
 export function keptSiteFrom(ctx: Context): { value: Site; bytes: Buffer | null } {
   return keptOrMadeFrom(ctx, 'site', (loaded) => loaded.site, {
-    // kept without the file's hash: computing it loads node:crypto, which a render does not need
-    store: (site) => ({ ...site, source: { file: site.source.file } }),
-    restore: (site, bytes) => ({ ...site, source: siteOrigin(site.source.file, bytes) }),
+    // kept without the file's hash (computing it loads node:crypto, which a render does not need), and
+    // each host once: a group keeps its number of hosts, which are the next ones of site.hosts
+    store: (site) => ({ ...site, source: { file: site.source.file }, groups: site.groups.map((g) => ({ name: g.name, hosts: g.hosts.length })) }),
+    restore: (kept, bytes) => {
+      let next = 0;
+      const groups = (kept.groups as unknown as { name: string; hosts: number }[]).map((g) => ({ name: g.name, hosts: kept.hosts.slice(next, (next += g.hosts)) }));
+      return { ...kept, source: siteOrigin(kept.source.file, bytes), groups };
+    },
   });
 }
 

@@ -9,8 +9,9 @@ export interface Out {
 
 /**
  * Writes a text to stdout without process.stdout, whose first use loads
- * node's streams (a third of a `get`): straight to descriptor 1, and through
- * process.stdout only when that would block.
+ * node's streams (a third of a `get`): straight to descriptor 1, a string as it
+ * is (no Buffer made for a whole write), and through process.stdout only when
+ * that would block.
  */
 export function writeStdout(text: string | Buffer): void {
   // once a write went through process.stdout, the rest follow it there, in order
@@ -20,9 +21,15 @@ export function writeStdout(text: string | Buffer): void {
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { writeSync } = require('node:fs') as typeof import('node:fs');
-  const data = typeof text === 'string' ? Buffer.from(text) : text;
+  let data: Buffer | null = typeof text === 'string' ? null : text;
   let off = 0;
   try {
+    if (data === null) {
+      off = writeSync(1, text as string);
+      if (wholeText(text as string, off)) return;
+      // a pipe that took part of it: the rest as bytes
+      data = Buffer.from(text as string);
+    }
     while (off < data.length) off += writeSync(1, data, off);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -30,11 +37,21 @@ export function writeStdout(text: string | Buffer): void {
     if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
     if (code !== 'EAGAIN') throw e;
     viaStream = true;
-    process.stdout.write(data.subarray(off));
+    process.stdout.write(data === null ? text : data.subarray(off));
   }
 }
 
 let viaStream = false;
+
+/** Whether n bytes are the whole of text in UTF-8: a short ASCII text (a `get` answer) is counted here, without Buffer's code. */
+function wholeText(text: string, n: number): boolean {
+  if (n === text.length && n <= 4096) {
+    let ascii = true;
+    for (let i = 0; i < n && ascii; i++) ascii = text.charCodeAt(i) < 0x80;
+    if (ascii) return true;
+  }
+  return n === Buffer.byteLength(text);
+}
 
 /** Whether fd is a terminal; node:tty (which loads node's sockets) is asked only about character devices. */
 function isTerminal(fd: number): boolean {

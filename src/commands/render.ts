@@ -36,7 +36,7 @@ export function runRender(ctx: Context, name: string, pathOption: string | undef
     const paths = items.map((i) => i.path).join(', ');
     throw new UsageError(pathOption ? `render: target ${name} writes no ${pathOption}; it writes ${paths}` : `render: target ${name} writes ${items.length} files; choose one with --path: ${paths}`);
   }
-  const output = Buffer.from(item.kind === 'file' ? item.content : item.edit(ctx.sys.readText(item.path)));
+  const output = item.kind === 'file' ? item.content : item.edit(ctx.sys.readText(item.path));
   writeStdout(output);
   // and again from the launcher, without loading the CLI, while nothing it was made from changes
   // (src/render-fast.ts): not an edit (made from the file it edits) nor what the platform decided

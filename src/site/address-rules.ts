@@ -58,10 +58,10 @@ export function dhcpPortRules(mode: string, port: number): Finding[] {
  * Names the system relies on, in /etc/hosts and elsewhere: a client or the
  * server called one of these would take it over (192.0.2.11 localhost).
  */
-const RESERVED_NAMES = ['localhost', 'localhost.localdomain', 'localdomain', 'broadcasthost', 'ip6-localhost', 'ip6-loopback', 'ip6-localnet', 'ip6-mcastprefix', 'ip6-allnodes', 'ip6-allrouters', 'ip6-allhosts'];
+const RESERVED_NAMES = new Set(['localhost', 'localhost.localdomain', 'localdomain', 'broadcasthost', 'ip6-localhost', 'ip6-loopback', 'ip6-localnet', 'ip6-mcastprefix', 'ip6-allnodes', 'ip6-allrouters', 'ip6-allhosts']);
 
 export function reservedNameProblem(name: string): string | null {
   const n = name.toLowerCase();
-  return RESERVED_NAMES.includes(n) || n.startsWith('localhost.') ? `"${name}" is a name the system reserves (/etc/hosts)` : null;
+  return RESERVED_NAMES.has(n) || n.startsWith('localhost.') ? `"${name}" is a name the system reserves (/etc/hosts)` : null;
 }
 export const RESERVED_NAME_EXPECTED = 'expected a name of its own, not localhost or an ip6- name';

@@ -1,16 +1,26 @@
 // IPv4 arithmetic for subnets, ranges and fixed addresses.
 
+/** Dotted decimal, four parts of 0-255 without leading zeros (010 is octal to some parsers); else null. */
 export function parseIPv4(text: string): number | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (!m) return null;
+  // a scan, not a regular expression: every host's address is parsed several times
   let n = 0;
-  for (const part of m.slice(1)) {
-    if (part.length > 1 && part.startsWith('0')) return null; // 010 is octal to some parsers
-    const v = Number(part);
-    if (v > 255) return null;
-    n = n * 256 + v;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits === 1 && part === 0) return null; // a leading zero
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return null;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else return null;
   }
-  return n;
+  return dots === 3 && digits > 0 ? n * 256 + part : null;
 }
 
 /** An address that has passed validation (every address in a Site), as a number. */

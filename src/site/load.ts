@@ -4,7 +4,7 @@
 import parseToml = require('@iarna/toml/parse-string');
 import { SiteError } from '../errors';
 import { Reporter } from './reporter';
-import { camelize, checkAgainstSchema } from './validate';
+import { checkSiteValues, snakeValues } from './validate';
 import { buildSite } from './build';
 import { tftpRootProblem, TFTP_ROOT_RULE } from './path-rules';
 import { prescan } from './prescan';
@@ -58,14 +58,23 @@ export function parseSite(text: Buffer | string, file: string, realPath?: (p: st
   }
 
   const r = new Reporter(file, source);
-  const values = checkAgainstSchema(r, parsed);
+  // one walk checks the schema and names the keys as the rules and targets want them
+  const checked = checkSiteValues(r, parsed);
   if (r.problems.length) throw new SiteError(r.problems);
-  const site = buildSite(r, camelize(values), siteOrigin(file, bytes));
+  const site = buildSite(r, checked, siteOrigin(file, bytes));
   const real = realPath?.(site.tftp.root);
   if (!r.problems.length && real && real !== site.tftp.root) {
     const danger = tftpRootProblem(real);
     if (danger) r.report('tftp.root', `${site.tftp.root} leads to ${real}: ${danger} (its whole tree would be given to ${site.tftp.user})`, `expected ${TFTP_ROOT_RULE}`);
   }
   if (r.problems.length) throw new SiteError(r.problems.sort((a, b) => a.position.line - b.position.line));
-  return { site, values };
+  // `get` alone reads the tables with site.toml's own key names: made when asked, once
+  let values: Record<string, unknown> | undefined;
+  return {
+    site,
+    get values() {
+      values ??= snakeValues(checked);
+      return values;
+    },
+  };
 }

@@ -13,9 +13,6 @@ type Table = Record<string, unknown>;
 // Characters that would end a value early or open a block in some target's syntax.
 const UNSAFE = /["'`{}[\];\\$#<>|\x00-\x1f\x7f]/;
 
-/** Own keys only: a key named like an Object member (constructor, __proto__) is just a name. */
-const own = <T>(table: Record<string, T> | undefined, key: string): T | undefined => (table && Object.hasOwn(table, key) ? table[key] : undefined);
-
 const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /** Checks one string of a given kind; returns the normalised value or an error pair. */
@@ -118,10 +115,130 @@ export function typeName(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-/** Checks one value against its spec; returns the normalised value, or undefined after reporting. */
-function checkValue(r: Reporter, path: string, spec: KeySpec, value: unknown): unknown {
+/**
+ * Where a table stands in site.toml ("group[2].host[7]"), made into a string only for a
+ * message: at 2,000 hosts, key paths made for every value were most of the walk's garbage.
+ */
+class Where {
+  constructor(
+    private readonly parent: Where | null,
+    private readonly key: string,
+    /** 1-based index in an array of tables, 0 for none */
+    private readonly index = 0,
+  ) {}
+
+  toString(): string {
+    const at = this.parent ? joinKey(this.parent.toString(), this.key) : this.key;
+    return this.index ? `${at}[${this.index}]` : at;
+  }
+}
+
+const joinKey = (path: string, key: string): string => (path ? `${path}.${key}` : key);
+const pathOf = (where: Where | null): string => (where ? where.toString() : '');
+
+/** A TableSpec made ready for the walk, once per spec: its keys by name, with their camelCase names. */
+interface Walker {
+  spec: TableSpec;
+  entries: Map<string, Entry>;
+  /** camelCase name -> entry, to give `get` the keys as site.toml spells them (snakeTable) */
+  byCamel: Map<string, Entry>;
+  /** the spec's keys that are required or have a default, in its order */
+  needed: KeyEntry[];
+  /** the spec's tables and arrays of tables, in its order */
+  tables: TableEntry[];
+  arrays: TableEntry[];
+  /** free-form tables and keys (lts.conf): a table without a prototype, keys as they are */
+  free: boolean;
+  anyTable?: Walker;
+}
+
+interface KeyEntry {
+  kind: 'key';
+  name: string;
+  camel: string;
+  spec: KeySpec;
+}
+interface TableEntry {
+  kind: 'table' | 'array';
+  name: string;
+  camel: string;
+  walker: Walker;
+}
+type Entry = KeyEntry | TableEntry;
+
+const camelCase = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const walkers = new Map<TableSpec, Walker>();
+
+function walkerOf(spec: TableSpec): Walker {
+  const known = walkers.get(spec);
+  if (known) return known;
+  const entries = new Map<string, Entry>();
+  const byCamel = new Map<string, Entry>();
+  const walker: Walker = { spec, entries, byCamel, needed: [], tables: [], arrays: [], free: !!(spec.anyKey || spec.anyTable) };
+  walkers.set(spec, walker);
+  const add = <E extends Entry>(list: E[], e: E) => {
+    list.push(e);
+    // the first of a name wins, as the walk looked in keys, then tables, then arrays
+    if (!entries.has(e.name)) entries.set(e.name, e);
+    if (!byCamel.has(e.camel)) byCamel.set(e.camel, e);
+  };
+  for (const [name, keySpec] of Object.entries(spec.keys)) {
+    const e: KeyEntry = { kind: 'key', name, camel: camelCase(name), spec: keySpec };
+    add(keySpec.required || keySpec.default !== undefined ? walker.needed : [], e);
+  }
+  for (const [name, sub] of Object.entries(spec.tables ?? {})) add(walker.tables, { kind: 'table', name, camel: camelCase(name), walker: walkerOf(sub) });
+  for (const [name, sub] of Object.entries(spec.arrays ?? {})) add(walker.arrays, { kind: 'array', name, camel: camelCase(name), walker: walkerOf(sub) });
+  if (spec.anyTable) walker.anyTable = walkerOf(spec.anyTable);
+  return walker;
+}
+
+/**
+ * A string of a kind, when it is plainly fine: the value itself, already in its normal form
+ * (the checks of checkString for the kinds most keys have, without the objects it returns).
+ * undefined: checkString decides, and says why.
+ */
+export function plainlyFine(kind: StringKind, value: string): string | undefined {
+  switch (kind) {
+    case 'label':
+      // the alphabet of a label holds no UNSAFE character
+      return LABEL.test(value) ? value : undefined;
+    case 'ipv4':
+      // no leading zeros, every part <= 255: formatIPv4 would give back the same text
+      return parseIPv4(value) !== null ? value : undefined;
+    case 'mac': {
+      if (!PLAIN_MAC.test(value)) return undefined;
+      if (value === '00:00:00:00:00:00' || value === 'ff:ff:ff:ff:ff:ff' || parseInt(value.slice(0, 2), 16) & 1) return undefined;
+      return value;
+    }
+    case 'word':
+      return WORD.test(value) ? value : undefined;
+    default:
+      return undefined;
+  }
+}
+/** The value of a key when it is plainly fine (see plainlyFine), else undefined: checkValue decides. */
+function plainValue(spec: KeySpec, value: unknown): unknown {
+  switch (spec.type) {
+    case 'string':
+      return typeof value === 'string' ? plainlyFine(spec.of!, value) : undefined;
+    case 'boolean':
+      return typeof value === 'boolean' ? value : undefined;
+    case 'integer':
+      return Number.isInteger(value) && (spec.min === undefined || (value as number) >= spec.min) && (spec.max === undefined || (value as number) <= spec.max) ? value : undefined;
+    default:
+      return undefined;
+  }
+}
+const PLAIN_MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+const WORD = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * Checks one value against its spec; returns the normalised value, or undefined after reporting.
+ * `at` names the key, for a message only.
+ */
+function checkValue(r: Reporter, at: () => string, spec: KeySpec, value: unknown): unknown {
   const fail = (problem: string, expected: string) => {
-    r.report(path, problem, expected);
+    r.report(at(), problem, expected);
     return undefined;
   };
   switch (spec.type) {
@@ -139,6 +256,8 @@ function checkValue(r: Reporter, path: string, spec: KeySpec, value: unknown): u
         : fail(`${typeof value === 'string' ? `"${value}"` : typeName(value)} is not a valid choice`, `expected one of ${spec.values!.join(', ')}`);
     case 'string': {
       if (typeof value !== 'string') return fail(`${typeName(value)} is not a string`, `expected a quoted string: ${expectedFor(spec.of!).replace(/^expected /, '')}`);
+      const plain = plainlyFine(spec.of!, value);
+      if (plain !== undefined) return plain;
       const c = checkString(spec.of!, value);
       return 'value' in c ? c.value : fail(c.problem, c.expected);
     }
@@ -147,96 +266,123 @@ function checkValue(r: Reporter, path: string, spec: KeySpec, value: unknown): u
       if (spec.length !== undefined && value.length !== spec.length) return fail(`the array has ${value.length} item(s)`, `expected exactly ${spec.length}`);
       const out: unknown[] = [];
       value.forEach((item, i) => {
-        const itemPath = `${path}[${i + 1}]`;
+        const itemAt = () => `${at()}[${i + 1}]`;
         if (spec.of === 'port') {
-          const v = checkValue(r, itemPath, { type: 'integer', min: 1, max: 65535, doc: '' }, item);
+          const v = checkValue(r, itemAt, PORT_ITEM, item);
           if (v !== undefined) out.push(v);
           return;
         }
         if (typeof item !== 'string') {
-          r.report(itemPath, `${typeName(item)} is not a string`, expectedFor(spec.of!), path);
+          r.report(itemAt(), `${typeName(item)} is not a string`, expectedFor(spec.of!), at());
+          return;
+        }
+        const plain = plainlyFine(spec.of!, item);
+        if (plain !== undefined) {
+          out.push(plain);
           return;
         }
         const c = checkString(spec.of!, item);
         if ('value' in c) out.push(c.value);
-        else r.report(itemPath, c.problem, c.expected, path);
+        else r.report(itemAt(), c.problem, c.expected, at());
       });
       return out.length === value.length ? out : undefined;
     }
   }
 }
+const PORT_ITEM: KeySpec = { type: 'integer', min: 1, max: 65535, doc: '' };
+
+const isTable = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
 /**
  * Walks a table against its spec: reports unknown keys (with the nearest known one),
- * wrong types and missing required keys, and returns the table with defaults applied.
+ * wrong types and missing required keys, and returns the table with defaults applied,
+ * its keys in camelCase when `camel` (free-form keys keep theirs). One walk does
+ * both: the schema check and the names the rules and targets use.
  */
-function checkTable(r: Reporter, path: string, spec: TableSpec, raw: unknown): Table {
+function checkTable(r: Reporter, where: Where | null, w: Walker, raw: unknown, camel: boolean): Table {
+  const { spec } = w;
   // A table of free-form keys (lts.conf's) has no prototype: a key named __proto__ or constructor is
   // data, never Object's. Any other table gets only its spec's keys, and stays a plain object: V8 keeps
   // a prototype-less one as a hash table, several times the size (at 20,000 hosts, megabytes).
-  const out: Table = spec.anyKey || spec.anyTable ? (Object.create(null) as Table) : {};
-  if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw) || raw instanceof Date)) {
+  const out: Table = w.free ? (Object.create(null) as Table) : {};
+  if (raw !== undefined && !isTable(raw)) {
+    const path = pathOf(where);
     r.report(path, `${typeName(raw)} is not a table`, `expected a [${path}] table`);
     raw = {};
   }
   const table = (raw ?? {}) as Table;
-  const known = () => [...Object.keys(spec.keys), ...Object.keys(spec.tables ?? {}), ...Object.keys(spec.arrays ?? {})];
-  const join = (k: string) => (path ? `${path}.${k}` : k);
+  const at = (k: string) => () => joinKey(pathOf(where), k);
 
-  for (const [k, v] of Object.entries(table)) {
-    const at = join(k);
-    const keySpec = own(spec.keys, k);
-    const tableSpec = own(spec.tables, k);
-    const arraySpec = own(spec.arrays, k);
-    if (keySpec) {
-      const val = checkValue(r, at, keySpec, v);
-      if (val !== undefined) out[k] = val;
-    } else if (tableSpec) {
-      out[k] = checkTable(r, at, tableSpec, v);
-    } else if (arraySpec) {
+  for (const k of Object.keys(table)) {
+    const v = table[k];
+    const e = w.entries.get(k);
+    const name = e && camel ? e.camel : k;
+    if (e?.kind === 'key') {
+      // a plainly fine string, boolean or integer without the closures that only a message needs
+      const val = plainValue(e.spec, v) ?? checkValue(r, at(k), e.spec, v);
+      if (val !== undefined) out[name] = val;
+    } else if (e?.kind === 'table') {
+      out[name] = checkTable(r, new Where(where, k), e.walker, v, camel);
+    } else if (e?.kind === 'array') {
       if (!Array.isArray(v)) {
-        r.report(at, `${typeName(v)} is not an array of tables`, `expected [[${at}]] entries`);
+        const path = joinKey(pathOf(where), k);
+        r.report(path, `${typeName(v)} is not an array of tables`, `expected [[${path}]] entries`);
         continue;
       }
-      out[k] = v.map((item, i) => checkTable(r, `${at}[${i + 1}]`, arraySpec, item));
-    } else if (spec.anyTable && typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)) {
-      out[k] = checkTable(r, at, spec.anyTable, v);
+      const items: Table[] = new Array<Table>(v.length);
+      for (let i = 0; i < v.length; i++) items[i] = checkTable(r, new Where(where, k, i + 1), e.walker, v[i], camel);
+      out[name] = items;
+    } else if (w.anyTable && isTable(v)) {
+      out[k] = checkTable(r, new Where(where, k), w.anyTable, v, camel);
     } else if (spec.anyKey) {
       out[k] = v; // free-form keys (lts.conf) are checked by their owner below
     } else {
-      const keys = known();
+      const keys = [...Object.keys(spec.keys), ...Object.keys(spec.tables ?? {}), ...Object.keys(spec.arrays ?? {})];
       const guess = nearest(k, keys);
-      r.report(at, 'unknown key', guess ? `did you mean "${guess}"? valid keys: ${keys.join(', ')}` : `valid keys here: ${keys.join(', ') || '(none)'}`);
+      r.report(at(k)(), 'unknown key', guess ? `did you mean "${guess}"? valid keys: ${keys.join(', ')}` : `valid keys here: ${keys.join(', ') || '(none)'}`);
     }
   }
-  for (const [k, keySpec] of Object.entries(spec.keys)) {
-    if (Object.hasOwn(table, k)) continue;
-    if (keySpec.required) r.report(join(k), 'missing', `expected ${keySpec.doc}`, path);
-    else if (keySpec.default !== undefined) out[k] = keySpec.default;
+  for (const e of w.needed) {
+    if (Object.hasOwn(table, e.name)) continue;
+    if (e.spec.required) r.report(at(e.name)(), 'missing', `expected ${e.spec.doc}`, pathOf(where));
+    else if (e.spec.default !== undefined) out[camel ? e.camel : e.name] = e.spec.default;
   }
-  for (const k of Object.keys(spec.tables ?? {})) if (!Object.hasOwn(out, k)) out[k] = checkTable(r, join(k), spec.tables![k], undefined);
-  for (const k of Object.keys(spec.arrays ?? {})) if (!Object.hasOwn(out, k)) out[k] = [];
+  for (const e of w.tables) {
+    const name = camel ? e.camel : e.name;
+    if (!Object.hasOwn(out, name)) out[name] = checkTable(r, new Where(where, e.name), e.walker, undefined, camel);
+  }
+  for (const e of w.arrays) {
+    const name = camel ? e.camel : e.name;
+    if (!Object.hasOwn(out, name)) out[name] = [];
+  }
   return out;
 }
 
-/** Schema check and defaults: the result is what `get` answers from. */
+/** Schema check and defaults, keys as site.toml spells them: what `get` answers from. */
 export function checkAgainstSchema(r: Reporter, parsed: Table): Table {
-  return checkTable(r, '', siteSchema, parsed);
+  return checkTable(r, null, walkerOf(siteSchema), parsed, false);
 }
 
-/** The checked values with camelCase keys, as SiteValues says; free-form tables (lts.conf) keep theirs. */
-export function camelize(values: Table): SiteValues {
-  return camelTable(siteSchema, values) as SiteValues;
+/** Schema check and defaults, keys in camelCase as SiteValues says (free-form tables keep theirs): what the rules start from. */
+export function checkSiteValues(r: Reporter, parsed: Table): SiteValues {
+  return checkTable(r, null, walkerOf(siteSchema), parsed, true) as SiteValues;
 }
 
-function camelTable(spec: TableSpec, table: Table): Table {
-  const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-  return Object.fromEntries(
-    Object.entries(table).map(([k, v]) => {
-      const sub = own(spec.tables, k);
-      const each = own(spec.arrays, k);
-      const value = sub ? camelTable(sub, v as Table) : each ? (v as Table[]).map((t) => camelTable(each, t)) : v;
-      return [own(spec.keys, k) || sub || each ? camel(k) : k, value];
-    }),
-  );
+/** The values of checkSiteValues with the keys as site.toml spells them (what checkAgainstSchema gives), for `get`. */
+export function snakeValues(values: SiteValues): Table {
+  return snakeTable(walkerOf(siteSchema), values as unknown as Table);
+}
+
+function snakeTable(w: Walker, table: Table): Table {
+  const out: Table = w.free ? (Object.create(null) as Table) : {};
+  for (const k of Object.keys(table)) {
+    const v = table[k];
+    // free-form keys and tables (lts.conf's) kept their names; a free table has no keys of its own here
+    const e = w.free ? undefined : w.byCamel.get(k);
+    if (!e) out[k] = v;
+    else if (e.kind === 'key') out[e.name] = v;
+    else if (e.kind === 'table') out[e.name] = snakeTable(e.walker, v as Table);
+    else out[e.name] = (v as Table[]).map((t) => snakeTable(e.walker, t));
+  }
+  return out;
 }

@@ -5,13 +5,49 @@ import { join, resolve } from 'node:path';
 
 /** The configured system at --root DIR ("/" without it), or null when DIR is not an existing directory. */
 export function systemRootAt(dir?: string): SystemRoot | null {
-  if (dir === undefined) return new SystemRoot('/');
+  const root = rootDirAt(dir);
+  return root === null ? null : new SystemRoot(root);
+}
+
+/** The absolute directory of --root DIR ("/" without it), or null when DIR is not an existing directory. */
+export function rootDirAt(dir?: string): string | null {
+  if (dir === undefined) return '/';
   const root = resolve(dir);
+  return isDirectoryPath(root) ? root : null;
+}
+
+/** Whether path leads to a directory; no exception is made for a missing one (the launcher's path: src/launcher.ts). */
+function isDirectoryPath(path: string): boolean {
   try {
-    return statSync(root).isDirectory() ? new SystemRoot(root) : null;
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/** A path of the configured system at root, as a path on this machine. */
+export function pathOn(root: string, p: string): string {
+  return root === '/' ? p : join(root, p);
+}
+
+/**
+ * Where a path of the configured system at root really leads (symlinks resolved), as a path on
+ * that system: under --root the root's own prefix is taken off. Null when it does not exist.
+ */
+export function realPathOn(root: string, p: string): string | null {
+  const path = pathOn(root, p);
+  let real: string;
+  try {
+    // a missing path (a TFTP root not made yet) is asked first, without an exception to build;
+    // then the system's realpath(3): one call, where the JavaScript one lstats each component
+    if (!statSync(path, { throwIfNoEntry: false })) return null;
+    real = realpathSync.native(path);
   } catch {
     return null;
   }
+  if (root === '/') return real;
+  if (real === root) return '/';
+  return real.startsWith(root + '/') ? real.slice(root.length) : real;
 }
 
 export class SystemRoot {
@@ -19,7 +55,7 @@ export class SystemRoot {
   constructor(readonly root: string) {}
 
   path(p: string): string {
-    return this.root === '/' ? p : join(this.root, p);
+    return pathOn(this.root, p);
   }
 
   exists(p: string): boolean {
@@ -63,28 +99,12 @@ export class SystemRoot {
   }
 
   isDirectory(p: string): boolean {
-    try {
-      return statSync(this.path(p)).isDirectory();
-    } catch {
-      return false;
-    }
+    return isDirectoryPath(this.path(p));
   }
 
-  /**
-   * Where a path really leads (symlinks resolved), as a path on the configured
-   * system: under --root the root's own prefix is taken off. Null when it does not exist.
-   */
+  /** Where a path really leads (realPathOn): a path on the configured system, null when it does not exist. */
   realPath(p: string): string | null {
-    let real: string;
-    try {
-      // the system's realpath(3): one call, where the JavaScript one lstats each component
-      real = realpathSync.native(this.path(p));
-    } catch {
-      return null;
-    }
-    if (this.root === '/') return real;
-    if (real === this.root) return '/';
-    return real.startsWith(this.root + '/') ? real.slice(this.root.length) : real;
+    return realPathOn(this.root, p);
   }
 
   /** name -> id of ROOT/etc/passwd and /etc/group (then the host's), read once a run */

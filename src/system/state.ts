@@ -75,7 +75,12 @@ export function readState(sys: SystemRoot): State {
   return { version: 1, files: Object.assign(Object.create(null) as State['files'], state.files) };
 }
 
+/**
+ * state.json's text: files sorted by path, in code-unit order (the same bytes
+ * wherever it runs; localeCompare's collator, made at the first comparison,
+ * cost an apply of two files ~9 ms).
+ */
 export function serializeState(state: State): string {
-  const files = Object.fromEntries(Object.entries(state.files).sort(([a], [b]) => a.localeCompare(b)));
+  const files = Object.fromEntries(Object.entries(state.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return JSON.stringify({ version: 1, files }, null, 2) + '\n';
 }

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, hashTree, ltspcfg, scratch } from '../support/cli';
+import { serializeState } from '../../src/system/state';
 
 const WIKI = join(REPO, 'examples/wiki-sample.toml');
 const LTS = 'opt/ltsp/i386/etc/lts.conf';
@@ -136,4 +137,11 @@ test('writes are atomic: no temporary file is left behind', () => {
   assert.equal(apply(root).code, 0);
   const leftovers = spawnSync('find', [root, '-name', '*.tmp'], { encoding: 'utf8' }).stdout;
   assert.equal(leftovers, '');
+});
+
+test('state.json lists its files by path in code-unit order, the same bytes in any locale', () => {
+  const paths = ['/etc/b', '/etc/B', '/etc/a.b', '/etc/a-b', '/etc/a_b', '/etc/\u00e9', '/etc/e'];
+  const files = Object.fromEntries(paths.map((p) => [p, { target: 't', sha256: '0'.repeat(64), site: '1'.repeat(64), kind: 'file' as const }]));
+  const listed = Object.keys(JSON.parse(serializeState({ version: 1, files })).files);
+  assert.deepEqual(listed, ['/etc/B', '/etc/a-b', '/etc/a.b', '/etc/a_b', '/etc/b', '/etc/e', '/etc/\u00e9']);
 });

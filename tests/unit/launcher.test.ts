@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { cacheKey, checksum, decodeCache, encodeCache, readCache } from '../../src/launcher';
+import { cacheKey, checksum, decodeCache, encodeCache, readCache } from '../../src/launch';
 import { CLI, REPO, ltspcfg, scratch } from '../support/cli';
 
 const WIKI = join(REPO, 'examples/wiki-sample.toml');
@@ -19,7 +19,7 @@ const ARGS = ['--config', WIKI, 'render', 'hosts'];
 /** The launcher and bundle copied into a directory of their own, so that their mtime is the test's. */
 function install(): { cli: string; bundle: string; cache: string } {
   const dir = scratch('ltspcfg-launcher-');
-  for (const f of ['ltspcfg-ts.js', 'ltspcfg-ts.bundle.js', 'ltspcfg-ts.get.js']) copyFileSync(join(dirname(CLI), f), join(dir, f));
+  for (const f of ['ltspcfg-ts.js', 'ltspcfg-ts.bundle.js', 'ltspcfg-ts.get.js', 'ltspcfg-ts.launch.js']) copyFileSync(join(dirname(CLI), f), join(dir, f));
   const cache = join(dir, 'cache');
   mkdirSync(cache, { mode: 0o755 });
   return { cli: join(dir, 'ltspcfg-ts.js'), bundle: join(dir, 'ltspcfg-ts.bundle.js'), cache };
@@ -196,13 +196,13 @@ test('a foreign cache: another key in the header, or writable by others, is not 
  * of its caches still fits), by code that only says it ran: a get that prints an answer was
  * answered by the launcher from the kept answers, without loading the bundle.
  */
-function installWithMarkedGet() {
+function installWithMarkedGet(root?: string) {
   const inst = install();
   const getBundle = join(dirname(inst.cli), 'ltspcfg-ts.get.js');
   const site = join(dirname(inst.cli), 'site.toml');
   writeFileSync(site, readFileSync(WIKI));
   const get = (keys: string[], cli = inst.cli, env: Record<string, string> = {}) =>
-    ltspcfg(['--config', site, 'get', ...keys], { env: { LTSPCFG_CODE_CACHE: inst.cache, ...env } as NodeJS.ProcessEnv }, cli);
+    ltspcfg([...(root ? ['--root', root] : []), '--config', site, 'get', ...keys], { env: { LTSPCFG_CODE_CACHE: inst.cache, ...env } as NodeJS.ProcessEnv }, cli);
   const first = get(['--shell', 'tftp', 'server']);
   assert.equal(first.code, 0, first.stderr);
   const original = readFileSync(getBundle);
@@ -266,4 +266,62 @@ test('the launcher\'s kept answers: a file of another user, or open to others, i
   bundleRan(get(['tftp.root']), 'readable by the group');
   chmodSync(path, 0o600);
   assert.equal(get(['tftp.root']).stdout, '/tftpboot\n');
+});
+
+test('a kept answer needs no other file: the launch module and the whole CLI may be gone; without them the rest fails in one line', () => {
+  const { cli, get, bundleRan } = installWithMarkedGet();
+  const dir = dirname(cli);
+  unlinkSync(join(dir, 'ltspcfg-ts.launch.js'));
+  writeFileSync(join(dir, 'ltspcfg-ts.bundle.js'), 'process.exitCode = 9;');
+  assert.deepEqual(get(['tftp.root']), { code: 0, stdout: '/tftpboot\n', stderr: '' }, 'answered by the launcher alone');
+  const r = get(['tftp.rot']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, `ltspcfg-ts: cannot load ${join(dir, 'ltspcfg-ts.launch.js')}; reinstall ltspcfg-ts\n`);
+  // and with the launch module back, the get bundle answers what was not kept
+  copyFileSync(join(dirname(CLI), 'ltspcfg-ts.launch.js'), join(dir, 'ltspcfg-ts.launch.js'));
+  bundleRan(get(['tftp.rot']), 'through the launch module');
+});
+
+test('the launcher\'s kept answers: a site.toml one character shorter or longer, or another text of the same length, is not answered from them', () => {
+  const { get, site, bundleRan } = installWithMarkedGet();
+  const text = readFileSync(site, 'utf8');
+  assert.ok(text.endsWith('\n'));
+  for (const [what, other] of [['the last newline gone', text.slice(0, -1)], ['a newline more', `${text}\n`], ['a space more', `${text} `], ['one character changed', `${text.slice(0, -2)}#\n`]]) {
+    writeFileSync(site, other);
+    bundleRan(get(['tftp.root']), what);
+  }
+  writeFileSync(site, text);
+  assert.equal(get(['tftp.root']).stdout, '/tftpboot\n');
+});
+
+test('a site.toml that is not plain UTF-8 (or holds U+FFFD) is never answered from kept answers', () => {
+  const { cli, cache } = install();
+  const site = join(dirname(cli), 'site.toml');
+  const wiki = readFileSync(WIKI);
+  const keptFiles = () => readdirSync(cache).filter((f) => f.startsWith('ltspcfg-ts-site-'));
+  const plain = (args: string[]) => ltspcfg(args, { env: { LTSPCFG_CODE_CACHE: 'off' } as NodeJS.ProcessEnv }, cli);
+  for (const [what, bytes] of [['U+FFFD in a comment', Buffer.concat([Buffer.from('# \uFFFD\n'), wiki])], ['a byte that is not UTF-8 in a comment', Buffer.concat([Buffer.from('# \xff\n', 'latin1'), wiki])]] as const) {
+    writeFileSync(site, bytes);
+    const args = ['--config', site, 'get', 'tftp.root'];
+    const want = plain(args);
+    for (let i = 0; i < 2; i++) assert.deepEqual(run(cli, cache, args), want, `${what}, run ${i + 1}`);
+    assert.deepEqual(keptFiles(), [], `${what}: nothing kept`);
+    for (const f of readdirSync(cache)) unlinkSync(join(cache, f));
+  }
+});
+
+test('the launcher\'s kept answers under --root: a TFTP root removed, or now a symlink, is asked again; back as it was, answered', () => {
+  const root = scratch('ltspcfg-launcher-root-');
+  mkdirSync(join(root, 'tftpboot'));
+  mkdirSync(join(root, 'srv'));
+  const { get, bundleRan } = installWithMarkedGet(root);
+  assert.deepEqual(get(['tftp.root']), { code: 0, stdout: '/tftpboot\n', stderr: '' });
+  rmSync(join(root, 'tftpboot'), { recursive: true });
+  bundleRan(get(['tftp.root']), 'the TFTP root is gone');
+  symlinkSync('srv', join(root, 'tftpboot'));
+  bundleRan(get(['tftp.root']), 'the TFTP root leads elsewhere');
+  unlinkSync(join(root, 'tftpboot'));
+  mkdirSync(join(root, 'tftpboot'));
+  assert.deepEqual(get(['tftp.root']), { code: 0, stdout: '/tftpboot\n', stderr: '' });
 });

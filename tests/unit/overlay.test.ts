@@ -172,6 +172,7 @@ test('every path the ebuild installs is in the tarball, and every file of the ta
     '/usr/lib/ltsp-ts/ltspcfg-ts.js': 'exec',
     '/usr/lib/ltsp-ts/ltspcfg-ts.bundle.js': 'file',
     '/usr/lib/ltsp-ts/ltspcfg-ts.get.js': 'file',
+    '/usr/lib/ltsp-ts/ltspcfg-ts.launch.js': 'file',
     '/usr/bin/ltspcfg-ts': 'symlink:../lib/ltsp-ts/ltspcfg-ts.js',
     '/etc/init.d/dhcpd.1067': 'exec',
     '/etc/conf.d/dhcpd.1067': 'file',
@@ -344,7 +345,7 @@ test('shellcheck passes on the services (init.d, conf.d) and the completion', ()
 test('the CLI from the unpacked tarball runs with node alone, without node_modules', () => {
   const dir = scratch('ltsp-overlay-cli-');
   try {
-    for (const f of ['ltspcfg-ts.js', 'ltspcfg-ts.bundle.js', 'ltspcfg-ts.get.js']) copyFileSync(join(top, f), join(dir, f));
+    for (const f of ['ltspcfg-ts.js', 'ltspcfg-ts.bundle.js', 'ltspcfg-ts.get.js', 'ltspcfg-ts.launch.js']) copyFileSync(join(top, f), join(dir, f));
     mkdirSync(join(dir, 'examples'));
     copyFileSync(join(top, 'examples/wiki-sample.toml'), join(dir, 'examples/wiki-sample.toml'));
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1' }; // no NODE_PATH, no NODE_OPTIONS

@@ -77,7 +77,7 @@ test('a site file without read permission, as an unprivileged user', { skip: pro
   // the bundle from a directory anyone can read: the checkout itself may sit under a private home
   const bin = scratch();
   chmodSync(bin, 0o755);
-  for (const f of ['ltspcfg-ts.js', 'ltspcfg-ts.bundle.js', 'ltspcfg-ts.get.js']) copyFileSync(join(dirname(CLI), f), join(bin, f));
+  for (const f of ['ltspcfg-ts.js', 'ltspcfg-ts.bundle.js', 'ltspcfg-ts.get.js', 'ltspcfg-ts.launch.js']) copyFileSync(join(dirname(CLI), f), join(bin, f));
   const run = spawnSync(process.execPath, [join(bin, 'ltspcfg-ts.js'), '--root', root, '--config', file, 'get', 'tftp.root'], { cwd: bin, encoding: 'utf8', uid: 65534, gid: 65534 });
   const r = { code: run.status, stderr: run.stderr };
   assert.equal(r.code, 2, r.stderr);

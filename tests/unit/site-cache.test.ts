@@ -154,12 +154,12 @@ function renderSetup() {
 
 /** The kept render file with its output replaced by `output` (the header's length fixed), and header fields changed. */
 function rewriteKept(path: string, output: string, header: Record<string, unknown> = {}): void {
-  const bytes = readFileSync(path);
-  const nl = bytes.indexOf(10);
-  const h = { ...JSON.parse(bytes.subarray(0, nl).toString('utf8')), ...header };
-  const site = bytes.subarray(nl + 1, nl + 1 + (JSON.parse(bytes.subarray(0, nl).toString('utf8')) as { size: number }).size);
-  h.outputSize = Buffer.byteLength(output);
-  writeFileSync(path, Buffer.concat([Buffer.from(JSON.stringify(h) + '\n'), site, Buffer.from(output)]), { mode: 0o600 });
+  const text = readFileSync(path, 'utf8');
+  const nl = text.indexOf('\n');
+  const h = { ...JSON.parse(text.slice(0, nl)), ...header };
+  const site = text.slice(nl + 1, nl + 1 + (JSON.parse(text.slice(0, nl)) as { chars: number }).chars);
+  h.outputChars = output.length;
+  writeFileSync(path, JSON.stringify(h) + '\n' + site + output, { mode: 0o600 });
   chmodSync(path, 0o600);
 }
 

@@ -61,13 +61,29 @@ export function checkAddresses(r: Reporter, v: SiteValues): Addressing {
     checkSubnet(r, s, cidrs[i], paths[i]);
   });
 
+  // each subnet's mask and network, and each dynamic range, as numbers made once: every host's
+  // fixed address is looked up in them (inCidr's arithmetic, without making the mask again)
+  const masks = cidrs.map((c) => maskOf(c.prefix));
+  const networks = cidrs.map((c, i) => (c.network & masks[i]) >>> 0);
+  const ranges = subnets.map((s) => (s.range ? [ip(s.range[0]), ip(s.range[1])] : null));
   const subnetAddresses = subnets.map((s, i) => ({ key: paths[i].subnet, cidr: s.cidr, network: s.network, broadcast: s.broadcast, routers: s.routers }));
   const net: Addressing = {
     subnets,
     rangePaths: paths.map((p) => p.range),
     addresses: subnetAddresses,
-    subnetOf: (address) => cidrs.findIndex((c) => inCidr(ip(address), c)),
-    rangeOf: (address) => subnets.findIndex((s) => s.range && ip(address) >= ip(s.range[0]) && ip(address) <= ip(s.range[1])),
+    subnetOf: (address) => {
+      const n = ip(address);
+      for (let i = 0; i < masks.length; i++) if (((n & masks[i]) >>> 0) === networks[i]) return i;
+      return -1;
+    },
+    rangeOf: (address) => {
+      const n = ip(address);
+      for (let i = 0; i < ranges.length; i++) {
+        const range = ranges[i];
+        if (range !== null && n >= range[0] && n <= range[1]) return i;
+      }
+      return -1;
+    },
   };
   for (const f of [...reservedAddressRules(server.address, subnetAddresses), ...dhcpPortRules(dhcp.mode, dhcp.port)]) r.report(f.key, f.problem, f.expected);
   if (!inCidr(ip(server.address), cidrs[0])) r.report('server.address', `${server.address} is outside the thin-client subnet ${subnets[0].cidr}`, `expected an address inside ${subnets[0].cidr}`);

@@ -28,14 +28,16 @@ export function checkImages(r: Reporter, v: SiteValues, hosts: Host[]): Image[] 
     if (!found) r.report(key(), `image "${name}" is not defined`, images.length ? `expected one of: ${images.map((img) => img.name).join(', ')}` : 'expected an [[image]] with that name');
     return found?.name;
   };
-  const chosen: (string | undefined)[] = [];
+  // hosts are in checkHosts' order: the groups' hosts in file order, then the top-level ones
+  let i = 0;
   v.group.forEach((g, gi) => {
-    const groupImage = known(g.image, () => `group[${gi + 1}].image`);
-    g.host.forEach((h, hi) => chosen.push(known(h.image, () => `group[${gi + 1}].host[${hi + 1}].image`) ?? groupImage));
+    const groupImage = known(g.image, () => `group[${gi + 1}].image`) ?? fallback;
+    g.host.forEach((h, hi) => {
+      hosts[i++].image = h.image === undefined ? groupImage : known(h.image, () => `group[${gi + 1}].host[${hi + 1}].image`) ?? groupImage;
+    });
   });
-  v.host.forEach((h, hi) => chosen.push(known(h.image, () => `host[${hi + 1}].image`)));
-  hosts.forEach((h, i) => {
-    h.image = chosen[i] ?? fallback;
+  v.host.forEach((h, hi) => {
+    hosts[i++].image = h.image === undefined ? fallback : known(h.image, () => `host[${hi + 1}].image`) ?? fallback;
   });
   return images;
 }
