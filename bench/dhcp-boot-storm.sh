@@ -109,7 +109,7 @@ fi
 t0=$(date +%s%N)
 svc start >"$T/start.log" 2>&1 || { cat "$T/start.log" >&2; exit 1; }
 t1=$(date +%s%N)
-dh_wait_dhcpd 50 >/dev/null
+dh_wait_dhcpd 5 >/dev/null
 
 echo "dhcpd.1067 boot storm ($(dhcpd --version 2>&1), via openrc-run)"
 echo "site:             $((count + 1)) hosts, rendered and checked by the service's start"

@@ -9,14 +9,17 @@
 //
 // A code cache is only a hint. It is used when its name and header say it was
 // made from this very bundle (build hash, size, mtime, inode) by this node on
-// this architecture, it has the length its header says, its bytes match the
-// header's checksum, and it belongs to this user or root and nobody else may
-// write it. V8 itself trusts the rest (a damaged cache aborts node), so damaged
-// data must never reach it. The checksum is the launcher's own, over every byte
-// (~1 ms), not V8's (--verify-snapshot-checksum): on the #! line that flag makes
-// V8 checksum node's start-up snapshot at every start (~2 ms), kept answer or
-// not, and set at run time it costs node:v8, whose streams node then compiles
-// without its own code cache when the #! line carries a V8 option (V8_YOUNG).
+// this architecture, it has the length its header says, the two copies of V8's
+// data it holds are the same bytes, and it belongs to this user or root and
+// nobody else may write it. V8 itself trusts the rest (a damaged cache aborts
+// node), so damaged data must never reach it. A damaged byte in either copy makes
+// them differ, and node compares them natively (memcmp: ~0.1 ms for the main
+// cache, where a checksum in JavaScript runs in V8's interpreter, ~40 ns a word:
+// 2-3 ms, and node's hashes cost more to load than that). Not V8's own checksum
+// (--verify-snapshot-checksum): on the #! line that flag makes V8 checksum node's
+// start-up snapshot at every start (~2 ms), kept answer or not, and set at run
+// time it costs node:v8, whose streams node then compiles without its own code
+// cache when the #! line carries a V8 option (V8_YOUNG).
 // Anything that does not fit: the bundle is compiled as without a cache.
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -24,7 +27,7 @@ import { readTextAt, SITE_CACHE } from './system/site-cache';
 
 /** The default place of the cache; LTSPCFG_CODE_CACHE=DIR moves it, =off turns it off. */
 const CACHE_DIR = '/var/cache/ltsp-ts';
-const MAGIC = 'ltspcfg-ts code cache 3';
+const MAGIC = 'ltspcfg-ts code cache 4';
 const PREFIX = 'ltspcfg-ts-';
 
 interface BundleIdentity {
@@ -54,30 +57,22 @@ function cacheFile(dir: string, key: string): string {
   return join(dir, `${PREFIX}${key}.cache`);
 }
 
-/** FNV-1a over 32-bit words (and the tail bytes): no module to load, and it catches damage. */
-export function checksum(data: Buffer): number {
-  const words = Math.floor(data.length / 4);
-  const aligned = data.byteOffset % 4 === 0 ? data : Buffer.from(data);
-  const w = new Int32Array(aligned.buffer, aligned.byteOffset, words);
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < words; i++) h = Math.imul(h ^ w[i], 16777619);
-  for (let i = words * 4; i < data.length; i++) h = Math.imul(h ^ data[i], 16777619);
-  return h >>> 0;
-}
-
+/** A cache file: a header line (what it was made for, the data's length), then V8's data twice. */
 export function encodeCache(key: string, data: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${MAGIC} ${key} ${data.length} ${checksum(data)}\n`), data]);
+  return Buffer.concat([Buffer.from(`${MAGIC} ${key} ${data.length}\n`), data, data]);
 }
 
 /** V8's cached data from a cache file's bytes, or null when they were not made for `key`, are cut or longer, or damaged. */
 export function decodeCache(file: Buffer, key: string): Buffer | null {
   const nl = file.indexOf(10);
   if (nl < 0 || nl > 256) return null;
-  const m = /^(.+) (\S+) (\d+) (\d+)$/.exec(file.subarray(0, nl).toString('latin1'));
+  const m = /^(.+) (\S+) (\d+)$/.exec(file.subarray(0, nl).toString('latin1'));
   if (!m || m[1] !== MAGIC || m[2] !== key) return null;
-  const data = file.subarray(nl + 1);
-  if (data.length !== Number(m[3]) || checksum(data) !== Number(m[4])) return null;
-  return data;
+  const length = Number(m[3]);
+  const copies = file.subarray(nl + 1);
+  if (copies.length !== 2 * length) return null;
+  const data = copies.subarray(0, length);
+  return data.equals(copies.subarray(length)) ? data : null;
 }
 
 /** The cache for `key` in dir, when it is there, trustworthy and intact. */

@@ -57,7 +57,7 @@ known_client_leases() {
 	diff <(ltspcfg-ts --config "$T/site.toml" render dhcpd) "$T/etc/$SVC.conf"
 	[ "$(stat -c %a "$T/etc/$SVC.conf")" = 644 ]
 	[ ! -e "$T/etc/$SVC.conf.new" ]
-	pid=$(dh_wait_dhcpd 300)
+	pid=$(dh_wait_dhcpd 30)
 	# supervise-daemon keeps its own pid file, distinct from dhcpd's -pf
 	sup=$(cat "$T/run/$SVC.pid")
 	[ "$sup" != "$pid" ]
@@ -122,7 +122,7 @@ known_client_leases() {
 
 @test "stop: dhcpd and supervise-daemon gone, both pid files removed" {
 	svc start
-	pid=$(dh_wait_dhcpd 300)
+	pid=$(dh_wait_dhcpd 30)
 	sup=$(cat "$T/run/$SVC.pid")
 	run svc stop
 	echo "$output"
@@ -141,7 +141,7 @@ known_client_leases() {
 
 @test "restart with a broken site.toml is refused; the old dhcpd keeps answering; a good one restarts" {
 	svc start
-	pid=$(dh_wait_dhcpd 300)
+	pid=$(dh_wait_dhcpd 30)
 	known_client_leases
 	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=e1000" ]
 	before=$(md5sum <"$T/etc/$SVC.conf")
@@ -170,7 +170,7 @@ known_client_leases() {
 	run svc restart
 	echo "$output"
 	[ "$status" -eq 0 ]
-	new=$(dh_wait_dhcpd 300 "$pid")
+	new=$(dh_wait_dhcpd 30 "$pid")
 	[ "$new" != "$pid" ]
 	known_client_leases
 	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=8139too" ]
@@ -182,7 +182,7 @@ known_client_leases() {
 
 @test "a config dhcpd -t refuses: dhcpd's own message, the old config and daemon kept, the file left to read" {
 	svc start
-	pid=$(dh_wait_dhcpd 300)
+	pid=$(dh_wait_dhcpd 30)
 	before=$(md5sum <"$T/etc/$SVC.conf")
 	# an ltspcfg-ts whose output this dhcpd does not accept (no valid site.toml
 	# renders one): the real CLI with a semicolon taken out of its config
@@ -218,7 +218,7 @@ known_client_leases() {
 
 @test "a symlinked instance runs beside the service with its own pid, lease and config files" {
 	svc start
-	base=$(dh_wait_dhcpd 300)
+	base=$(dh_wait_dhcpd 30)
 	inst="$SVC.$TIF"
 	ln -s "$SVC" "$T/init.d/$inst"
 	DH_SVC=$inst
@@ -226,7 +226,7 @@ known_client_leases() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	unset DH_SVC
-	pid=$(dh_wait_dhcpd 300 "" "$inst")
+	pid=$(dh_wait_dhcpd 30 "" "$inst")
 	[ "$pid" != "$base" ]
 	kill -0 "$base"
 	# its files, from the base service's conf.d (directories) and its own name
@@ -276,10 +276,10 @@ known_client_leases() {
 
 @test "kill -9 of dhcpd: supervise-daemon starts a new one that answers" {
 	svc start
-	pid=$(dh_wait_dhcpd 300)
+	pid=$(dh_wait_dhcpd 30)
 	sup=$(cat "$T/run/$SVC.pid")
 	kill -9 "$pid"
-	new=$(dh_wait_dhcpd 300 "$pid")
+	new=$(dh_wait_dhcpd 30 "$pid")
 	echo "old $pid new $new"
 	[ "$(ps -o ppid= -p "$new" | tr -d ' ')" = "$sup" ]
 	known_client_leases

@@ -15,40 +15,43 @@
 # LTSP_GREETER_PNG=FILE keeps the picture of the greeter there.
 # Needs root; makes and removes its own namespaces (ltspc<pid>*, 192.0.2.0/24).
 
+load ../support/bats
 load lib/client-lab
 load lib/server-syslog
 
 BOOT_LIMIT=${CLIENT_BOOT_LIMIT:-300}
 
 setup_file() {
-	CLIENT_SKIP=""
 	if [ "$(id -u)" != 0 ]; then
-		CLIENT_SKIP="the lab needs root"
+		skip_file "the lab needs root (network namespaces)"
+		return
 	elif ! command -v qemu-system-x86_64 >/dev/null || [ ! -f "$PXE_ROM" ]; then
-		CLIENT_SKIP="qemu-system-x86 or ipxe-qemu is not installed"
+		skip_file "qemu-system-x86 or ipxe-qemu is not installed"
+		return
 	elif ! command -v nbd-server >/dev/null || ! command -v mksquashfs >/dev/null; then
-		CLIENT_SKIP="nbd-server or squashfs-tools is not installed"
+		skip_file "nbd-server or squashfs-tools is not installed"
+		return
 	elif ! /usr/bin/python3 -c 'import PIL' 2>/dev/null; then
-		CLIENT_SKIP="python3-pil is not installed"
+		skip_file "python3-pil is not installed"
+		return
 	fi
-	export CLIENT_SKIP
-	[ -z "$CLIENT_SKIP" ] || return 0
 	pxe_init "ltspc$$"
 	local rc=0
 	pxe_kernel >/dev/null || rc=$?
-	[ "$rc" = 3 ] && { CLIENT_SKIP="Debian's kernel package cannot be downloaded"; return 0; }
+	[ "$rc" = 3 ] && { skip_file "Debian's kernel package cannot be downloaded"; return; }
 	[ "$rc" = 0 ]
 	client_root || rc=$?
-	[ "$rc" = 3 ] && { CLIENT_SKIP="no client root: mmdebstrap or Debian's archive is not available"; return 0; }
+	[ "$rc" = 3 ] && { skip_file "no client root: mmdebstrap or Debian's archive is not available"; return; }
 	[ "$rc" = 0 ]
 	pxe_netns_up
 }
 
 setup() {
-	[ -z "$CLIENT_SKIP" ] || skip "$CLIENT_SKIP"
+	skip_if_file_skipped
 }
 
 teardown() {
+	if file_skipped; then return; fi
 	client_nbd_down
 	pxe_services_down
 }

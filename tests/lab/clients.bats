@@ -49,11 +49,8 @@ setup_file() {
 	for i in 1 2 3 4 5 6 7 8 9; do
 		printf '[[host]]\nname = "ws%s"\nmac = "02:00:5e:00:00:2%s"\naddress = "192.0.2.2%s"\n' "$i" "$i" "$i" >>"$T/site.toml"
 	done
-	rm -rf "$T/sys"
-	mkdir -p "$T/sys" "$T/log"
-	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" --no-color apply --yes >"$T/apply.log" 2>&1 ||
-		{ cat "$T/apply.log" >&3; return 1; }
-	mv "$T/sys$T/tftpboot" "$T/tftpboot"
+	mkdir -p "$T/log"
+	pxe_apply
 	mkdir -p "$T/tftpboot/lts"
 	head -c 200000 /dev/urandom >"$T/tftpboot/lts/vmlinuz"
 	head -c 100000 /dev/urandom >"$T/tftpboot/lts/initramfs.gz"
@@ -129,13 +126,10 @@ dhcp_ask() {
 	printf '#!/bin/sh\necho "$reason $new_ip_address $new_dhcp_server_identifier" >>%s/reasons\n' "$run" >"$run/script"
 	chmod +x "$run/script"
 	ip netns exec "$CNS" timeout 40 dhclient -4 -1 -d -v -cf "$run/conf" -lf "$run/leases" -pf "$run/pid" -sf "$run/script" "$BR" >"$run/log" 2>&1 3>&- &
-	local pid=$! i
+	local pid=$!
 	pxe_track "$pid"
-	for i in $(seq 1 300); do
-		grep -qs '^BOUND' "$run/reasons" && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	# bound, or dhclient gave up; what it got is checked below
+	wait_until 30 "dhclient's lease" holds_or_ended "$pid" grep -qs '^BOUND' "$run/reasons" || true
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	DHCP_GOT=$(sed -n 's/^BOUND //p' "$run/reasons" 2>/dev/null)
@@ -203,6 +197,16 @@ field() {
 	node -e 'let v = JSON.parse(process.argv[1]); for (const k of process.argv[2].split(".")) v = v == null ? v : v[k]; console.log(typeof v === "object" ? JSON.stringify(v) : String(v))' "$ROW" "$1"
 }
 
+# runs `clients --json` with options $3...: true when host $1's problem code is
+# $2 (the answer stays in $output, the host's row in ROW)
+problem_is() {
+	local host=$1 code=$2
+	shift 2
+	run clients --json "$@"
+	ROW=$(row "$host")
+	[ "$(field last_boot.problem.code)" = "$code" ]
+}
+
 # a boot through DHCP and TFTP as pxelinux does it: bootloader, per-host config, kernel, initrd
 pxe_fetches() {
 	tftp_get pxelinux.0
@@ -228,9 +232,8 @@ pxe_fetches() {
 	[ "$(node -e 'console.log(JSON.parse(process.argv[1]).last_boot.stages.map((s) => s.stage).join(","))' "$ROW")" = "dhcp,bootloader,config,kernel,initrd" ]
 	node -e 'const b = JSON.parse(process.argv[1]).last_boot; if (!(b.boot_seconds >= 0 && b.boot_seconds < 120)) process.exit(1)' "$ROW"
 	[ "$(field last_boot.problem)" = null ]
-	# nothing asked to mount the root since: stuck after the initrd
-	sleep 2
-	run clients --json --stuck-after 1
+	# nothing asked to mount the root since: stuck after the initrd, once a second has passed
+	wait_until 30 "clients to find ws1 stuck after its initrd" problem_is ws1 no-mount --stuck-after 1 || echo "$output"
 	ROW=$(row ws1)
 	[ "$(field last_boot.problem.code)" = no-mount ]
 	[[ "$(field last_boot.problem.diagnosis)" == *"fetched its kernel and initrd but never asked to mount its root ($PXE_SERVER:/opt/ltsp/i386)"* ]]
@@ -331,9 +334,9 @@ pxe_fetches() {
 	client_says ltsp-init "root mounted: nfs:$PXE_SERVER:/opt/ltsp/i386"
 	client_says ltsp "starting X: XDMCP query to $PXE_SERVER"
 	logged "$T/log/$ADDR.log" "starting X"
-	sleep 2
 	SITE=$T/site-noxdmcp.toml
-	run clients --json --stuck-after 1
+	# no session, once a second has passed since the client's last line
+	wait_until 30 "clients to find ws5 without a session" problem_is ws5 no-session --stuck-after 1 || true
 	echo "$output"
 	ROW=$(row ws5)
 	[ "$(field last_boot.stage)" = syslog ]

@@ -42,7 +42,7 @@ serve() {
 	run svc start
 	echo "$output"
 	[ "$status" -eq 0 ]
-	dh_wait_dhcpd 300 >/dev/null
+	dh_wait_dhcpd 30 >/dev/null
 }
 
 # the boot information every known client gets, whatever its ROM
@@ -54,6 +54,16 @@ common_boot_info() {
 	[ "$(dh_opt subnet_mask)" = 255.255.255.0 ]
 	[ "$(dh_opt routers)" = "$DH_SERVER" ]
 	[ "$(dh_opt domain_name)" = lab.example.org ]
+}
+
+# the last lease's address is one of dhcp.range (192.0.2.230 to .250)
+leased_from_range() {
+	local addr last
+	addr=$(dh_opt ip_address)
+	last=${addr##*.}
+	[ "${addr%.*}" = 192.0.2 ]
+	[ "$last" -ge 230 ]
+	[ "$last" -le 250 ]
 }
 
 # $1: MAC, $2: vendor class; the client gets no answer at all within 6 s
@@ -94,11 +104,7 @@ no_answer() {
 	serve port-1067 false
 	dh_client "$DESK_MAC" "$DH_ETHERBOOT" 30
 	common_boot_info
-	addr=$(dh_opt ip_address)
-	last=${addr##*.}
-	[ "${addr%.*}" = 192.0.2 ]
-	[ "$last" -ge 230 ]
-	[ "$last" -le 250 ]
+	leased_from_range
 	[ "$(dh_opt filename)" = /lts/vmlinuz-lab ]
 	[ "$(dh_opt option_129)" = "DPORT=1067" ]
 	grep -q "hardware ethernet $DESK_MAC" "$T/lib/$SVC.leases"
@@ -131,10 +137,7 @@ no_answer() {
 	serve port-1067 true
 	dh_client "$DH_UNKNOWN_MAC" "$DH_ETHERBOOT" 30
 	common_boot_info
-	addr=$(dh_opt ip_address)
-	last=${addr##*.}
-	[ "$last" -ge 230 ]
-	[ "$last" -le 250 ]
+	leased_from_range
 	[ "$(dh_opt filename)" = /lts/vmlinuz-lab ]
 	# no host entry, so no per-host option 129
 	[ -z "$(dh_opt option_129)" ]
@@ -146,7 +149,7 @@ no_answer() {
 	run svc restart
 	echo "$output"
 	[ "$status" -eq 0 ]
-	dh_wait_dhcpd 300 >/dev/null
+	dh_wait_dhcpd 30 >/dev/null
 	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 30
 	[ "$(dh_opt filename)" = /lts/vmlinuz-new ]
 }
@@ -157,7 +160,7 @@ no_answer() {
 	run svc start
 	echo "$output"
 	[ "$status" -eq 0 ]
-	pid=$(dh_wait_dhcpd 300)
+	pid=$(dh_wait_dhcpd 30)
 	[[ "$(cmdline "$pid")" == *" -p 4067 "* ]]
 	DH_PORT=4068 dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 30
 	[ "$(dh_opt filename)" = /lts/vmlinuz-lab ]

@@ -212,11 +212,12 @@ serve_ipxe_http() {
 	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
 }
 
-# iPXE's console: the script, kernel and initramfs from ltsp-httpd
+# iPXE's console: the script, kernel and initramfs from ltsp-httpd ("URL... ok";
+# a download slow enough, on a busy machine, shows its progress before the "ok")
 fetched_over_http() {
 	local f
 	for f in ltsp.ipxe lts/vmlinuz lts/initramfs.gz; do
-		grep -aq "http://$PXE_SERVER:8080/$f\.\.\. ok" "$PXE_LOG" || {
+		grep -aqE "http://${PXE_SERVER//./\\.}:8080/${f//./\\.}\.\.\.[^[:alpha:]]*ok" "$PXE_LOG" || {
 			echo "iPXE did not fetch $f over HTTP"
 			return 1
 		}

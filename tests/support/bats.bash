@@ -48,16 +48,11 @@ refute() {
 }
 
 # Waits until file $1 has a line matching the extended regular expression $2,
-# at most ${3:-30} seconds (polled every 0.1 s). On a timeout it says so, with
+# at most ${3:-30} seconds (wait_until). On a timeout it says so, with
 # the file's last lines, or what its directory holds when there is no file.
 logged() {
-	local file=$1 pattern=$2 limit=${3:-30} end _
-	end=$((SECONDS + limit))
-	for _ in $(seq 1 $((limit * 10))); do
-		grep -qsE -- "$pattern" "$file" && return 0
-		[ "$SECONDS" -le "$end" ] || break
-		sleep 0.1
-	done
+	local file=$1 pattern=$2 limit=${3:-30}
+	wait_until "$limit" "$file to log $pattern" grep -qsE -- "$pattern" "$file" 2>/dev/null && return 0
 	if [ -e "$file" ]; then
 		echo "$file never logged $pattern in $limit s; its last lines:" >&2
 		tail -n 5 "$file" >&2

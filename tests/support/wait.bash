@@ -10,6 +10,8 @@
 #   listens [-n NETNS] udp|tcp PORT         is something listening now?
 #   port_pids [-n NETNS] udp|tcp PORT       the pids of the listeners, one a line
 #   wait_gone SECONDS PID...                until each process has ended
+#   holds_or_ended PID COMMAND...           (for wait_until) COMMAND succeeds,
+#                                           or process PID has ended
 #   stop_pids SECONDS PID...                SIGTERM, wait_gone, SIGKILL what is left
 
 # Runs COMMAND (a function is fine) every 0.1 s until it succeeds: at most
@@ -123,6 +125,15 @@ wait_port() {
 # true when process $1 has ended: gone, or a zombie nobody has reaped yet
 _ended() {
 	[ ! -e "/proc/$1" ] || grep -qs '^State:[[:space:]]*Z' "/proc/$1/status"
+}
+
+# true when COMMAND succeeds or process PID has ended: a client that gives
+# up on its own ends the wait early (the caller then checks what it got)
+holds_or_ended() {
+	local pid=$1
+	shift
+	"$@" && return 0
+	_ended "$pid"
 }
 
 # Waits until each process has ended (gone, or a zombie its parent has not

@@ -22,36 +22,13 @@ client_root() {
 # image of the cached root served by $1 (nbd | nfs), xdm, lts.conf
 client_site() {
 	local serve=$1
-	cat >"$T/site.toml" <<-EOF
-		# The thin-client lab: one server namespace, one QEMU thin client
-		[server]
-		address   = "$PXE_SERVER"
-		interface = "$SIF"
-		hostname  = "ltsp-lab"
-
-		[network]
-		subnet  = "192.0.2.0/24"
-		routers = ["$PXE_SERVER"]
-		domain  = "lab.example.org"
-
-		[dhcp]
-		mode  = "primary"
-		range = ["192.0.2.100", "192.0.2.149"]
-
+	pxe_site_common primary "$PXE_SERVER" "The thin-client lab: one server namespace, one QEMU thin client" >"$T/site.toml"
+	cat >>"$T/site.toml" <<-EOF
 		[boot]
 		pxe_filename   = "/pxelinux.0"
 		serial_console = "ttyS0,115200"
 		kernel_append  = "quiet"
 		timeout        = 1
-
-		[tftp]
-		root    = "$T/tftpboot"
-		user    = "nobody"
-		group   = "nogroup"
-		verbose = true
-
-		[nfs]
-		root = "/opt/ltsp/amd64"
 
 		[nbd]
 		dir = "$T/images"
@@ -80,12 +57,7 @@ client_site() {
 # ltspcfg-ts apply (staged under $T/sys, the TFTP tree moved to tftp.root)
 # and ltspcfg-ts image (squashfs to nbd.dir, kernel + initramfs to the TFTP root)
 client_generate() {
-	[ -f "$REPO/dist/ltspcfg-ts.js" ] || (cd "$REPO" && npm run -s build) >&2
-	rm -rf "$T/sys" "$T/tftpboot"
-	mkdir -p "$T/sys"
-	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" --no-color apply --yes >"$T/apply.log" 2>&1 ||
-		{ cat "$T/apply.log" >&2; return 1; }
-	mv "$T/sys$T/tftpboot" "$T/tftpboot"
+	pxe_apply || return 1
 	rm -rf "$T/images"
 	mkdir -p "$T/images"
 	# nbd-server reads the image as nobody: the scratch directory must let it through

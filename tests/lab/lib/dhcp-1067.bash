@@ -10,6 +10,8 @@
 
 DH_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DH_REPO=$(cd "$DH_LIB/../../.." && pwd)
+# shellcheck source=tests/support/wait.bash
+. "$DH_REPO/tests/support/wait.bash"
 DH_SERVER=192.0.2.1
 # a host of the test site, and a MAC the site does not list
 DH_KNOWN_MAC=02:1d:0e:00:00:01
@@ -133,19 +135,19 @@ dhcpd_pid() {
 	cat "$T/run/${1:-$SVC}.dhcpd.pid" 2>/dev/null
 }
 
-# waits up to $1 tenths of a second until service ${3:-$SVC} has a live
-# dhcpd whose pid differs from $2; prints it
+# true when service $2 (default $SVC) has a live dhcpd whose pid differs
+# from $1; keeps the pid in DH_PID
+dh_new_dhcpd() {
+	DH_PID=$(dhcpd_pid "${2:-}")
+	[ -n "$DH_PID" ] && [ "$DH_PID" != "$1" ] && kill -0 "$DH_PID" 2>/dev/null
+}
+
+# waits up to $1 seconds until service ${3:-$SVC} has a live dhcpd whose
+# pid differs from $2; prints it
 dh_wait_dhcpd() {
-	local i pid
-	for i in $(seq 1 "$1"); do
-		pid=$(dhcpd_pid "${3:-}")
-		if [ -n "$pid" ] && [ "$pid" != "${2:-}" ] && kill -0 "$pid" 2>/dev/null; then
-			echo "$pid"
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
+	local DH_PID
+	wait_until "$1" "a live dhcpd of ${3:-$SVC}${2:+ other than pid $2}" dh_new_dhcpd "${2:-}" "${3:-}" || return
+	echo "$DH_PID"
 }
 
 # the command line of process $1, spaces between the arguments
@@ -159,7 +161,7 @@ cmdline() {
 # Returns 0 when bound; DH_RUN is the run's directory: options.env holds the
 # options of the lease (new_* without the prefix), log dhclient's output.
 dh_client() {
-	local mac=$1 vendor=$2 wait=${3:-10} ifc=${DH_CIF:-$CIF} pid i
+	local mac=$1 vendor=$2 wait=${3:-10} ifc=${DH_CIF:-$CIF} pid
 	DH_RUN=$(mktemp -d "$T/client/run.XXXXXX")
 	: >"$DH_RUN/leases"
 	ip -n "$CLI" link set "$ifc" down
@@ -190,11 +192,8 @@ dh_client() {
 		>"$DH_RUN/log" 2>&1 3>&- &
 	pid=$!
 	echo "$pid" >"$T/client.pid"
-	for i in $(seq 1 $((wait * 10))); do
-		[ -s "$DH_RUN/options.env" ] && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	# bound, or dhclient gave up (its own timeout); what it got is checked below
+	wait_until "$wait" "dhclient's lease" holds_or_ended "$pid" test -s "$DH_RUN/options.env" 2>/dev/null || true
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	rm -f "$T/client.pid"

@@ -255,11 +255,7 @@ pxe_boot() {
 		sleep 0.05
 	done
 	# it powers itself off after LTSPX-DONE; a hard kill otherwise
-	local _
-	for _ in $(seq 1 40); do
-		kill -0 "$q" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_gone 2 "$q" 2>/dev/null || true
 	kill -9 "$q" 2>/dev/null || true
 	wait "$q" 2>/dev/null || true
 	PXE_TOTAL_S=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
@@ -311,14 +307,12 @@ pxe_ra() {
 
 # ---- generated configs ------------------------------------------------------------
 
-# $T/site.toml for dhcp.mode $1 (primary | proxy): the lab's network, the
-# QEMU client as a known host with an Etherboot-era NIC line (option 129)
-# and kernel parameters of its own (so it gets pxelinux.cfg/01-<mac>)
-pxe_site() {
-	local mode=$1 routers
-	[ "$mode" = proxy ] && routers=$PXE_ROUTER || routers=$PXE_SERVER
-	cat >"$T/site.toml" <<-EOF
-		# The PXE lab: one server namespace, one QEMU thin client
+# The tables every site of the lab shares: the server and its network, DHCP
+# with mode $1 and the router $2, the TFTP root $T/tftpboot, the NFS root.
+# $3: a comment line on top. A site adds [boot] and its hosts after these.
+pxe_site_common() {
+	cat <<-EOF
+		# $3
 		[server]
 		address   = "$PXE_SERVER"
 		interface = "$SIF"
@@ -326,21 +320,12 @@ pxe_site() {
 
 		[network]
 		subnet  = "192.0.2.0/24"
-		routers = ["$routers"]
+		routers = ["$2"]
 		domain  = "lab.example.org"
 
 		[dhcp]
-		mode  = "$mode"
+		mode  = "$1"
 		range = ["192.0.2.100", "192.0.2.149"]
-
-		[boot]
-		pxe_filename   = "/pxelinux.0"
-		kernel         = "/lts/vmlinuz"
-		initrd         = "/lts/initramfs.gz"
-		kernel_append  = "quiet"
-		serial_console = "ttyS0,115200"
-		menu_label     = "LTSP lab client"
-		timeout        = ${PXE_MENU_TIMEOUT:-1}
 
 		[tftp]
 		root    = "$T/tftpboot"
@@ -350,6 +335,26 @@ pxe_site() {
 
 		[nfs]
 		root = "/opt/ltsp/amd64"
+
+	EOF
+}
+
+# $T/site.toml for dhcp.mode $1 (primary | proxy): the lab's network, the
+# QEMU client as a known host with an Etherboot-era NIC line (option 129)
+# and kernel parameters of its own (so it gets pxelinux.cfg/01-<mac>)
+pxe_site() {
+	local mode=$1 routers
+	[ "$mode" = proxy ] && routers=$PXE_ROUTER || routers=$PXE_SERVER
+	pxe_site_common "$mode" "$routers" "The PXE lab: one server namespace, one QEMU thin client" >"$T/site.toml"
+	cat >>"$T/site.toml" <<-EOF
+		[boot]
+		pxe_filename   = "/pxelinux.0"
+		kernel         = "/lts/vmlinuz"
+		initrd         = "/lts/initramfs.gz"
+		kernel_append  = "quiet"
+		serial_console = "ttyS0,115200"
+		menu_label     = "LTSP lab client"
+		timeout        = ${PXE_MENU_TIMEOUT:-1}
 
 		[[group]]
 		name = "LAB"
@@ -364,16 +369,20 @@ pxe_site() {
 	EOF
 }
 
-# ltspcfg-ts apply, staged under $T/sys (nothing else on the machine is
-# written), then the TFTP tree moved to tftp.root with the kernel beside it
-pxe_generate() {
+# ltspcfg-ts apply of $T/site.toml, staged under $T/sys (nothing else on the
+# machine is written), then the TFTP tree moved to tftp.root ($T/tftpboot)
+pxe_apply() {
 	[ -f "$REPO/dist/ltspcfg-ts.js" ] || (cd "$REPO" && npm run -s build) >&2
-	rm -rf "$T/sys"
+	rm -rf "$T/sys" "$T/tftpboot"
 	mkdir -p "$T/sys"
 	"$T/bin/ltspcfg-ts" --root "$T/sys" --config "$T/site.toml" --no-color apply --yes >"$T/apply.log" 2>&1 ||
 		{ cat "$T/apply.log" >&2; return 1; }
-	rm -rf "$T/tftpboot"
 	mv "$T/sys$T/tftpboot" "$T/tftpboot"
+}
+
+# pxe_apply, then the kernel beside the TFTP tree
+pxe_generate() {
+	pxe_apply || return 1
 	pxe_put_kernel "$T/tftpboot"
 	# as an admin's copy would be: root's, unreadable to others, until ltsp-tftpd fixes it
 	chown -R root:root "$T/tftpboot"
