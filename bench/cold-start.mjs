@@ -6,7 +6,7 @@
 // after site.toml changed (a comment line differs at every run, so the get
 // bundle parses and validates it again, through its V8 code cache), without any
 // cache (LTSPCFG_CODE_CACHE=off), and the source tree's dist/ltspcfg-ts.js
-// (#!/usr/bin/env -S node ...) with its caches. Goal: ratio <= 1.10x with the caches.
+// (#!/usr/bin/env node) with its caches. Goal: ratio <= 1.10x with the caches.
 import './user-env.mjs';
 import { installLikeEbuild } from './installed.mjs';
 import { spawnSync } from 'node:child_process';
@@ -62,7 +62,7 @@ try {
   console.log(`cold start (${runs} interleaved runs each, medians, load average ${loadavg()[0].toFixed(1)}): node -e 0 ${n.toFixed(1)} ms, ` +
     `ltspcfg-ts get tftp.root as installed, with its caches ${x(kept)} (goal <= 1.10x), ` +
     `after site.toml changed ${x(changed)}, without any cache ${x(cold)}; ` +
-    `dist/ltspcfg-ts.js in the source tree (#!/usr/bin/env -S node ...), with its caches ${x(tree)}`);
+    `dist/ltspcfg-ts.js in the source tree (#!/usr/bin/env node), with its caches ${x(tree)}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

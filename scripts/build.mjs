@@ -80,10 +80,11 @@ await build({
   ...nodeFile,
   entryPoints: ['src/launcher.ts'],
   outfile: 'dist/ltspcfg-ts.js',
-  // node from PATH, for a run from the source tree (env -S: coreutils >= 8.30); the ebuild writes
-  // node's own path instead (no env to run first). A smaller young generation (V8_YOUNG in
-  // src/launch.ts); not V8's checksum flag (the launch module checksums the code caches itself)
-  banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=8' },
+  // node from PATH, for a run from the source tree; the ebuild writes node's own path instead (no
+  // env to run first). No V8 option: any option there makes node compile its own modules
+  // (node:child_process, node:crypto...) without their built-in code cache, whose key holds V8's
+  // flags; nor V8's checksum flag (the launch module checks the code caches itself)
+  banner: { js: '#!/usr/bin/env node' },
   define: { LTSPCFG_BUNDLE_SHA: JSON.stringify(sha('dist/ltspcfg-ts.bundle.js')), LTSPCFG_GET_BUNDLE_SHA: JSON.stringify(sha('dist/ltspcfg-ts.get.js')) },
 });
 chmodSync('dist/ltspcfg-ts.js', 0o755);

@@ -18,8 +18,7 @@
 // 2-3 ms, and node's hashes cost more to load than that). Not V8's own checksum
 // (--verify-snapshot-checksum): on the #! line that flag makes V8 checksum node's
 // start-up snapshot at every start (~2 ms), kept answer or not, and set at run
-// time it costs node:v8, whose streams node then compiles without its own code
-// cache when the #! line carries a V8 option (V8_YOUNG).
+// time it costs node:v8 and its streams.
 // Anything that does not fit: the bundle is compiled as without a cache.
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -98,13 +97,6 @@ export function readCache(dir: string, key: string): Buffer | null {
 
 const BUNDLES = ['main', 'get'];
 /**
- * A young generation of 2 x 8 MB instead of 2 x 16: an apply at 20,000 hosts peaks ~15 MB lower for
- * a few % more CPU (README, goal 2). It acts only from the #! line, but V8's code caches carry a hash
- * of the flags: set here too, a run started as `node ltspcfg-ts.js` shares the caches of the command.
- */
-export const V8_YOUNG = '--max-semi-space-size=8';
-
-/**
  * Writes the cache atomically and removes the other caches of this bundle (older builds, other
  * nodes) and those of no bundle it knows; the other bundle's are left to its runs. Errors are ignored.
  */
@@ -139,9 +131,6 @@ export function cacheDirectory(): string | null {
 function launch(name: string, bundle: string, sha: string, source: string, st: { size: number; mtimeMs: number; ino: number }): void {
   const dir = cacheDirectory();
   const key = cacheKey({ name, sha, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
-  // before any cache is read or made (a run not started through the #! line); node:v8 costs ~2 ms (it loads streams)
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (dir && !process.execArgv.includes(V8_YOUNG)) (require('node:v8') as typeof import('node:v8')).setFlagsFromString(V8_YOUNG);
   const cachedData = dir ? readCache(dir, key) ?? undefined : undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Script } = require('node:vm') as typeof import('node:vm');

@@ -39,9 +39,8 @@ RDEPEND="
 
 src_prepare() {
 	default
-	# node's own path on the launcher's #! line, with its one V8 option (Linux passes a single
-	# argument there): no /usr/bin/env to run first at every start
-	sed -i "1s|^#!/usr/bin/env -S node |#!${EPREFIX}/usr/bin/node |" ltspcfg-ts.js || die
+	# node's own path on the launcher's #! line: no /usr/bin/env to run first at every start
+	sed -i "1s|^#!/usr/bin/env node$|#!${EPREFIX}/usr/bin/node|" ltspcfg-ts.js || die
 }
 
 src_install() {
