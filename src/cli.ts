@@ -49,7 +49,7 @@ function run<A extends unknown[]>(action: (...args: A) => number | Promise<numbe
   };
 }
 
-function buildProgram(): Command {
+export function buildProgram(): Command {
   const program = new Command('ltspcfg-ts');
   globals(program)
     .description('Configure a Gentoo LTSP thin-client server from /etc/ltsp/site.toml: show its status, then write every config file, safely.')

@@ -7,8 +7,8 @@
 // it as always. This module loads nothing: the launcher carries it.
 import type { GlobalOptions } from './commands/context';
 
-const FLAGS: Record<string, 'gentoo' | 'yes' | 'dryRun'> = { '--gentoo': 'gentoo', '-y': 'yes', '--yes': 'yes', '-n': 'dryRun', '--dry-run': 'dryRun' };
-const VALUES: Record<string, 'config' | 'root'> = { '-c': 'config', '--config': 'config', '-r': 'root', '--root': 'root' };
+export const FLAGS: Record<string, 'gentoo' | 'yes' | 'dryRun'> = { '--gentoo': 'gentoo', '-y': 'yes', '--yes': 'yes', '-n': 'dryRun', '--dry-run': 'dryRun' };
+export const VALUES: Record<string, 'config' | 'root'> = { '-c': 'config', '--config': 'config', '-r': 'root', '--root': 'root' };
 
 /** A command's own options (after its word): those that take a value, and flags. */
 export interface CommandOptions {

@@ -6,7 +6,7 @@
 import { plainCommand, type PlainCommand } from '../plain-command';
 
 /** `apply`'s own options, as src/cli.ts defines them. */
-const APPLY_OPTIONS = { values: ['--only'], flags: ['--diff', '--force', '--no-check'] };
+export const APPLY_OPTIONS = { values: ['--only'], flags: ['--diff', '--force', '--no-check'] };
 
 /** The options of a plain `apply` command line (argv without node and the script), else null. */
 export function plainApply(args: string[]): PlainCommand | null {
