@@ -8,6 +8,7 @@ import { BACKUP_DIR, STATE_FILE, serializeState, type State } from './state';
 import { ensureDirectory, writeAll, type Write } from './write';
 import { fixTree } from './tree';
 import { dropStamp } from './stamp';
+import { Destinations } from './destination';
 
 interface ApplyOptions {
   force: boolean;
@@ -57,6 +58,19 @@ export function planApply(inspection: Inspection, sys: SystemRoot, opts: ApplyOp
       if (outcome.result === 'refused') report.blockers.push(`${f.path}: ${outcome.label} refused the generated file:\n${outcome.output}`);
     }
   }
+  // every place about to be written, before the first write: a directory that is a file or a
+  // dangling link, or that leads out of --root, stops the run (one line each)
+  const destinations = new Destinations(sys);
+  const places = new Set<string | null>();
+  const changing = report.changes.length + report.removals.length > 0;
+  if (changing) places.add(destinations.fileProblem(STATE_FILE));
+  for (const f of report.changes) {
+    if (f.kind === 'dir' || f.kind === 'tree') places.add(destinations.directoryAtProblem(f.path));
+    else places.add(destinations.fileProblem(f.path));
+    if (f.current) places.add(destinations.fileProblem(BACKUP_DIR + f.path));
+  }
+  for (const o of report.removals) places.add(destinations.fileProblem(BACKUP_DIR + o.path));
+  for (const why of places) if (why) report.blockers.push(why);
   // one line per unknown user or group, however many files ask for it
   const unknown = new Map<string, string[]>();
   for (const f of report.changes) {
