@@ -20,7 +20,7 @@
 // start-up snapshot at every start (~2 ms), kept answer or not, and set at run
 // time it costs node:v8 and its streams.
 // Anything that does not fit: the bundle is compiled as without a cache.
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readTextAt, SITE_CACHE } from './system/site-cache';
 
@@ -104,7 +104,15 @@ function writeCache(dir: string, name: string, key: string, data: Buffer): void 
   const file = cacheFile(dir, key);
   const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, encodeCache(key, data), { mode: 0o644, flag: 'wx' });
+    try {
+      writeFileSync(tmp, encodeCache(key, data), { mode: 0o644, flag: 'wx' });
+    } catch (e) {
+      // the package installs no directory under /var/cache (Portage: made at run time); the first
+      // run that may create it does, the others go without a cache
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      mkdirSync(dir, { mode: 0o755 });
+      writeFileSync(tmp, encodeCache(key, data), { mode: 0o644, flag: 'wx' });
+    }
     renameSync(tmp, file);
   } catch {
     try { unlinkSync(tmp); } catch { /* not made */ }

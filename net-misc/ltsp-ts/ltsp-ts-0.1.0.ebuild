@@ -50,11 +50,8 @@ src_install() {
 	doins ltspcfg-ts.bundle.js ltspcfg-ts.get.js ltspcfg-ts.launch.js
 	dosym -r /usr/lib/ltsp-ts/ltspcfg-ts.js /usr/bin/ltspcfg-ts
 
-	local service
-	for service in dhcpd.1067 ltsp-nbd ltsp-tftpd ltsp-httpd; do
-		newinitd "init.d/${service}" "${service}"
-		newconfd "conf.d/${service}" "${service}"
-	done
+	doinitd init.d/*
+	doconfd conf.d/*
 
 	# the wiki's sample network, as a start; CONFIG_PROTECT keeps the admin's copy
 	insinto /etc/ltsp
@@ -68,9 +65,9 @@ src_install() {
 	dodoc examples/*.toml
 	docompress -x "/usr/share/doc/${PF}/examples"
 
-	# state and backups of ltspcfg-ts; its V8 code cache; the swap files the
-	# clients use over NFS
-	keepdir /var/lib/ltsp-ts /var/cache/ltsp-ts /var/opt/ltsp/swapfiles
+	# state and backups of ltspcfg-ts; the swap files the clients use over
+	# NFS. /var/cache/ltsp-ts (the V8 code caches) is made by the first run.
+	keepdir /var/lib/ltsp-ts /var/opt/ltsp/swapfiles
 }
 
 pkg_postinst() {

@@ -74,6 +74,23 @@ test('the first run writes the cache, the next runs use it, the output is the sa
   assert.ok(readFileSync(join(cache, file)).equals(before), 'a cache that fits is not written again');
 });
 
+test('a missing cache directory is made by the first run (the ebuild installs none under /var/cache); its parent is not', () => {
+  const { cli, cache } = install();
+  rmSync(cache, { recursive: true });
+  const plain = ltspcfg(ARGS, { env: { LTSPCFG_CODE_CACHE: 'off' } as NodeJS.ProcessEnv }, cli);
+  const first = run(cli, cache);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.stdout, plain.stdout);
+  assert.equal(statSync(cache).mode & 0o7777, 0o755 & ~process.umask());
+  assert.equal(caches(cache).length, 1, 'the cache was written into it');
+  // only the directory itself: a cache directory whose parent is gone stays unmade, and the run is unharmed
+  const deeper = join(cache, 'gone', 'cache');
+  const second = run(cli, deeper);
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(second.stdout, plain.stdout);
+  assert.throws(() => statSync(join(cache, 'gone')), /ENOENT/);
+});
+
 test('a damaged or truncated cache: same output, no abort, and a good cache again', () => {
   const { cli, cache } = install();
   const good = run(cli, cache);

@@ -180,15 +180,19 @@ test('every path the ebuild installs is in the tarball, and every file of the ta
     '/etc/conf.d/ltsp-tftpd': 'file',
     '/etc/init.d/ltsp-nbd': 'exec',
     '/etc/conf.d/ltsp-nbd': 'file',
+    '/etc/init.d/ltsp-httpd': 'exec',
+    '/etc/conf.d/ltsp-httpd': 'file',
     '/etc/ltsp/site.toml': 'file',
     '/usr/share/man/man8/ltspcfg-ts.8': 'file',
     '/usr/share/bash-completion/completions/ltspcfg-ts': 'file',
     [`/usr/share/doc/${P}/README.md`]: 'file',
     '/var/lib/ltsp-ts': 'dir',
-    '/var/cache/ltsp-ts': 'dir',
     '/var/opt/ltsp/swapfiles': 'dir',
   };
   for (const [path, kind] of Object.entries(want)) assert.equal(dest.get(path), kind, `the ebuild installs ${path} (${kind})`);
+  // Portage's QA notice "installs into paths that should be created at runtime": the first run of
+  // ltspcfg-ts makes /var/cache/ltsp-ts, the services their files under /run
+  for (const path of dest.keys()) assert.doesNotMatch(path, /^\/(run|var\/run|var\/lock|var\/cache|var\/tmp)(\/|$)/, `the ebuild installs ${path}`);
   // src_prepare puts node's own path on the launcher's #! line (no env to run first), with at most
   // one option (Linux passes one argument), and it runs through it
   const launcher = join(top, 'ltspcfg-ts.js');
