@@ -36,10 +36,11 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = (require('./commands/get') as typeof import('./commands/get')).runPlainGet(get);
     return;
   }
-  // `ltspcfg-ts status | head`: a reader that goes away ends the output, not the program with a trace
+  // `ltspcfg-ts status | head`: a reader that goes away ends the output, not the command (nor with a trace)
   onStdoutMade((stdout) =>
     stdout.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      if (e.code === 'EPIPE') return (require('./commands/output') as typeof import('./commands/output')).stdoutGone();
       throw e;
     }),
   );

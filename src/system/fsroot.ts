@@ -1,6 +1,6 @@
 // The machine being configured, seen through --root (like Portage's ROOT):
 // every path the targets name is resolved under it.
-import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { kindOf, REASONS } from './sitefile';
 
@@ -13,8 +13,28 @@ export function systemRootAt(dir?: string): SystemRoot | null {
 /** The absolute directory of --root DIR ("/" without it), or null when DIR is not an existing directory. */
 export function rootDirAt(dir?: string): string | null {
   if (dir === undefined) return '/';
+  // an empty --root (a shell variable that is not set) is not the current directory
+  if (dir === '') return null;
   const root = resolve(dir);
   return isDirectoryPath(root) ? root : null;
+}
+
+/** Why --root DIR is not an existing directory, in words ("it is a regular file"); asked only when rootDirAt said null. */
+export function rootProblem(dir: string): string {
+  if (dir === '') return 'it is empty';
+  const path = resolve(dir);
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ENOENT') {
+      const link = lstatSync(path, { throwIfNoEntry: false });
+      return link?.isSymbolicLink() ? `it is a symbolic link to ${readlinkSync(path)}, which does not exist` : 'no such directory';
+    }
+    return code === 'ENOTDIR' ? notDirectoryPart(path) : REASONS[code] ?? (e as Error).message;
+  }
+  return st.isFile() ? 'it is a regular file, not a directory' : `${kindOf(st)}, not a directory`;
 }
 
 /** Whether path leads to a directory; no exception is made for a missing one (the launcher's path: src/launcher.ts). */

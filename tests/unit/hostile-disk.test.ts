@@ -114,3 +114,27 @@ test('a dangling symlink or a file on the way to a generated file is named befor
   assert.match(r.stderr, /^ltspcfg-ts: nothing was written$/m);
   assert.equal(hashTree(root), before, 'not even the stamp is dropped');
 });
+
+test('a damaged ltsp-ts block in a file another package owns is refused with its line, never guessed at', () => {
+  const root = stagedRoot();
+  const hosts = readFileSync(join(root, 'etc/hosts'), 'utf8');
+  const lines = hosts.trimEnd().split('\n');
+  const noEnd = lines.filter((l) => !l.startsWith('# END ltsp-ts')).join('\n');
+  const noBegin = lines.filter((l) => !l.startsWith('# BEGIN ltsp-ts')).join('\n');
+  const cases: [string, RegExp][] = [
+    // two blocks: the second was left stale while the first was replaced
+    [`10.0.0.1 mine\n${hosts}10.0.0.2 after\n${hosts}`, /^ltspcfg-ts: \/etc\/hosts:11: a second ltsp-ts block \(the first begins at line 2\); expected one block from "# BEGIN ltsp-ts" to "# END ltsp-ts"/],
+    // a begin line alone: another block was appended, and the next run took the admin's lines between the two
+    [`10.0.0.1 mine\n${noEnd}\n10.0.0.2 after\n`, /^ltspcfg-ts: \/etc\/hosts:2: a begin line without its end line; expected one block/],
+    [`10.0.0.1 mine\n${noBegin}\n10.0.0.2 after\n`, /^ltspcfg-ts: \/etc\/hosts:8: an end line without a begin line; expected one block/],
+  ];
+  for (const [text, message] of cases) {
+    writeFileSync(join(root, 'etc/hosts'), text);
+    const before = hashTree(root);
+    for (const args of [['apply', '--yes'], ['apply', '--yes', '--force', '--only', 'hosts'], ['render', 'hosts']]) {
+      const r = ltspcfg(['--root', root, ...args], { env });
+      assertOneLine(r, message);
+    }
+    assert.equal(hashTree(root), before);
+  }
+});
