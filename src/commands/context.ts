@@ -31,6 +31,7 @@ export interface Context {
 export function makeContext(opts: GlobalOptions): Context {
   const sys = systemRootAt(opts.root);
   if (!sys) throw new UsageError(`--root ${opts.root || '""'}: ${rootProblem(opts.root ?? '')}; expected an existing directory to stage the system in`);
+  if (opts.config === '') throw new UsageError('--config "": it is empty; expected the path of a site.toml (without --config: /etc/ltsp/site.toml under --root)');
   const configPath = siteFileOf(sys, opts.config);
   let platform: Platform | undefined;
   return {

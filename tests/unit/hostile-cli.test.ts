@@ -84,3 +84,38 @@ test('a reader of stdout that goes away ends the output, not the command: apply 
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /changed by hand; nothing was written/);
 });
+
+test('an empty --only or --config (an unset shell variable) is refused, not taken for every target or no file', () => {
+  const root = scratch();
+  mkdirSync(join(root, 'etc/ltsp'), { recursive: true });
+  copyFileSync(join(REPO, 'examples/wiki-sample.toml'), join(root, 'etc/ltsp/site.toml'));
+  const before = hashTree(root);
+  for (const only of ['', ' ', '--only=']) {
+    const args = only === '--only=' ? ['apply', '--yes', '--no-check', only] : ['apply', '--yes', '--no-check', '--only', only];
+    assertUsage(ltspcfg(['--root', root, ...args], { env }), '--only "": no target named; expected targets, comma-separated (see ltspcfg-ts targets)');
+  }
+  for (const args of [['get', 'tftp.root'], ['render', 'dhcpd'], ['apply', '--yes'], ['status']]) {
+    assertUsage(ltspcfg(['--root', root, '--config', '', ...args], { env }), '--config "": it is empty; expected the path of a site.toml (without --config: /etc/ltsp/site.toml under --root)');
+  }
+  assert.equal(hashTree(root), before, 'nothing was written');
+});
+
+test('get: an index past an array is an error, not an empty value; names of Object.prototype are no tables', () => {
+  const wiki = join(REPO, 'examples/wiki-sample.toml');
+  for (const [key, message] of [
+    ['group[9].name', 'get: group[9].name: site.toml has 3 [[group]] table(s); expected an index from 1 to 3 in group[9]'],
+    ['group[0].name', 'get: group[0].name: site.toml has 3 [[group]] table(s); expected an index from 1 to 3 in group[0]'],
+    ['group[99999999999999999999].name', 'get: group[99999999999999999999].name: site.toml has 3 [[group]] table(s); expected an index from 1 to 3 in group[99999999999999999999]'],
+    ['group[1].host[7].mac', 'get: group[1].host[7].mac: group[1] has 1 [[group.host]] table(s); expected an index from 1 to 1 in host[7]'],
+  ]) {
+    assertUsage(ltspcfg(['--config', wiki, 'get', key], { env }), message);
+    assertUsage(ltspcfg(['--config', wiki, 'get', '--shell', key], { env }), message);
+  }
+  // an unset optional key still prints an empty line
+  assert.deepEqual(ltspcfg(['--config', wiki, 'get', 'group[1].host[1].nic'], { env }), { code: 0, stdout: '\n', stderr: '' });
+  for (const name of ['__proto__', 'toString', 'constructor', 'hasOwnProperty', 'tftp.__proto__']) {
+    const r = ltspcfg(['--config', wiki, 'get', '--shell', name], { env });
+    assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^ltspcfg-ts: get: unknown key "${name.replace(/\./g, '\\.')}"; [^\\n]*\\n$`));
+  }
+});
