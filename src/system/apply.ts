@@ -5,7 +5,7 @@ import type { Inspection, FileStatus, Orphan } from './inspect';
 import type { SystemRoot } from './fsroot';
 import { runChecker, type CheckOutcome } from './checkers';
 import { BACKUP_DIR, STATE_FILE, serializeState, type State } from './state';
-import { ensureDirectory, writeAll, type Write } from './write';
+import { ensureDirectory, stageWrites, type Write } from './write';
 import { fixTree } from './tree';
 import { dropStamp } from './stamp';
 import { Destinations } from './destination';
@@ -131,9 +131,12 @@ export async function executeApply(report: ApplyReport, inspection: Inspection, 
   if (writes.length || JSON.stringify(state) !== JSON.stringify(inspection.state)) {
     if (process.getuid?.() !== 0) for (const w of writes) delete w.uid;
     const last = stateWrite(state);
-    // a run stopped halfway leaves no stamp: the next one plans in full (and removes the temporary files)
+    // every file written and fsync'd beside its place first: a write that fails (a read-only mount,
+    // a full disk) leaves the system as it was, stamp included
+    const staged = await stageWrites([...writes, last]);
+    // a run stopped between the renames leaves no stamp: the next one plans in full (and removes the temporary files)
     dropStamp(sys);
-    await writeAll([...writes, last]);
+    staged.commit();
     written = last.data;
   }
   for (const o of report.removals) {

@@ -119,3 +119,14 @@ test('get: an index past an array is an error, not an empty value; names of Obje
     assert.match(r.stderr, new RegExp(`^ltspcfg-ts: get: unknown key "${name.replace(/\./g, '\\.')}"; [^\\n]*\\n$`));
   }
 });
+
+test('a site.toml saved with a byte order mark is named as such, with its line, for every way in', () => {
+  const dir = scratch();
+  const site = join(dir, 'site.toml');
+  writeFileSync(site, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(join(REPO, 'examples/wiki-sample.toml'))]));
+  for (const args of [['get', 'tftp.root'], ['get', '--shell', 'tftp'], ['render', 'dhcpd'], ['apply', '--dry-run'], ['check']]) {
+    const r = ltspcfg(['--root', dir, '--config', site, ...args], { env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, `${site}:1:1: the file begins with a byte order mark (U+FEFF); expected UTF-8 without one (save the file without BOM)\n`, args.join(' '));
+  }
+});

@@ -5,7 +5,8 @@
 // sizes, mtimes and bytes).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO, hashTree, ltspcfg, scratch, type Run } from '../support/cli';
@@ -137,4 +138,68 @@ test('a damaged ltsp-ts block in a file another package owns is refused with its
     }
     assert.equal(hashTree(root), before);
   }
+});
+
+/** Every entry under dir: path, type, mode, owner, size, and a file's mtime and bytes (not a directory's mtime). */
+function listing(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      const st = lstatSync(p);
+      const what = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? `link ${readlinkSync(p)}` : st.isFile() ? `file ${st.mtimeMs} ${createHash('sha256').update(readFileSync(p)).digest('hex')}` : 'other';
+      out.push(`${p.slice(dir.length)} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.size} ${what}`);
+      if (st.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Runs a shell script in a private mount namespace (root only); null when this machine cannot. */
+function inMountNamespace(script: string, args: string[]): { code: number | null; stdout: string; stderr: string } | null {
+  if (process.getuid?.() !== 0) return null;
+  const r = spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', ...env } });
+  if (r.error) return null;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const CLI_ARGS = [process.execPath, join(REPO, 'dist/ltspcfg-ts.js')];
+
+test('a read-only mount or a full disk under apply: one line, exit 1, and the system as it was (the stamp too)', (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root for a private mount namespace');
+  // read-only: /etc bound read-only over itself
+  const root = stagedRoot();
+  const before = hashTree(root);
+  const ro = inMountNamespace('mount --bind "$1/etc" "$1/etc" && mount -o remount,bind,ro "$1/etc" && "$2" "$3" --root "$1" apply --yes --no-check', [root, ...CLI_ARGS]);
+  if (ro === null) return t.skip('unshare -m is not available here');
+  assert.equal(ro.code, 1, ro.stderr);
+  assert.match(ro.stderr, new RegExp(`^ltspcfg-ts: cannot write ${root}/etc/\\S+: the file system is read-only; nothing was changed\\n$`));
+  assert.equal(hashTree(root), before);
+  // full: a 64 KiB tmpfs, nearly full, where the PXE configs go; what the run leaves there is listed from inside
+  const beforeListing = listing(root);
+  const work = scratch('ltspcfg-full-');
+  const full = inMountNamespace(
+    'd="$1/tftpboot/pxelinux.cfg"; cp -a "$d/." "$4/keep" && mount -t tmpfs -o size=64k tmpfs "$d" && cp -a "$4/keep/." "$d/"; { cat /dev/zero > "$d/fill"; } 2>/dev/null; ' +
+      'ls -A "$d" > "$4/before"; "$2" "$3" --root "$1" apply --yes --no-check; rc=$?; ls -A "$d" | diff "$4/before" - >&2; exit $rc',
+    [root, ...CLI_ARGS, work],
+  );
+  assert.ok(full);
+  assert.equal(full.code, 1, full.stderr);
+  assert.match(full.stderr, new RegExp(`^ltspcfg-ts: cannot write ${root}/tftpboot/pxelinux\\.cfg/\\S+: no space left on the device; nothing was changed\\n$`));
+  // a failed write cannot hide that a temporary file came and went in a directory (its mtime): the rest is compared
+  assert.deepEqual(listing(root), beforeListing, 'no temporary file in the full directory, and the rest as it was');
+});
+
+test('a state file this user cannot read is said to be unreadable, not damaged (moving it aside would lose it)', (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root to run the CLI as another user');
+  const root = stagedRoot();
+  spawnSync('chmod', ['-R', 'a+rX', root]);
+  spawnSync('chmod', ['600', join(root, 'var/lib/ltsp-ts/state.json')]);
+  const before = hashTree(root);
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...CLI_ARGS, '--root', root, 'apply', '--yes', '--no-check'], { encoding: 'utf8', env: { ...process.env, ...env } });
+  if (r.error) return t.skip('setpriv is not available here');
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stderr, `ltspcfg-ts: cannot read ${root}/var/lib/ltsp-ts/state.json: permission denied; expected the state file of ltspcfg-ts, readable by this user (run ltspcfg-ts as root); nothing was written\n`);
+  assert.equal(hashTree(root), before);
 });
