@@ -2,7 +2,7 @@
 // get --shell KEY|TABLE...: shell assignments of many values from one read of the site (services).
 import { siteSchema, type TableSpec } from '../site/schema';
 import { nearest } from '../suggest';
-import { UsageError } from '../errors';
+import { Problem, UsageError } from '../errors';
 import type { LoadedSite } from '../site/load';
 import { keptOrMade, loadSite, makeContext, type Context } from './context';
 import { plainAnswer, shellLine, type PlainAnswers, type PlainGet } from '../get-fast';
@@ -108,9 +108,11 @@ function valueOf(answers: GetAnswers, key: string): string {
       if (!Array.isArray(node)) throw unknown(key);
       // an index past the end is no unset key: a script must not take it for an empty value
       const n = Number(m[2]);
-      if (n < 1 || n > node.length) {
+      // exit 2 for an index that cannot be (they count from 1), 1 for one this site does not have
+      if (n < 1) throw new UsageError(`get: ${key}: indexes count from 1; expected ${m[1]}[1] for the first`);
+      if (n > node.length) {
         const array = at ? `${at.replace(/\[\d+\]/g, '')}.${m[1]}` : m[1];
-        throw new UsageError(`get: ${key}: ${at || 'site.toml'} has ${node.length} [[${array}]] table(s); expected ${node.length ? `an index from 1 to ${node.length}` : 'none'} in ${m[0]}`);
+        throw new Problem(`get: ${key}: ${at || 'site.toml'} has ${node.length} [[${array}]] table(s); expected ${node.length ? `an index from 1 to ${node.length}` : 'none'} in ${m[0]}`);
       }
       node = node[n - 1];
     }

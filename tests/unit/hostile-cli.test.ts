@@ -4,8 +4,8 @@
 // goes away before the end (the command still finishes, with its own exit code).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, REPO, hashTree, ltspcfg, scratch, type Run } from '../support/cli';
 
@@ -102,14 +102,17 @@ test('an empty --only or --config (an unset shell variable) is refused, not take
 
 test('get: an index past an array is an error, not an empty value; names of Object.prototype are no tables', () => {
   const wiki = join(REPO, 'examples/wiki-sample.toml');
-  for (const [key, message] of [
-    ['group[9].name', 'get: group[9].name: site.toml has 3 [[group]] table(s); expected an index from 1 to 3 in group[9]'],
-    ['group[0].name', 'get: group[0].name: site.toml has 3 [[group]] table(s); expected an index from 1 to 3 in group[0]'],
-    ['group[99999999999999999999].name', 'get: group[99999999999999999999].name: site.toml has 3 [[group]] table(s); expected an index from 1 to 3 in group[99999999999999999999]'],
-    ['group[1].host[7].mac', 'get: group[1].host[7].mac: group[1] has 1 [[group.host]] table(s); expected an index from 1 to 1 in host[7]'],
-  ]) {
-    assertUsage(ltspcfg(['--config', wiki, 'get', key], { env }), message);
-    assertUsage(ltspcfg(['--config', wiki, 'get', '--shell', key], { env }), message);
+  for (const [key, code, message] of [
+    ['group[9].name', 1, 'get: group[9].name: site.toml has 3 [[group]] table(s); expected an index from 1 to 3 in group[9]'],
+    ['group[99999999999999999999].name', 1, 'get: group[99999999999999999999].name: site.toml has 3 [[group]] table(s); expected an index from 1 to 3 in group[99999999999999999999]'],
+    ['group[1].host[7].mac', 1, 'get: group[1].host[7].mac: group[1] has 1 [[group.host]] table(s); expected an index from 1 to 1 in host[7]'],
+    ['host[1].mac', 1, 'get: host[1].mac: site.toml has 0 [[host]] table(s); expected none in host[1]'],
+    ['group[0].name', 2, 'get: group[0].name: indexes count from 1; expected group[1] for the first'],
+  ] as const) {
+    for (const args of [['get', key], ['get', '--shell', key]]) {
+      const r = ltspcfg(['--config', wiki, ...args], { env });
+      assert.deepEqual(r, { code, stdout: '', stderr: `ltspcfg-ts: ${message}\n` }, args.join(' '));
+    }
   }
   // an unset optional key still prints an empty line
   assert.deepEqual(ltspcfg(['--config', wiki, 'get', 'group[1].host[1].nic'], { env }), { code: 0, stdout: '\n', stderr: '' });
@@ -128,5 +131,20 @@ test('a site.toml saved with a byte order mark is named as such, with its line, 
     const r = ltspcfg(['--root', dir, '--config', site, ...args], { env });
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr, `${site}:1:1: the file begins with a byte order mark (U+FEFF); expected UTF-8 without one (save the file without BOM)\n`, args.join(' '));
+  }
+});
+
+test('a stdout that refuses writes (a full disk: /dev/full) is one line and exit 1 for every command, never a trace', () => {
+  const dir = scratch();
+  const wiki = join(REPO, 'examples/wiki-sample.toml');
+  const full = openSync('/dev/full', 'w');
+  try {
+    for (const args of [['targets'], ['--help'], ['--version'], ['get', 'tftp.root'], ['get', '--shell', 'tftp'], ['render', 'dhcpd'], ['status'], ['apply', '--dry-run'], ['clients', '--json']]) {
+      const r = spawnSync(process.execPath, [CLI, '--root', dir, '--config', wiki, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', full, 'pipe'] });
+      assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr, 'ltspcfg-ts: cannot write the output: no space left on the device; expected standard output open for writing\n', args.join(' '));
+    }
+  } finally {
+    closeSync(full);
   }
 });
