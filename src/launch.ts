@@ -20,7 +20,7 @@
 // start-up snapshot at every start (~2 ms), kept answer or not, and set at run
 // time it costs node:v8 and its streams.
 // Anything that does not fit: the bundle is compiled as without a cache.
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readTextAt, SITE_CACHE } from './system/site-cache';
 
@@ -78,7 +78,8 @@ export function decodeCache(file: Buffer, key: string): Buffer | null {
 export function readCache(dir: string, key: string): Buffer | null {
   let fd: number;
   try {
-    fd = openSync(cacheFile(dir, key), 'r');
+    // O_NONBLOCK: a FIFO in the cache's place opens at once (and fstat refuses it) instead of hanging every run
+    fd = openSync(cacheFile(dir, key), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch {
     return null;
   }

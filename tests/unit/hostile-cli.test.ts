@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, REPO, hashTree, ltspcfg, scratch, type Run } from '../support/cli';
 
@@ -147,4 +147,24 @@ test('a stdout that refuses writes (a full disk: /dev/full) is one line and exit
   } finally {
     closeSync(full);
   }
+});
+
+test('kept caches replaced by FIFOs are passed over at once, not waited on', () => {
+  const cache = scratch('ltspcfg-cache-');
+  const wiki = join(REPO, 'examples/wiki-sample.toml');
+  const dir = scratch();
+  const run = (args: string[]) => ltspcfg(['--root', dir, '--config', wiki, ...args], { env: { LTSPCFG_CODE_CACHE: cache }, timeout: 30_000 });
+  const want = { get: run(['get', 'tftp.root']), render: run(['render', 'dhcpd']) };
+  assert.equal(want.get.stdout, '/tftpboot\n');
+  // the second runs keep their answers too
+  run(['get', 'tftp.root']);
+  run(['render', 'dhcpd']);
+  const files = readdirSync(cache);
+  assert.ok(files.some((f) => f.endsWith('.cache')), `code caches made: ${files.join(' ')}`);
+  for (const f of files) {
+    rmSync(join(cache, f));
+    assert.equal(spawnSync('mkfifo', ['-m', '600', join(cache, f)]).status, 0);
+  }
+  assert.deepEqual(run(['get', 'tftp.root']), want.get);
+  assert.deepEqual(run(['render', 'dhcpd']), want.render);
 });
