@@ -6,6 +6,8 @@
 // in the configured system, so that a run that changes nothing touches nothing.
 import { createHash } from 'node:crypto';
 import { closeSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { Problem } from '../errors';
+import { readRegularFile } from './sitefile';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -94,9 +96,12 @@ export function acquireLock(path: string, waitMs = 5000): Lock {
       let ino = 0;
       try {
         ino = lstatSync(path).ino;
-        [holder, started] = (readFileSync(path, 'utf8').trim().split(' ') as [string, string]).map((x, i) => (i === 0 ? Number(x) : x)) as [number, string];
-      } catch {
-        continue; // released between link and read: try again
+        // read without blocking, regular files only: a FIFO or a directory there would hold every apply forever
+        [holder, started] = (readRegularFile(path, 4096).toString('utf8').trim().split(' ') as [string, string]).map((x, i) => (i === 0 ? Number(x) : x)) as [number, string];
+      } catch (e) {
+        const why = (e as Error).message;
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || why === 'no such file') continue; // released between link and read: try again
+        throw new Problem(`cannot take the apply lock ${path}: ${why}; expected a lock file of ltspcfg-ts (remove what is there when no apply runs)`);
       }
       if (!Number.isInteger(holder) || holder <= 0 || !alive(holder, started)) {
         // the holder is gone (or the file is damaged): take it over, unless it changed meanwhile

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { lockPath } from '../../src/system/lock';
 import { REPO, hashTree, ltspcfg, scratch, type Run } from '../support/cli';
 
 const env = { LTSPCFG_CODE_CACHE: 'off' };
@@ -202,4 +203,22 @@ test('a state file this user cannot read is said to be unreadable, not damaged (
   assert.equal(r.status, 1, r.stderr);
   assert.equal(r.stderr, `ltspcfg-ts: cannot read ${root}/var/lib/ltsp-ts/state.json: permission denied; expected the state file of ltspcfg-ts, readable by this user (run ltspcfg-ts as root); nothing was written\n`);
   assert.equal(hashTree(root), before);
+});
+
+test('a directory or a FIFO where the apply lock goes is named at once, not spun or waited on forever', () => {
+  for (const kind of ['directory', 'FIFO']) {
+    const root = stagedRoot();
+    const lock = lockPath(root);
+    mkdirSync(dirname(lock), { recursive: true, mode: 0o700 });
+    if (kind === 'directory') mkdirSync(lock);
+    else assert.equal(spawnSync('mkfifo', [lock]).status, 0);
+    try {
+      const before = hashTree(root);
+      const r = ltspcfg(['--root', root, 'apply', '--yes', '--no-check'], { env, timeout: 30_000 });
+      assertOneLine(r, new RegExp(`^ltspcfg-ts: cannot take the apply lock ${lock}: it is a ${kind}; expected a lock file of ltspcfg-ts`));
+      assert.equal(hashTree(root), before);
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
 });
