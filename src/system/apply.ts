@@ -57,9 +57,11 @@ export function planApply(inspection: Inspection, sys: SystemRoot, opts: ApplyOp
       if (outcome.result === 'refused') report.blockers.push(`${f.path}: ${outcome.label} refused the generated file:\n${outcome.output}`);
     }
   }
-  // one line per unknown user or group, however many files ask for it
+  // one line per unknown user or group, however many files ask for it. A tree is handed over on
+  // every apply, up to date or not: on this system its owner must exist even when nothing else changes
   const unknown = new Map<string, string[]>();
-  for (const f of report.changes) {
+  const owned = sys.root === '/' ? [...report.changes, ...inspection.files.filter((f) => f.kind === 'tree' && !report.changes.includes(f))] : report.changes;
+  for (const f of owned) {
     for (const [kind, name] of [['user', f.owner], ['group', f.group]] as const) {
       if (!name || sys.lookupId(kind, name) !== null) continue;
       const key = `${kind} "${name}"`;

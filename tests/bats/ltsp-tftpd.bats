@@ -215,6 +215,30 @@ teardown() {
 	[[ "$output" == *"Cannot read $T/site.toml"* ]]
 }
 
+@test "an unknown tftp.user or tftp.group: checkconfig and start refuse with ltspcfg-ts's own words, the tree untouched" {
+	touch "$T/tftpboot/pxelinux.0"
+	chmod 0600 "$T/tftpboot/pxelinux.0"
+	write_site "" 'user = "no-such-user"'
+	run svc checkconfig
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'user "no-such-user" does not exist on this system'* ]]
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'user "no-such-user" does not exist on this system'* ]]
+	[ -z "$(listeners)" ]
+
+	write_site
+	sed -i 's/^group = .*/group = "no-such-group"/' "$T/site.toml"
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'group "no-such-group" does not exist on this system'* ]]
+	[ -z "$(listeners)" ]
+	[ "$(stat -c '%U %a' "$T/tftpboot/pxelinux.0")" = "root 600" ]
+}
+
 @test "options from site.toml reach in.tftpd: port, block size, data ports, verbosity" {
 	write_site "" 'port = 6969
 blocksize = 1024
