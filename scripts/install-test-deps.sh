@@ -15,7 +15,7 @@ packages="
   shellcheck bats
   qemu-system-x86 ipxe-qemu
   pxelinux syslinux-common syslinux-efi ipxe ovmf lighttpd busybox-static cpio zstd
-  iproute2 procps psmisc xz-utils time
+  iproute2 procps psmisc xz-utils time strace
   libxml2-utils groff-base
   tcpd
   mmdebstrap squashfs-tools nbd-server libnbd-bin nfs-ganesha nfs-ganesha-vfs python3-pil

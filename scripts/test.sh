@@ -71,7 +71,21 @@ count() {
 	fi
 }
 
+times=""
+# $1 TAP file: its five slowest top-level tests, from node's duration_ms or bats' --timing
+slowest() {
+	awk '
+		/^(not )?ok [0-9]+/ {
+			name = $0; sub(/^(not )?ok [0-9]+( -)? /, "", name); sub(/ # [sS][kK][iI][pP].*$/, "", name)
+			if (match(name, / in [0-9]+ms$/)) { ms = substr(name, RSTART + 4); sub(/ms$/, "", ms); name = substr(name, 1, RSTART - 1); printf "%d\t%s\n", ms, name }
+			next
+		}
+		/^  duration_ms: / { printf "%d\t%s\n", $2, name }
+	' "$1" | sort -rn | head -n 5 | awk -F '\t' '{ printf "  %6.1f s  %s\n", $1 / 1000, substr($2, 1, 110) }'
+}
+
 for suite in $suites; do
+	suite_start=$(date +%s)
 	case $suite in
 	unit)
 		echo "== unit and golden tests (node --test)"
@@ -101,13 +115,18 @@ for suite in $suites; do
 		# without root every file skips its tests itself (skip_file in tests/support/bats.bash), counted below
 		# bounded: a daemon a test leaves holding bats' fd 3 would make bats wait forever;
 		# the timeout turns that into a failed run (status 124) instead of a hung one
-		timeout --kill-after=30 "${LTSP_SUITE_TIMEOUT:-3000}" bats --tap "$@" >"$logs/$suite.tap"
+		timeout --kill-after=30 "${LTSP_SUITE_TIMEOUT:-3000}" bats --tap --timing "$@" >"$logs/$suite.tap"
 		rc=$?
 		[ "$rc" -ne 124 ] || problem "$suite: still running after ${LTSP_SUITE_TIMEOUT:-3000} s; stopped"
 		cat "$logs/$suite.tap"
 		count "$suite" "$logs/$suite.tap" "$rc"
 		;;
 	esac
+	times="$times $suite $(($(date +%s) - suite_start)) s,"
+	if [ -s "$logs/$suite.tap" ]; then
+		echo "slowest $suite tests:"
+		slowest "$logs/$suite.tap"
+	fi
 done
 
 if [ -s "$logs/skips" ]; then
@@ -119,5 +138,6 @@ if [ -s "$logs/problems" ]; then
 	sed 's/^/  /' "$logs/problems"
 	[ "$failed" -gt 0 ] || failed=1
 fi
+echo "time by suite:${times%,}"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -4,6 +4,10 @@ import { Command, CommanderError } from 'commander';
 import type { GlobalOptions } from './commands/context';
 import type { ApplyFlags } from './commands/apply';
 import { UsageError, unknownName } from './errors';
+import {
+  APPLY_OPTIONS, CLIENTS_OPTIONS, DEFAULT_OPTIONS, GET_OPTIONS, GLOBAL_OPTIONS, IMAGE_OPTIONS, RENDER_OPTIONS,
+  STATUS_OPTIONS, TRACE_OPTIONS, type OptionSpec,
+} from './options';
 
 declare const LTSPCFG_VERSION: string;
 const VERSION = typeof LTSPCFG_VERSION === 'string' ? LTSPCFG_VERSION : '0.0.0-dev';
@@ -33,14 +37,19 @@ function setup(cmd: Command) {
   return { opts, ctx, out };
 }
 
-const globals = (c: Command) =>
-  c
-    .option('--gentoo', "use Gentoo's paths and OpenRC (detected from /etc/gentoo-release)")
-    .option('-c, --config <file>', 'the site description (default: /etc/ltsp/site.toml under --root)')
-    .option('-r, --root <dir>', 'configure the system staged under DIR, like Portage\'s ROOT')
-    .option('-y, --yes', 'write without asking')
-    .option('-n, --dry-run', 'show what would change, write nothing')
-    .option('--no-color', 'no colour, even on a terminal (NO_COLOR works too)');
+const collectList = (v: string, prev: string[] = []) => prev.concat(v);
+
+/** Declares these options (src/options.ts) to commander, in their order. */
+function options(c: Command, specs: readonly OptionSpec[]): Command {
+  for (const o of specs) {
+    const flags = `${o.short ? `${o.short}, ` : ''}${o.long}${o.value ? ` ${o.value}` : ''}`;
+    if (o.repeatable) c.option(flags, o.help, collectList);
+    else c.option(flags, o.help);
+  }
+  return c;
+}
+
+const globals = (c: Command) => options(c, GLOBAL_OPTIONS);
 
 /** An action returns its exit code (0, or 1 when it found problems); errors are thrown instead. */
 function run<A extends unknown[]>(action: (...args: A) => number | Promise<number>): (...args: A) => Promise<void> {
@@ -53,8 +62,8 @@ export function buildProgram(): Command {
   const program = new Command('ltspcfg-ts');
   globals(program)
     .description('Configure a Gentoo LTSP thin-client server from /etc/ltsp/site.toml: show its status, then write every config file, safely.')
-    .version(VERSION, '-V, --version', 'print the version')
-    .option('--force', 'replace files changed by hand (the old ones are kept)')
+    .version(VERSION, '-V, --version', 'print the version');
+  options(program, DEFAULT_OPTIONS)
     .action(
       run((_o, cmd: Command) => {
         const { opts, ctx, out } = setup(cmd);
@@ -62,9 +71,8 @@ export function buildProgram(): Command {
       }),
     );
 
-  globals(program.command('status'))
+  options(globals(program.command('status')), STATUS_OPTIONS)
     .description('show what the site needs and what the system has; exit 1 when something is missing')
-    .option('--json', 'machine-readable output')
     .action(
       run((_o, cmd: Command) => {
         const { opts, ctx, out } = setup(cmd);
@@ -72,12 +80,8 @@ export function buildProgram(): Command {
       }),
     );
 
-  globals(program.command('apply'))
+  options(globals(program.command('apply')), APPLY_OPTIONS)
     .description('write every generated file that is missing or out of date')
-    .option('--diff', 'show the diff of every change')
-    .option('--only <targets>', 'only these targets, comma-separated (see `ltspcfg-ts targets`)')
-    .option('--force', 'replace files changed by hand (the old ones are kept)')
-    .option('--no-check', 'do not run the real checkers (dhcpd -t, ...) before writing')
     .action(
       run((_o, cmd: Command) => {
         const { opts, ctx, out } = setup(cmd);
@@ -85,10 +89,9 @@ export function buildProgram(): Command {
       }),
     );
 
-  globals(program.command('render'))
+  options(globals(program.command('render')), RENDER_OPTIONS)
     .description('print one generated file to stdout, as apply would write it')
     .argument('<target>', 'target name (see `ltspcfg-ts targets`)')
-    .option('--path <file>', 'which file, for targets that write several')
     .action(
       run((target: string, _o, cmd: Command) => {
         const { opts, ctx } = setup(cmd);
@@ -105,10 +108,9 @@ export function buildProgram(): Command {
       }),
     );
 
-  globals(program.command('get'))
+  options(globals(program.command('get')), GET_OPTIONS)
     .description('print one value of site.toml, defaults applied (arrays space-separated)')
     .argument('<key...>', 'dotted key, e.g. tftp.root or group[1].host[2].mac; with --shell, keys or tables')
-    .option('--shell', "print shell assignments (tftp_root='/tftpboot'), a table standing for each of its keys")
     .action(
       run((keys: string[], _o, cmd: Command) => {
         const { opts, ctx } = setup(cmd);
@@ -118,18 +120,8 @@ export function buildProgram(): Command {
       }),
     );
 
-  const collectList = (v: string, prev: string[] = []) => prev.concat(v);
-  const logOptions = (c: Command) =>
-    c
-      .option('--json', 'machine-readable output')
-      .option('--since <when>', 'read the logs back to this time: 30m, 2h, 1d or a date (default: the last boot of each client)')
-      .option('--log <file>', 'a system log to read, with its rotations (repeatable; default /var/log/messages)', collectList)
-      .option('--stuck-after <seconds>', 'a client silent this long short of its desktop counts as stuck (default 60)');
-
-  logOptions(globals(program.command('clients')))
+  options(globals(program.command('clients')), CLIENTS_OPTIONS)
     .description("each thin client's last boot from the server's logs: stage reached, boot time, first problem with its fix; exit 1 on problems")
-    .option('--follow', 'keep watching: a live table on a terminal, one line per change otherwise')
-    .option('--interval <ms>', 'with --follow: how often to read the logs again (default 1000)')
     .action(
       run((_o, cmd: Command) => {
         const { opts, ctx, out } = setup(cmd);
@@ -137,10 +129,9 @@ export function buildProgram(): Command {
       }),
     );
 
-  logOptions(globals(program.command('trace')))
+  options(globals(program.command('trace')), TRACE_OPTIONS)
     .description("one client's last boot line by line, each line with its source, and the diagnosis")
     .argument('<client>', 'host name, MAC or address')
-    .option('--boots <n>', 'show the last N boots (default 1)')
     .action(
       run((who: string, _o, cmd: Command) => {
         const { opts, ctx, out } = setup(cmd);
@@ -148,10 +139,9 @@ export function buildProgram(): Command {
       }),
     );
 
-  globals(program.command('image'))
+  options(globals(program.command('image')), IMAGE_OPTIONS)
     .description('build the [[image]]s: squashfs of the root (nbd), kernel and initramfs in the TFTP root')
     .argument('[names...]', 'only these images (default: all)')
-    .option('--check', 'only tell whether the images are built and complete (exit 1 if not)')
     .action(
       run((names: string[], _o, cmd: Command) => {
         const { opts, ctx, out } = setup(cmd);

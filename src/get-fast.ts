@@ -6,6 +6,7 @@
 // src/cli.ts, which answers it as always. This module loads nothing: the
 // launcher carries it.
 import type { GlobalOptions } from './commands/context';
+import { GET_OPTIONS } from './options';
 import { plainCommand } from './plain-command';
 
 export interface PlainGet {
@@ -14,13 +15,11 @@ export interface PlainGet {
   shell: boolean;
 }
 
-const GET_OPTIONS = { flags: ['--shell'] };
-
 /** The options and keys of a plain `get` command line (argv without node and the script), else null. */
 export function plainGet(args: string[]): PlainGet | null {
   const get = plainCommand(args, 'get', GET_OPTIONS);
   if (!get) return null;
-  const shell = get.own['--shell'] === true;
+  const shell = get.own.shell === true;
   const keys = get.words;
   return keys.length === 1 || (shell && keys.length > 1) ? { opts: get.opts, keys, shell } : null;
 }

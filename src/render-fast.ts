@@ -8,6 +8,7 @@
 // command line that is not plainly that, or a render that was not kept, goes to
 // the CLI, which renders (and keeps) as always. This module loads nothing.
 import type { GlobalOptions } from './commands/context';
+import { RENDER_OPTIONS } from './options';
 import { plainCommand } from './plain-command';
 
 export interface PlainRender {
@@ -17,12 +18,10 @@ export interface PlainRender {
   path: string;
 }
 
-const RENDER_OPTIONS = { values: ['--path'] };
-
 /** The options, target and --path of a plain `render` command line (argv without node and the script), else null. */
 export function plainRender(args: string[]): PlainRender | null {
   const render = plainCommand(args, 'render', RENDER_OPTIONS);
   if (!render || render.words.length !== 1) return null;
-  const path = render.own['--path'];
+  const path = render.own.path;
   return { opts: render.opts, target: render.words[0], path: typeof path === 'string' ? path : '' };
 }

@@ -3,10 +3,8 @@
 // so that a one-file apply does not build commander's whole program first;
 // anything else (help, a typo, an option in another place) goes to src/cli.ts.
 // This module loads nothing: src/main.ts asks it about every command line.
+import { APPLY_OPTIONS } from '../options';
 import { plainCommand, type PlainCommand } from '../plain-command';
-
-/** `apply`'s own options, as src/cli.ts defines them. */
-export const APPLY_OPTIONS = { values: ['--only'], flags: ['--diff', '--force', '--no-check'] };
 
 /** The options of a plain `apply` command line (argv without node and the script), else null. */
 export function plainApply(args: string[]): PlainCommand | null {

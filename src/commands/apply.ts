@@ -89,10 +89,10 @@ async function confirm(question: string): Promise<boolean> {
 export function runPlainApply(line: PlainCommand): Promise<number> {
   const own = line.own;
   const flags: ApplyFlags = {
-    only: typeof own['--only'] === 'string' ? own['--only'] : undefined,
-    diff: own['--diff'] === true,
-    force: own['--force'] === true,
-    check: own['--no-check'] !== true,
+    only: typeof own.only === 'string' ? own.only : undefined,
+    diff: own.diff === true,
+    force: own.force === true,
+    check: own.check !== false,
   };
   return runApply(makeContext(line.opts), makeOut(line.opts.color), flags);
 }

@@ -15,10 +15,12 @@ export type StringKind =
   | 'domain'
   | 'path' // absolute, normalised
   | 'boot-path' // a path inside the TFTP root, absolute from its top
-  | 'word' // [A-Za-z0-9._-]: interface, user, group, NIC module names
+  | 'word' // [A-Za-z0-9._-]: user, group, NIC module names
+  | 'interface' // a word of at most 15 characters: a Linux network interface name
   | 'mount-options' // nolock,ro,wsize=2048
   | 'kernel-args' // space separated kernel parameters
   | 'text' // printable text without quotes, braces, semicolons, backslashes
+  | 'menu-label' // text that an iPXE command line also reads as one title
   | 'hex' // 0x300
   | 'serial' // ttyS0,115200
   | 'port'; // an integer 1-65535 (array items only)
@@ -104,7 +106,7 @@ export const siteSchema = {
       doc: 'The LTSP server itself.',
       keys: {
         address: { type: 'string', of: 'ipv4', required: true, doc: 'address of the server on the thin-client network' },
-        interface: { type: 'string', of: 'word', required: true, doc: 'network interface facing the thin clients' },
+        interface: { type: 'string', of: 'interface', required: true, doc: 'network interface facing the thin clients' },
         hostname: { type: 'string', of: 'label', default: 'ltsp-server', doc: 'name of the server in the hosts block' },
       },
     },
@@ -150,7 +152,7 @@ export const siteSchema = {
         initrd: { type: 'string', of: 'boot-path', doc: 'initramfs pxelinux loads, inside the TFTP root' },
         kernel_append: { type: 'string', of: 'kernel-args', default: '', doc: 'extra kernel parameters for every client' },
         serial_console: { type: 'string', of: 'serial', doc: 'serial console, e.g. ttyS0,115200' },
-        menu_label: { type: 'string', of: 'text', default: 'LTSP thin client', doc: 'pxelinux menu label' },
+        menu_label: { type: 'string', of: 'menu-label', default: 'LTSP thin client', doc: 'boot menu label (pxelinux, iPXE, dnsmasq\'s PXE menu)' },
         timeout: { type: 'integer', min: 0, max: 36000, default: 30, doc: 'pxelinux timeout, tenths of a second' },
         loader: { type: 'enum', values: BOOT_LOADERS, default: 'pxelinux', doc: 'pxelinux (pxelinux.0, syslinux.efi) | ipxe (undionly.kpxe, ipxe.efi and a generated iPXE script)' },
         uefi: { type: 'boolean', default: true, doc: 'also boot UEFI clients (option 93 = 7 or 9) with the loader\'s UEFI build' },

@@ -14,6 +14,9 @@ type Table = Record<string, unknown>;
 const UNSAFE = /["'`{}[\];\\$#<>|\x00-\x1f\x7f]/;
 
 const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const WORD = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
+/** the longest network interface name Linux makes (IFNAMSIZ, 16, with its NUL) */
+const IFNAME_MAX = 15;
 
 /** Checks one string of a given kind; returns the normalised value or an error pair. */
 export function checkString(kind: StringKind, value: string): { value: string } | { problem: string; expected: string } {
@@ -65,16 +68,29 @@ export function checkString(kind: StringKind, value: string): { value: string } 
       return { value: p };
     }
     case 'word':
-      return /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/.test(value) ? { value } : bad(`"${value}" is not a plain name`);
+      return WORD.test(value) ? { value } : bad(`"${value}" is not a plain name`);
+    case 'interface':
+      if (!WORD.test(value)) return bad(`"${value}" is not a plain name`);
+      // IFNAMSIZ is 16 with the NUL: the kernel makes no longer name, nft and iptables refuse one
+      if (value.length > IFNAME_MAX) return bad(`"${value}" is ${value.length} characters long, and Linux names a network interface in at most ${IFNAME_MAX}`);
+      return { value };
     case 'mount-options':
       return /^[A-Za-z0-9_.=:-]+(,[A-Za-z0-9_.=:-]+)*$/.test(value) ? { value } : bad(`"${value}" is not a list of mount options`);
     case 'kernel-args':
       return /^([A-Za-z0-9_.,:=/+@-]+( [A-Za-z0-9_.,:=/+@-]+)*)?$/.test(value)
         ? { value }
         : bad(`"${value}" is not a list of kernel parameters`);
-    case 'text': {
+    case 'text':
+    case 'menu-label': {
       if (unsafe) return bad(`${describeChar(unsafe[0])} is not allowed`);
       if (value.trim() !== value || value === '') return bad(`"${value}" is empty or has spaces at either end`);
+      if (kind === 'menu-label') {
+        // the iPXE script prints it as `menu TITLE` and `item ltsp TITLE`: iPXE splits a command
+        // line at white space, ends a command at a word "&&" (";" and "||" are refused above), and
+        // reads a first word starting with "-" as an option of `menu`
+        if (value.startsWith('-')) return bad(`"${value}" starts with a hyphen, which iPXE's menu command reads as an option`);
+        if (value.split(/\s+/).includes('&&')) return bad(`"&&" as a word ends an iPXE command: the rest of "${value}" would run as a command of its own`);
+      }
       return { value };
     }
     case 'hex':
@@ -97,9 +113,11 @@ function expectedFor(kind: StringKind): string {
     case 'path': return `expected an absolute path of ${PATH_CHARS_DOC}`;
     case 'boot-path': return `expected a path inside the TFTP root like /pxelinux.0, of ${PATH_CHARS_DOC}`;
     case 'word': return 'expected letters, digits, dot, underscore and hyphen';
+    case 'interface': return `expected a network interface name like eth0: letters, digits, dot, underscore and hyphen, at most ${IFNAME_MAX} characters`;
     case 'mount-options': return 'expected comma-separated options like nolock,ro,wsize=2048';
     case 'kernel-args': return 'expected space-separated parameters like quiet vga=791';
     case 'text': return 'expected printable text without quotes, braces, brackets, semicolons, backslashes, $ or #';
+    case 'menu-label': return 'expected printable text without quotes, braces, brackets, semicolons, backslashes, $ or #, not starting with "-" and without "&&" as a word';
     case 'hex': return 'expected a hexadecimal number like 0x300';
     case 'serial': return 'expected a serial console like ttyS0,115200';
     case 'port': return 'expected a port number from 1 to 65535';
@@ -230,7 +248,6 @@ function plainValue(spec: KeySpec, value: unknown): unknown {
   }
 }
 const PLAIN_MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
-const WORD = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 
 /**
  * Checks one value against its spec; returns the normalised value, or undefined after reporting.

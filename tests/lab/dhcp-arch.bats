@@ -175,6 +175,23 @@ port = 8080'
 	[ "$(proxy_file "$DH_UNKNOWN_MAC" "$UEFI_ROM" 7 -)" = none ]
 }
 
+@test "proxy: each host with a boot file of its own gets its own, one named \"own\" included; a comma in the menu label splits nothing" {
+	arch_site proxy 'menu_label = "LTSP lab, room 2"' '
+[[host]]
+name     = "own"
+mac      = "02:1d:0e:00:00:31"
+filename = "/pxe/own.0"
+[[host]]
+name     = "ws2"
+mac      = "02:1d:0e:00:00:32"
+filename = "/pxe/ws2.0"'
+	dnsmasq_up
+	grep -q '"LTSP lab, room 2"' "$T/etc/arch-dnsmasq.conf"
+	[ "$(proxy_file 02:1d:0e:00:00:32 "$BIOS_ROM" 0 -)" = /pxe/ws2.0 ]
+	[ "$(proxy_file 02:1d:0e:00:00:31 "$BIOS_ROM" 0 -)" = /pxe/own.0 ]
+	[ "$(proxy_file "$DH_KNOWN_MAC" "$BIOS_ROM" 0 -)" = /pxe/pxelinux.0 ]
+}
+
 @test "proxy, ipxe over HTTP: dnsmasq names the loader per architecture and the script URL to iPXE" {
 	arch_site proxy 'loader = "ipxe"' '
 [http]

@@ -5,10 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Option } from 'commander';
-import { buildProgram } from '../../src/cli';
-import { APPLY_OPTIONS, plainApply } from '../../src/commands/apply-line';
-import { FLAGS, VALUES } from '../../src/plain-command';
+import { plainApply } from '../../src/commands/apply-line';
 import { REPO, ltspcfg, scratch, type Run } from '../support/cli';
 
 const STAMP = 'var/lib/ltsp-ts/stamp.json';
@@ -25,27 +22,11 @@ function contents(dir: string, d = dir): string[] {
   });
 }
 
-// the plain parsers carry their own lists of option names: they must be commander's, no more, no less
-test('the plain parsers know exactly the options commander defines for apply and for every command', () => {
-  const program = buildProgram();
-  const command = (name: string) => program.commands.find((c) => c.name() === name)!;
-  const takesValue = (o: Option) => o.required || o.optional;
-  const spellings = (os: readonly Option[]) => os.flatMap((o) => [o.short, o.long].filter((f): f is string => !!f)).sort();
-  // the global options: those every command has (status adds only --json)
-  const global = new Set(command('status').options.filter((o) => o.long !== '--json').map((o) => o.long));
-  const globals = command('apply').options.filter((o) => global.has(o.long));
-  const own = command('apply').options.filter((o) => !global.has(o.long));
-  assert.deepEqual(spellings(globals.filter(takesValue)), Object.keys(VALUES).sort());
-  assert.deepEqual(spellings(globals.filter((o) => !takesValue(o) && o.long !== '--no-color')), Object.keys(FLAGS).sort());
-  assert.deepEqual(spellings(own.filter(takesValue)), [...APPLY_OPTIONS.values].sort());
-  assert.deepEqual(spellings(own.filter((o) => !takesValue(o))), [...APPLY_OPTIONS.flags].sort());
-});
-
 test('plain apply lines are told apart from those commander must answer', () => {
   assert.deepEqual(plainApply(['--root', '/r', 'apply', '--yes', '--only', 'dnsmasq', '--no-check']), {
-    opts: { root: '/r', yes: true }, words: [], own: { '--only': 'dnsmasq', '--no-check': true },
+    opts: { root: '/r', yes: true }, words: [], own: { only: 'dnsmasq', check: false },
   });
-  assert.deepEqual(plainApply(['apply', '--only=exports', '--diff', '--force', '-n', '--no-color'])?.own, { '--only': 'exports', '--diff': true, '--force': true });
+  assert.deepEqual(plainApply(['apply', '--only=exports', '--diff', '--force', '-n', '--no-color'])?.own, { only: 'exports', diff: true, force: true });
   for (const line of [['apply', '--help'], ['apply', 'extra'], ['--force', 'apply'], ['apply', '--only'], ['apply', '--'], ['status'], ['apply', '-yn'], []]) {
     assert.equal(plainApply(line), null, line.join(' '));
   }

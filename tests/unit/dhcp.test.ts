@@ -259,10 +259,10 @@ test('dnsmasq: proxyDHCP without DNS or TFTP, listed clients only, a host with i
   );
   const [g] = dnsmasq.plan(own, gentoo) as WholeFile[];
   assert.doesNotMatch(g.content, /^port=/m);
-  assert.match(g.content, /^dhcp-host=3c:97:0e:5a:01:02,set:ltsp-own,set:ltsp-accounts$/m);
+  assert.match(g.content, /^dhcp-host=3c:97:0e:5a:01:02,set:ltsp-own,set:ltsp-host-accounts$/m);
   assert.deepEqual(g.content.match(/^pxe-service=.*x86PC.*$/gm), [
-    'pxe-service=tag:!ltsp-own,x86PC,"Office  floor 2",/pxelinux.0,192.168.50.10',
-    'pxe-service=tag:ltsp-accounts,x86PC,"Office  floor 2",/pxe/other.0,192.168.50.10',
+    'pxe-service=tag:!ltsp-own,x86PC,"Office, floor 2",/pxelinux.0,192.168.50.10',
+    'pxe-service=tag:ltsp-host-accounts,x86PC,"Office, floor 2",/pxe/other.0,192.168.50.10',
   ]);
   assertAccepted(g);
   assert.ok(dnsmasq.notes!(own, gentoo).some((n) => n.includes('conf-dir=/etc/dnsmasq.d/')));

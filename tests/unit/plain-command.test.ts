@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { plainCommand } from '../../src/plain-command';
+import { GET_OPTIONS, RENDER_OPTIONS } from '../../src/options';
 import { plainGet } from '../../src/get-fast';
 import { plainRender } from '../../src/render-fast';
 
@@ -23,12 +24,12 @@ test('global options anywhere, in every spelling; the words after the command wo
 });
 
 test('a command\'s own options count after its word only, where commander takes them', () => {
-  const render = { values: ['--path'] };
-  assert.deepEqual(plainCommand(['render', 'dhcpd', '--path', '/etc/x'], 'render', render)?.own, { '--path': '/etc/x' });
-  assert.deepEqual(plainCommand(['render', '--path=/etc/x', 'dhcpd'], 'render', render)?.own, { '--path': '/etc/x' });
+  const render = RENDER_OPTIONS;
+  assert.deepEqual(plainCommand(['render', 'dhcpd', '--path', '/etc/x'], 'render', render)?.own, { path: '/etc/x' });
+  assert.deepEqual(plainCommand(['render', '--path=/etc/x', 'dhcpd'], 'render', render)?.own, { path: '/etc/x' });
   assert.equal(plainCommand(['--path', '/etc/x', 'render', 'dhcpd'], 'render', render), null, 'commander: unknown option before the command');
-  assert.equal(plainCommand(['--shell', 'get', 'tftp'], 'get', { flags: ['--shell'] }), null);
-  assert.deepEqual(plainCommand(['get', 'tftp', '--shell', 'server'], 'get', { flags: ['--shell'] }), { opts: {}, words: ['tftp', 'server'], own: { '--shell': true } });
+  assert.equal(plainCommand(['--shell', 'get', 'tftp'], 'get', GET_OPTIONS), null);
+  assert.deepEqual(plainCommand(['get', 'tftp', '--shell', 'server'], 'get', GET_OPTIONS), { opts: {}, words: ['tftp', 'server'], own: { shell: true } });
   assert.equal(plainCommand(['render', 'dhcpd', '--path'], 'render', render), null, 'a value missing');
 });
 
@@ -37,7 +38,7 @@ test('anything else is not plain: another command first, unknown options, flags 
     [], ['status'], ['render', 'get', 'k'], ['--bogus', 'get', 'k'], ['get', '--help'], ['get', '-h', 'k'], ['--version'],
     ['get', '--', 'k'], ['-cfile', 'get', 'k'], ['-c=file', 'get', 'k'], ['--gentoo=1', 'get', 'k'], ['--no-color=x', 'get', 'k'],
     ['--config'], ['get', 'k', '--root'], ['get', '--shell=1', 'k'],
-  ]) assert.equal(plainCommand(args, 'get', { flags: ['--shell'] }), null, args.join(' '));
+  ]) assert.equal(plainCommand(args, 'get', GET_OPTIONS), null, args.join(' '));
 });
 
 test('plainGet and plainRender take their words from the one parser', () => {

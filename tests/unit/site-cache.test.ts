@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { REPO, ltspcfg, scratch } from '../support/cli';
+import { REPO, eachLimited, ltspcfg, ltspcfgAsync, scratch, type Run } from '../support/cli';
 
 const WIKI = readFileSync(join(REPO, 'examples/wiki-sample.toml'), 'utf8');
 
@@ -112,23 +112,29 @@ test('a kept file that is damaged, cut, open to others or made by another build 
   assert.deepEqual(get('--shell', 'tftp', 'dhcp'), good, 'readable by others: not used');
 });
 
-test('render plans from the kept Site: every target of every example renders byte for byte as without it', () => {
+test('render plans from the kept Site: every target of every example renders byte for byte as without it', async () => {
   const dir = scratch('ltspcfg-render-cache-');
   const cache = join(dir, 'cache');
   mkdirSync(cache);
-  const run = (args: string[], env: string) => ltspcfg(args, { env: { LTSPCFG_CODE_CACHE: env } as NodeJS.ProcessEnv });
-  const targets = run(['targets'], 'off').stdout.trim().split('\n').map((l) => l.split('\t')[0]);
+  const run = (args: string[], env: string) => ltspcfgAsync(args, { env: { LTSPCFG_CODE_CACHE: env } as NodeJS.ProcessEnv });
+  const targets = (await run(['targets'], 'off')).stdout.trim().split('\n').map((l) => l.split('\t')[0]);
   assert.ok(targets.includes('dhcpd') && targets.length > 10, targets.join(' '));
-  let rendered = 0;
-  for (const example of readdirSync(join(REPO, 'examples')).filter((n) => n.endsWith('.toml'))) {
+  const examples = readdirSync(join(REPO, 'examples')).filter((n) => n.endsWith('.toml'));
+  const argsOf = (example: string, target: string) => ['--config', join(REPO, 'examples', example), 'render', target];
+  // the renders without a cache do not depend on each other: they run beside the cached ones, three at a time
+  const plainRuns = eachLimited(
+    examples.flatMap((example) => targets.map((target) => argsOf(example, target))),
+    3,
+    (args) => run(args, 'off'),
+  );
+  plainRuns.catch(() => {}); // awaited below; a rejection before then is no unhandled one
+  const cached: Run[] = [];
+  for (const example of examples) {
     const config = join(REPO, 'examples', example);
     let keptFile: Buffer | undefined;
     for (const target of targets) {
-      const args = ['--config', config, 'render', target];
-      const plain = run(args, 'off');
-      // the first target's run keeps the Site, the others plan from it
-      assert.deepEqual(run(args, cache), plain, `${example} ${target}`);
-      if (plain.code === 0) rendered++;
+      // in order: the first target's run keeps the Site, the others plan from it
+      cached.push(await run(argsOf(example, target), cache));
       const name = readdirSync(cache).find((n) => n.startsWith('ltspcfg-ts-site-site-') && readFileSync(join(cache, n)).includes(config));
       assert.ok(name, `${example}: a Site was kept`);
       const now = readFileSync(join(cache, name));
@@ -136,6 +142,15 @@ test('render plans from the kept Site: every target of every example renders byt
       keptFile = now;
     }
   }
+  const plain = await plainRuns;
+  let rendered = 0;
+  examples.forEach((example, e) =>
+    targets.forEach((target, t) => {
+      const i = e * targets.length + t;
+      assert.deepEqual(cached[i], plain[i], `${example} ${target}`);
+      if (plain[i].code === 0) rendered++;
+    }),
+  );
   assert.ok(rendered > 10, `${rendered} files rendered`);
 });
 

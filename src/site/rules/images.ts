@@ -5,6 +5,9 @@ import type { Reporter } from '../reporter';
 import type { Host, Image, SiteValues } from '../types';
 import { systemDirProblem } from '../path-rules';
 
+/** nbd-server.conf's section of the server's own settings */
+const NBD_GENERIC = 'generic';
+
 /** The images, the default one marked; sets `image` on every host. `hosts` in checkHosts' order. */
 export function checkImages(r: Reporter, v: SiteValues, hosts: Host[]): Image[] {
   const images: Image[] = v.image.map((img) => ({ ...img }));
@@ -13,6 +16,11 @@ export function checkImages(r: Reporter, v: SiteValues, hosts: Host[]): Image[] 
     const prev = seen.get(img.name.toLowerCase());
     if (prev !== undefined) r.report(`image[${i + 1}].name`, `image "${img.name}" is already defined by image[${prev + 1}]`, 'expected each image name once');
     else seen.set(img.name.toLowerCase(), i);
+    // each image served over NBD is a section of nbd-server.conf named after it, and nbd-server
+    // reads [generic] as its own settings: such an export would not exist (section names are
+    // case-sensitive there, so "Generic" is an export like any other)
+    if (img.name === NBD_GENERIC && img.serve === 'nbd')
+      r.report(`image[${i + 1}].name`, `"${img.name}" is the name of nbd-server's own section in nbd-server.conf, so the image would not be exported`, 'expected another image name, like gentoo or lab-2024');
     const danger = systemDirProblem(img.root);
     if (danger) r.report(`image[${i + 1}].root`, danger, 'expected a directory of its own, like /srv/ltsp/gentoo');
   });

@@ -18,7 +18,11 @@ export const dnsmasqChecker: Checker = { program: 'dnsmasq', args: ['--test', '-
 const KNOWN = 'ltsp';
 const OWN = 'ltsp-own';
 const IPXE = 'ipxe';
-const hostTag = (name: string) => `ltsp-${name}`;
+/**
+ * A host's own tag, in a namespace no fixed tag shares: as `ltsp-NAME` a host named "own"
+ * had the tag of every host with a file of its own (OWN), and its boot file went to all of them.
+ */
+const hostTag = (name: string) => `ltsp-host-${name}`;
 /** dnsmasq's names for option 93 values: 0 BIOS, 7 and 9 x86-64 UEFI (firmware sends either) */
 const CSA = { bios: ['x86PC'], uefi: ['BC_EFI', 'X86-64_EFI'] } as const;
 
@@ -52,8 +56,9 @@ export function renderDnsmasqConf(site: Site): string {
     ignoreUnknown: !bootUnknown && `tag:!${KNOWN}${own.length ? `,tag:!${OWN}` : ''}`,
     tftp: site.tftp.address,
     who: bootUnknown ? 'Every PXE client boots (dhcp.boot_unknown_clients = true).' : 'Only the listed clients boot (dhcp.boot_unknown_clients = false).',
-    // dnsmasq splits its arguments at commas, quoted or not
-    label: site.boot.menuLabel.replace(/,/g, ' '),
+    // printed between double quotes, where dnsmasq takes a comma, colon, dot or # as text
+    // (boot.menu_label has no quote, backslash or control character: validate.ts)
+    label: site.boot.menuLabel,
     services,
     ipxe: ipxe && { tag: IPXE, scripts },
   });

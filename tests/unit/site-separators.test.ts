@@ -1,0 +1,213 @@
+// Values that reach a generated file, against what the file and every program
+// down the line split on or read otherwise: validation refuses each such value
+// with the key, the line and what is expected, and the real program takes the
+// generated file with the nearest value that is allowed.
+//   server.interface  nft, iptables-restore (and the kernel): at most 15 characters
+//   boot.menu_label   iPXE's `menu TITLE`: no first "-", no word "&&";
+//                     dnsmasq's quoted pxe-service text keeps a comma
+//   image.name        nbd-server.conf: [generic] is nbd-server's own section
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SiteProblem } from '../../src/errors';
+import type { Site } from '../../src/site/types';
+import type { FileEdit, WholeFile } from '../../src/targets/types';
+import { findProgram, runChecker } from '../../src/system/checkers';
+import { firewall, iptablesEdit } from '../../src/targets/firewall';
+import { dnsmasq } from '../../src/targets/dnsmasq';
+import { renderIpxeScript } from '../../src/targets/ipxe';
+import { nbdServer } from '../../src/targets/nbd-server';
+import { loadSite, siteError, siteHead } from '../support/site';
+
+const work = mkdtempSync(join(tmpdir(), 'ltsp-seps-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const isRoot = process.getuid?.() === 0;
+const HEAD = siteHead({ dhcp: 'proxy' });
+
+/** The one problem validation finds in `text` (read as site.toml). */
+function onlyProblem(text: string): SiteProblem {
+  const e = siteError(text);
+  assert.ok(e, `accepted:\n${text}`);
+  assert.equal(e.problems.length, 1, e.message);
+  return e.problems[0];
+}
+
+/** The line of `text` (from 1) that starts with `start`. */
+const lineOf = (text: string, start: string) => text.split('\n').findIndex((l) => l.startsWith(start)) + 1;
+
+function accepted(f: { checker?: WholeFile['checker']; path: string }, content: string): void {
+  assert.ok(f.checker, `${f.path} has a checker`);
+  const r = runChecker(f.checker, f.path, Buffer.from(content));
+  assert.equal(r.result, 'accepted', `${f.checker.label} on ${f.path}: ${r.result === 'refused' ? r.output : r.result === 'skipped' ? r.why : ''}`);
+}
+
+// ---- server.interface ---------------------------------------------------------
+
+const withInterface = (name: string) => HEAD.replace('interface = "eth0"', `interface = "${name}"`);
+
+test('server.interface longer than 15 characters is refused with its key, line and the limit', () => {
+  for (const name of ['enp0s31f6abcdefg', 'enp0s20f0u1u2u3u4', 'x'.repeat(64)]) {
+    const text = withInterface(name);
+    const p = onlyProblem(text);
+    assert.equal(p.key, 'server.interface');
+    assert.equal(p.position.line, lineOf(text, 'interface ='));
+    assert.equal(p.problem, `"${name}" is ${name.length} characters long, and Linux names a network interface in at most 15`);
+    assert.match(p.expected, /^expected a network interface name like eth0: .*at most 15 characters$/);
+  }
+  // what a plain name refuses, an interface name refuses too
+  for (const bad of ['eth 0', 'eth0:1', 'eth0,eth1', '.', '..', 'eth/0']) assert.equal(onlyProblem(withInterface(bad)).key, 'server.interface', bad);
+});
+
+const firewalled = (site: Site, backend: 'nftables' | 'iptables'): Site => ({ ...site, firewall: { enabled: true, backend } });
+const LONGEST = 'enp0s20f0u1u2u3'; // 15 characters
+
+test('a 15-character interface: nft -c takes the generated table', { skip: (!isRoot && 'nft -c needs root') || (!findProgram('nft') && 'nft is not installed') }, () => {
+  const site = loadSite(withInterface(LONGEST));
+  assert.equal(site.server.interface, LONGEST);
+  const [block] = firewall.plan(firewalled(site, 'nftables'), { gentoo: true }) as FileEdit[];
+  const content = block.edit(null);
+  assert.ok(content.includes(`iifname "${LONGEST}"`));
+  accepted(block, content);
+});
+
+test('a 15-character interface: iptables-restore --test takes the generated chain', { skip: (!isRoot && 'iptables-restore --test needs root') || (!findProgram('iptables-restore') && 'iptables-restore is not installed') }, () => {
+  const edit = iptablesEdit(firewalled(loadSite(withInterface(LONGEST)), 'iptables'));
+  const content = edit.edit(null);
+  assert.ok(content.includes(`-i ${LONGEST} `));
+  accepted(edit, content);
+});
+
+test('a 15-character interface: dnsmasq --test takes the proxyDHCP file', { skip: !findProgram('dnsmasq') && 'dnsmasq is not installed' }, () => {
+  const [f] = dnsmasq.plan(loadSite(withInterface(LONGEST)), { gentoo: true }) as WholeFile[];
+  assert.match(f.content, new RegExp(`^interface=${LONGEST}$`, 'm'));
+  accepted(f, f.content);
+});
+
+// ---- boot.menu_label ------------------------------------------------------------
+
+const withLabel = (label: string) => `${HEAD}[boot]\nloader = "ipxe"\ntimeout = 50\nmenu_label = ${JSON.stringify(label)}\n`;
+
+test('boot.menu_label that iPXE would read as an option or a command separator is refused with its key and line', () => {
+  const cases: [string, string][] = [
+    ['-LTSP', '"-LTSP" starts with a hyphen, which iPXE\'s menu command reads as an option'],
+    ['--- Lab ---', '"--- Lab ---" starts with a hyphen, which iPXE\'s menu command reads as an option'],
+    ['Lab && reboot', '"&&" as a word ends an iPXE command: the rest of "Lab && reboot" would run as a command of its own'],
+    ['Lab 1 &&  2', '"&&" as a word ends an iPXE command: the rest of "Lab 1 &&  2" would run as a command of its own'],
+  ];
+  for (const [label, problem] of cases) {
+    const text = withLabel(label);
+    const p = onlyProblem(text);
+    assert.equal(p.key, 'boot.menu_label', label);
+    assert.equal(p.position.line, lineOf(text, 'menu_label ='), label);
+    assert.equal(p.problem, problem);
+    assert.match(p.expected, /not starting with "-" and without "&&" as a word$/);
+  }
+  // the characters free text refuses stay refused: "||" and ";" would end an iPXE command too
+  for (const [label, char] of [['Lab || x', 'a pipe'], ['Lab ; x', 'a semicolon'], ['Lab #1', 'a hash sign'], ['Lab $x', 'a dollar sign']]) {
+    assert.equal(onlyProblem(withLabel(label)).problem, `${char} is not allowed`, label);
+  }
+});
+
+test('boot.menu_label: "&" inside a word, a later "-" and commas are text, kept as written', () => {
+  const label = 'Room 12, A&&B & C -x';
+  const site = loadSite(withLabel(label));
+  assert.equal(site.boot.menuLabel, label);
+  const script = renderIpxeScript(site);
+  assert.match(script, /^menu Room 12, A&&B & C -x$/m);
+  assert.match(script, /^item ltsp Room 12, A&&B & C -x$/m);
+});
+
+test('boot.menu_label with a comma reaches dnsmasq as written, between quotes, and dnsmasq --test takes it', { skip: !findProgram('dnsmasq') && 'dnsmasq is not installed' }, () => {
+  const [f] = dnsmasq.plan(loadSite(withLabel('Room 12, floor 2: lab')), { gentoo: true }) as WholeFile[];
+  const services = f.content.match(/^pxe-service=.*$/gm) ?? [];
+  assert.ok(services.length > 0);
+  for (const s of services) assert.match(s, /,"Room 12, floor 2: lab",\/(undionly\.kpxe|ipxe\.efi),192\.0\.2\.1$/);
+  accepted(f, f.content);
+});
+
+// ---- [[image]] name ---------------------------------------------------------------
+
+const withImage = (name: string, serve = 'nbd', dir = '/var/lib/ltsp/images') =>
+  `${HEAD}[nbd]\ndir = "${dir}"\n[[image]]\nname = "${name}"\nroot = "/srv/ltsp/gentoo"\nserve = "${serve}"\n`;
+
+test('an NBD image named "generic" is refused: nbd-server.conf\'s own section', () => {
+  const text = withImage('generic');
+  const p = onlyProblem(text);
+  assert.equal(p.key, 'image[1].name');
+  assert.equal(p.position.line, lineOf(text, 'name = "generic"'));
+  assert.equal(p.problem, '"generic" is the name of nbd-server\'s own section in nbd-server.conf, so the image would not be exported');
+  assert.match(p.expected, /^expected another image name/);
+  // served over NFS it is in no nbd-server.conf; nbd-server's section names are case-sensitive
+  assert.equal(siteError(withImage('generic', 'nfs')), undefined);
+  assert.equal(siteError(withImage('Generic')), undefined);
+});
+
+/** Runs nbd-server on `conf` in a network namespace of its own; true once it listens on `port`, false when it quits. */
+function nbdServerListens(conf: string, address: string, port: number): { listening: boolean; log: string } {
+  const ns = `ltsnbd${process.pid}`;
+  const sh = `
+		set -u
+		ip netns add ${ns} || exit 3
+		trap 'kill -9 $pid 2>/dev/null; ip netns delete ${ns}' EXIT
+		ip -n ${ns} link set lo up
+		ip -n ${ns} addr add ${address}/32 dev lo
+		ip netns exec ${ns} nbd-server -C "$1" -d >"$2" 2>&1 &
+		pid=$!
+		n=0
+		while [ $n -lt 100 ]; do
+			ip netns exec ${ns} ss -ltnH "sport = :${port}" | grep -q . && exit 0
+			kill -0 $pid 2>/dev/null || exit 1
+			n=$((n + 1))
+			sleep 0.1
+		done
+		exit 2`;
+  const log = join(work, 'nbd-server.log');
+  const r = spawnSync('sh', ['-c', sh, 'nbd-check', conf, log], { encoding: 'utf8', timeout: 60_000 });
+  let text = '';
+  try {
+    text = spawnSync('cat', [log], { encoding: 'utf8' }).stdout;
+  } catch {
+    // no log: the namespace was not made
+  }
+  assert.ok(r.status === 0 || r.status === 1, `nbd-server check: status ${r.status}: ${r.stderr}${text}`);
+  return { listening: r.status === 0, log: text };
+}
+
+test('nbd-server serves the generated file with an image named "Generic"', { skip: (!isRoot && 'needs root for a network namespace') || (!findProgram('nbd-server') && 'nbd-server is not installed') }, () => {
+  const site = loadSite(withImage('Generic', 'nbd', work));
+  writeFileSync(join(work, 'Generic.img'), Buffer.alloc(64 * 1024));
+  const [conf] = nbdServer.plan(site, { gentoo: false }) as WholeFile[];
+  assert.match(conf.content, /^\[Generic\]$/m);
+  const file = join(work, 'nbd-server.conf');
+  writeFileSync(file, conf.content.replace(`port = ${site.nbd.port}`, 'port = 10899'));
+  const r = nbdServerListens(file, site.server.address, 10899);
+  assert.ok(r.listening, `nbd-server quit:\n${r.log}`);
+  // the check can fail: the same file with the export renamed [generic] is refused by nbd-server
+  writeFileSync(file, conf.content.replace('[Generic]', '[generic]').replace(`port = ${site.nbd.port}`, 'port = 10899'));
+  const refused = nbdServerListens(file, site.server.address, 10899);
+  assert.equal(refused.listening, false);
+  assert.match(refused.log, /No configured exports/);
+});
+
+// ---- host names as dnsmasq tags -------------------------------------------------------
+
+test('dnsmasq: a host named "own" gets no tag the other hosts with a file of their own carry', () => {
+  const text = `${HEAD}[boot]\nuefi = false\n[[host]]\nname = "own"\nmac = "02:1d:0e:00:00:31"\nfilename = "/own.0"\n[[host]]\nname = "ws2"\nmac = "02:1d:0e:00:00:32"\nfilename = "/ws2.0"\n`;
+  const [f] = dnsmasq.plan(loadSite(text), { gentoo: true }) as WholeFile[];
+  // the tags dnsmasq sets on each MAC, and the boot files of the services those tags select
+  const tags = new Map((f.content.match(/^dhcp-host=.*$/gm) ?? []).map((l) => {
+    const [mac, ...sets] = l.slice('dhcp-host='.length).split(',');
+    return [mac, new Set(sets.map((s) => s.replace(/^set:/, '')))] as const;
+  }));
+  const filesFor = (mac: string) =>
+    (f.content.match(/^pxe-service=.*$/gm) ?? [])
+      .map((l) => l.slice('pxe-service='.length).split(','))
+      .filter((fields) => fields.filter((x) => x.startsWith('tag:')).every((t) => (t.startsWith('tag:!') ? !tags.get(mac)!.has(t.slice(5)) : tags.get(mac)!.has(t.slice(4)))))
+      .map((fields) => fields[fields.length - 2]);
+  assert.deepEqual(filesFor('02:1d:0e:00:00:32'), ['/ws2.0']);
+  assert.deepEqual(filesFor('02:1d:0e:00:00:31'), ['/own.0']);
+});
