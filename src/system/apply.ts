@@ -6,7 +6,7 @@ import type { SystemRoot } from './fsroot';
 import { runChecker, type CheckOutcome } from './checkers';
 import { BACKUP_DIR, STATE_FILE, serializeState, type State } from './state';
 import { ensureDirectory, writeAll, type Write } from './write';
-import { fixTree } from './tree';
+import { fixTree, isSymlink, symlinkRootProblem } from './tree';
 import { dropStamp } from './stamp';
 
 interface ApplyOptions {
@@ -69,6 +69,10 @@ export function planApply(inspection: Inspection, sys: SystemRoot, opts: ApplyOp
       if (paths) paths.push(f.path);
       else unknown.set(key, [f.path]);
     }
+  }
+  // the fix refuses a tree root that is a symbolic link: the plan (and a dry run) says so first
+  for (const f of inspection.files) {
+    if (f.kind === 'tree' && isSymlink(sys.path(f.path))) report.blockers.push(symlinkRootProblem(f.path));
   }
   for (const [what, paths] of unknown) {
     const msg = `${what} does not exist on this system (wanted by ${paths[0]}${paths.length > 1 ? ` and ${paths.length - 1} more` : ''})`;

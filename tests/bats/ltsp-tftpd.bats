@@ -117,12 +117,18 @@ teardown() {
 	rmdir "$T/up"
 }
 
-@test "a root that is a symlink, relative or missing refuses to start" {
+@test "a root that is a symlink or missing: checkconfig and start refuse" {
 	ln -s "$T/tftpboot" "$T/tftp-link"
 	write_site "$T/tftp-link"
-	run svc start
+	run svc checkconfig
+	echo "$output"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"is a symbolic link; set tftp.root to the directory itself ($T/tftpboot)"* ]]
+	[[ "$output" == *"$T/tftp-link is a symbolic link; name the directory it points at instead"* ]]
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$T/tftp-link is a symbolic link; name the directory it points at instead"* ]]
+	[ -z "$(listeners)" ]
 	rm "$T/tftp-link"
 
 	write_site "$T/tftp-missing"
