@@ -20,6 +20,14 @@ import { firewall, iptablesEdit } from '../../src/targets/firewall';
 import { dnsmasq } from '../../src/targets/dnsmasq';
 import { renderIpxeScript } from '../../src/targets/ipxe';
 import { nbdServer } from '../../src/targets/nbd-server';
+import { dhcpd } from '../../src/targets/dhcpd';
+import { syslogItems } from '../../src/targets/syslog';
+import { httpd } from '../../src/targets/httpd';
+import { renderExports } from '../../src/targets/exports';
+import { ltsConf } from '../../src/targets/lts-conf';
+import { clientScripts } from '../../src/targets/image';
+import { exportfs } from '../support/debtools';
+import { REPO } from '../support/cli';
 import { loadSite, siteError, siteHead } from '../support/site';
 
 const work = mkdtempSync(join(tmpdir(), 'ltsp-seps-'));
@@ -210,4 +218,157 @@ test('dnsmasq: a host named "own" gets no tag the other hosts with a file of the
       .map((fields) => fields[fields.length - 2]);
   assert.deepEqual(filesFor('02:1d:0e:00:00:32'), ['/ws2.0']);
   assert.deepEqual(filesFor('02:1d:0e:00:00:31'), ['/own.0']);
+});
+
+// ---- every key at once, with the widest values validation lets through ------------------
+
+/**
+ * A site whose every string holds what its kind allows and some file's syntax could trip on:
+ * "+" "_" "." "-" in paths, "@ + , : = /" in kernel parameters, a comma, "&", a later "-",
+ * "!%()*?^~" and non-ASCII letters in text, host and group names that dhcpd could lex as
+ * numbers, a 15-character interface name with "." "_" "-".
+ */
+function widest(mode: string, boot = ''): string {
+  return `
+[server]
+address   = "192.0.2.1"
+interface = "br-lab_0.1-abcd"
+hostname  = "ltsp-1"
+[network]
+subnet  = "192.0.2.0/24"
+routers = ["192.0.2.254"]
+dns     = ["192.0.2.254"]
+domain  = "lab-1.example.org"
+[dhcp]
+mode  = "${mode}"
+range = ["192.0.2.100", "192.0.2.199"]
+[boot]
+pxe_filename   = "/pxe+boot_1/pxe-linux.0"
+etherboot_file = "/lts/vmlinuz-6.1.0+deb12_amd64"
+kernel         = "/lts/vmlinuz-6.1.0+deb12_amd64"
+initrd         = "/lts/initrd.img-6.1.0+deb12_amd64"
+kernel_append  = "quiet vga=791 video=1024x768@60 ltsp.x=a,b:c/d+e"
+serial_console = "ttyS1,115200n8"
+menu_label     = "Room 12, floor 2: A&&B & C -x (Lab!) ~50% über"
+timeout        = 50
+${boot}
+[tftp]
+root = "/srv/tftp+boot_1.0"
+[nfs]
+root      = "/opt/ltsp+i386_x-1.0"
+swapfiles = "/var/opt/ltsp/swap+files_1"
+[syslog]
+log_dir = "/var/log/ltsp+clients_1.d"
+[lts.Default]
+SCREEN_01 = "startx"
+X_OPTIONS = "a=b, c:d (e) !%&*?^~ ü"
+[[group]]
+name = "101"
+  [[group.host]]
+  name          = "0x10"
+  mac           = "02:1d:0e:00:00:10"
+  address       = "192.0.2.10"
+  nic           = "3c509"
+  io            = "0x300"
+  mount_options = "nolock,ro,nfsvers=3,proto=tcp,port=2049"
+  kernel_append = "ltspx.host=0x10"
+  filename      = "/pxe+boot_1/other_1.0"
+  [[group.host]]
+  name      = "1e5"
+  mac       = "02:1d:0e:00:00:11"
+  address   = "192.0.2.11"
+  dhcp_port = 1067
+  nfsroot   = true
+[[host]]
+name = "own"
+mac  = "02:1d:0e:00:00:12"
+`;
+}
+
+test('the widest allowed values: dhcpd -t takes dhcpd.conf in every mode that runs one', { skip: !findProgram('dhcpd') && 'dhcpd is not installed' }, () => {
+  for (const mode of ['primary', 'port-1067', 'nfsroot']) {
+    const site = loadSite(widest(mode));
+    const [f] = dhcpd.plan(site, { gentoo: true }) as WholeFile[];
+    assert.match(f.content, /option option-129 "DPORT=1067 nfsroot=192\.0\.2\.1:\/opt\/ltsp\+i386_x-1\.0";/, mode);
+    accepted(f, f.content);
+  }
+});
+
+test('the widest allowed values: dnsmasq --test takes the proxyDHCP file, for pxelinux and iPXE', { skip: !findProgram('dnsmasq') && 'dnsmasq is not installed' }, () => {
+  for (const boot of ['', 'loader = "ipxe"']) {
+    const [f] = dnsmasq.plan(loadSite(widest('proxy', boot)), { gentoo: true }) as WholeFile[];
+    assert.ok(f.content.includes('"Room 12, floor 2: A&&B & C -x (Lab!) ~50% über"'));
+    accepted(f, f.content);
+  }
+});
+
+test('the widest allowed values: nft -c and iptables-restore --test take the firewall rules', { skip: !isRoot && 'the firewall checkers need root' }, () => {
+  const site = loadSite(widest('primary'));
+  if (findProgram('nft')) {
+    const [block] = firewall.plan(firewalled(site, 'nftables'), { gentoo: true }) as FileEdit[];
+    accepted(block, block.edit(null));
+  }
+  if (findProgram('iptables-restore')) {
+    const edit = iptablesEdit(firewalled(site, 'iptables'));
+    accepted(edit, edit.edit(null));
+  }
+});
+
+test('the widest allowed values: syslog-ng --syntax-only and lighttpd -t take their files', () => {
+  const site = loadSite(widest('primary', 'loader = "ipxe"\n[http]\nenabled = true'));
+  const [, ng] = syslogItems(site, 'syslog-ng') as WholeFile[];
+  if (findProgram('syslog-ng')) accepted(ng, ng.content);
+  const [conf] = httpd.plan(site, { gentoo: true }) as WholeFile[];
+  assert.ok(conf.content.includes('server.document-root    = "/srv/tftp+boot_1.0"'));
+  if (findProgram('lighttpd')) accepted(conf, conf.content);
+});
+
+test('the widest allowed values: the real exportfs -ra takes the exports', { skip: !isRoot && 'needs root for a private mount namespace' }, () => {
+  const tool = exportfs();
+  const file = join(work, 'ltsp-ts.exports');
+  writeFileSync(file, renderExports(loadSite(widest('primary'))));
+  const r = spawnSync('sh', [join(REPO, 'tests/support/exportfs-check.sh'), tool.bin, file], { encoding: 'utf8', env: tool.env, timeout: 60_000 });
+  assert.equal(r.status, 0, `exportfs refused the exports:\n${r.stderr}`);
+  assert.match(r.stdout, /^\/opt\/ltsp\+i386_x-1\.0\t192\.0\.2\.0\/24\(ro,/m);
+});
+
+/** The awk program of an image's /init that turns lts.conf into shell assignments. */
+function ltsAwk(init: string): string {
+  const m = /awk -v mac="\$mac" -v ip="\$IP" -v name="\$DHCP_HOSTNAME" '([^']*)' \/run\/ltsp\/lts\.conf/.exec(init);
+  assert.ok(m, 'no lts.conf awk program in /init');
+  return m[1];
+}
+
+test('the widest allowed values: lts.conf reaches an image client whole, through its /init (busybox awk, then sh)', { skip: !findProgram('busybox') && 'busybox is not installed' }, () => {
+  const site = loadSite(`${widest('primary')}[lts.0x10]\nSCREEN_01 = "shell"\n[[image]]\nname = "lab-1"\nroot = "/srv/ltsp/lab-1"\n`);
+  const [lts] = ltsConf.plan(site, { gentoo: true }) as WholeFile[];
+  // a value with "=" is quoted, so that both readers (LTSP's and the image's /init) take it whole
+  assert.match(lts.content, /^X_OPTIONS = "a=b, c:d \(e\) !%&\*\?\^~ ü"$/m);
+  const init = clientScripts(site, site.images[0])['/init'];
+  const conf = join(work, 'lts.conf');
+  writeFileSync(conf, lts.content);
+  const awk = spawnSync('busybox', ['awk', '-v', 'mac=02:1d:0e:00:00:10', '-v', 'ip=192.0.2.10', '-v', 'name=0x10', ltsAwk(init), conf], { encoding: 'utf8' });
+  assert.equal(awk.status, 0, awk.stderr);
+  const env = join(work, 'lts.env');
+  writeFileSync(env, awk.stdout);
+  const read = spawnSync('busybox', ['sh', '-c', '. "$1"; printf "%s|%s" "$LTS_X_OPTIONS" "$LTS_SCREEN_01"', 'sh', env], { encoding: 'utf8' });
+  assert.equal(read.status, 0, read.stderr);
+  assert.equal(read.stdout, 'a=b, c:d (e) !%&*?^~ ü|shell');
+  // and the whole /init parses
+  const file = join(work, 'init');
+  writeFileSync(file, init);
+  const n = spawnSync('busybox', ['sh', '-n', file], { encoding: 'utf8' });
+  assert.equal(n.status, 0, n.stderr);
+});
+
+test('an image\'s /init drops a single quote from an lts.conf value (one that came over TFTP from elsewhere): nothing else, and nothing runs', { skip: !findProgram('busybox') && 'busybox is not installed' }, () => {
+  const site = loadSite(`${widest('primary')}[[image]]\nname = "lab-1"\nroot = "/srv/ltsp/lab-1"\n`);
+  const conf = join(work, 'spoofed-lts.conf');
+  writeFileSync(conf, "[Default]\nSCREEN_01 = x'; touch " + join(work, 'pwned') + "; '\n");
+  const awk = spawnSync('busybox', ['awk', '-v', 'mac=x', '-v', 'ip=x', '-v', 'name=', ltsAwk(clientScripts(site, site.images[0])['/init']), conf], { encoding: 'utf8' });
+  const env = join(work, 'spoofed-lts.env');
+  writeFileSync(env, awk.stdout);
+  const read = spawnSync('busybox', ['sh', '-c', '. "$1"; printf "%s" "$LTS_SCREEN_01"', 'sh', env], { encoding: 'utf8' });
+  assert.equal(read.stdout, `x; touch ${join(work, 'pwned')}; `);
+  assert.equal(spawnSync('test', ['-e', join(work, 'pwned')]).status, 1, 'the value ran as a command');
 });
