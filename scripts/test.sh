@@ -35,6 +35,13 @@ npx tsc --noEmit || { echo "test: the type check failed" >&2; exit 1; }
 # NODE_EXTRA_CA_CERTS at every start (about 70 ms): the suites start node
 # thousands of times. npm ci above still had it.
 unset NODE_EXTRA_CA_CERTS
+# The CLI keeps its code cache and one file of kept answers per site file and
+# --root (src/launch.ts, src/system/site-cache.ts); the tests make thousands of
+# scratch sites, so they keep them in this run's own directory, not in the
+# machine's /var/cache/ltsp-ts. Tests of the cache itself set their own.
+LTSPCFG_CODE_CACHE=$logs/code-cache
+mkdir -m 0700 "$LTSPCFG_CODE_CACHE" || exit 1
+export LTSPCFG_CODE_CACHE
 
 passed=0
 failed=0

@@ -27,8 +27,7 @@ export interface PrescanProblem {
 export function prescan(text: string): PrescanProblem | null {
   // no """ or ''' anywhere: no multi-line string, so only the lines' lengths and the keys to
   // check (the common case, and searches in native code instead of a walk over every character)
-  if (!text.includes('"""') && !text.includes("'''")) return linesAndKeys(text);
-  return scan(text);
+  return walk(text, text.includes('"""') || text.includes("'''"));
 }
 
 /** The table being read: where its header is (-1: before the first), and its keys so far. */
@@ -79,8 +78,18 @@ function depthAfter(text: string, start: number, end: number, depth: number): nu
   return depth;
 }
 
-/** The first line over its cap or table of too many keys, or null; only lines with a bracket are walked. */
-function linesAndKeys(text: string): PrescanProblem | null {
+function overLine(line: number, chars: number): PrescanProblem {
+  return { line, col: MAX_LINE_CHARS + 1, problem: `line ${line} has ${chars} characters, more than ${MAX_LINE_CHARS}`, expected: `expected lines of at most ${MAX_LINE_CHARS} characters` };
+}
+
+/**
+ * The first line over its cap, multi-line string over its cap or table of too many keys, or null.
+ * Line by line; `strings`: the text may hold multi-line strings, so every line is walked character
+ * by character outside strings and comments; else only lines with a bracket are walked, to follow
+ * arrays and inline tables. (One loop for both: a helper per line cost ~40% more on a cold run,
+ * which is the only kind a CLI makes.)
+ */
+function walk(text: string, strings: boolean): PrescanProblem | null {
   // where the next of each bracket is (text.length: none left), looked up again once passed
   const next = [-1, -1, -1, -1];
   const bracketFrom = (from: number): number => {
@@ -94,50 +103,30 @@ function linesAndKeys(text: string): PrescanProblem | null {
     }
     return first;
   };
-  let bracket = bracketFrom(0);
-  let depth = 0;
-  const table: TableCount = { from: -1, to: -1, keys: 0 };
-  let line = 0;
-  for (let start = 0; start <= text.length; line++) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    if (end - start > MAX_LINE_CHARS) return overLine(line + 1, end - start);
-    let header = false;
-    if (depth === 0) {
-      const i = firstNonBlank(text, start, end);
-      header = countKey(table, text, i, end);
-      if (table.keys > MAX_TABLE_KEYS) return tooManyKeys(table, text, line + 1, i - start + 1);
-    }
-    if (bracket < end) {
-      // a header's brackets close on its line (the parser refuses one that does not)
-      if (!header) depth = depthAfter(text, start, end, depth);
-      bracket = bracketFrom(end);
-    }
-    start = end + 1;
-  }
-  return null;
-}
-
-function overLine(line: number, chars: number): PrescanProblem {
-  return { line, col: MAX_LINE_CHARS + 1, problem: `line ${line} has ${chars} characters, more than ${MAX_LINE_CHARS}`, expected: `expected lines of at most ${MAX_LINE_CHARS} characters` };
-}
-
-/** Lines and multi-line strings, character by character outside strings and comments. */
-function scan(text: string): PrescanProblem | null {
+  let bracket = strings ? -1 : bracketFrom(0);
   let multi: { delim: string; line: number; col: number; chars: number } | null = null;
   // nesting of arrays and inline tables: a line that starts outside them starts a key or a header
   let depth = 0;
   const table: TableCount = { from: -1, to: -1, keys: 0 };
   let line = 0;
-  for (let start = 0; start <= text.length; line++) {
-    let end = text.indexOf('\n', start);
+  for (let start = 0, end = 0; start <= text.length; start = end + 1, line++) {
+    end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     if (end - start > MAX_LINE_CHARS) return overLine(line + 1, end - start);
     let i = start;
+    let header = false;
     if (!multi && depth === 0) {
       i = firstNonBlank(text, start, end);
-      countKey(table, text, i, end);
+      header = countKey(table, text, i, end);
       if (table.keys > MAX_TABLE_KEYS) return tooManyKeys(table, text, line + 1, i - start + 1);
+    }
+    if (!strings) {
+      if (bracket < end) {
+        // a header's brackets close on its line (the parser refuses one that does not)
+        if (!header) depth = depthAfter(text, start, end, depth);
+        bracket = bracketFrom(end);
+      }
+      continue;
     }
     while (i < end) {
       if (multi) {
@@ -168,7 +157,6 @@ function scan(text: string): PrescanProblem | null {
       else if ((c === ']' || c === '}') && depth > 0) depth--;
       i++;
     }
-    start = end + 1;
   }
   return null;
 }

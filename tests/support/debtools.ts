@@ -6,7 +6,6 @@
 // is installed and no daemon is started.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export interface DebTool {
@@ -18,7 +17,14 @@ export interface DebTool {
   env: NodeJS.ProcessEnv;
 }
 
-const CACHE = process.env.LTSP_TS_TEST_CACHE ?? join(homedir(), '.cache', 'ltsp-ts-tests');
+/** The tests' cache of slow things, where the lab keeps its own (tests/lab/lib/test-cache.sh decides). */
+function testCache(): string {
+  const r = spawnSync('sh', ['-c', '. "$1" && printf %s "$cache"', 'sh', join(__dirname, '../lab/lib/test-cache.sh')], { encoding: 'utf8' });
+  if (r.status !== 0 || !r.stdout) throw new Error(`tests/lab/lib/test-cache.sh: no cache directory: ${r.stderr ?? r.error?.message}`);
+  return r.stdout;
+}
+
+const CACHE = testCache();
 
 function run(cmd: string, args: string[], cwd: string): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 180_000 });

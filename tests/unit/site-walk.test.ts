@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import parseToml = require('@iarna/toml/parse-string');
-import { MAX_LINE_CHARS, prescan } from '../../src/site/prescan';
+import { MAX_LINE_CHARS, MAX_TABLE_KEYS, prescan } from '../../src/site/prescan';
 import { checkAgainstSchema, checkSiteValues, checkString, plainlyFine, snakeValues } from '../../src/site/validate';
 import { Reporter } from '../../src/site/reporter';
 import { parseSite } from '../../src/site/load';
@@ -29,12 +29,25 @@ test('prescan: a file without """ or \'\'\' is judged by its lines alone, as the
     `a = "${'y'.repeat(MAX_LINE_CHARS)}"\n`,
     '',
     '\n\n',
+    // the keys of one table against their cap: at the top level, in a table, at the cap, and
+    // lines that are not keys (comments, blanks, an array's items, a table's brackets on their line)
+    'k0 = 1\n'.repeat(MAX_TABLE_KEYS + 1),
+    `${examples[0]}[lts.Default]\n${Array.from({ length: MAX_TABLE_KEYS + 1 }, (_, i) => `K${i} = "v" # [x]\n`).join('')}`,
+    `[a]\n${Array.from({ length: MAX_TABLE_KEYS }, (_, i) => `  k${i} = ${i}\r\n`).join('')}# no key\n\n[b]\nk = 1\n`,
+    `dns = [\n${'  "192.0.2.1", # [a]\n'.repeat(MAX_TABLE_KEYS + 5)}]\nt = { a = [1, [2]], b = "]" }\n${'k = 2\n'.repeat(MAX_TABLE_KEYS - 2)}`,
+    `dns = [\n${'  "192.0.2.1",\n'.repeat(3)}]\n${'k = 2\n'.repeat(MAX_TABLE_KEYS)}`,
   ];
   for (const text of texts) {
     // a """ in a last comment changes nothing, but sends the text through the character scan
     assert.deepEqual(prescan(text), prescan(`${text}\n# """\n`));
   }
   assert.equal(prescan(`${examples[0]}# ${long}\n`)?.line, examples[0].split('\n').length);
+  // each cap is reached, so the texts above compare problems too, not only nulls
+  assert.equal(prescan(texts[texts.length - 5])?.line, MAX_TABLE_KEYS + 1);
+  assert.equal(prescan(texts[texts.length - 4])?.key, 'lts.Default');
+  assert.equal(prescan(texts[texts.length - 3]), null);
+  assert.equal(prescan(texts[texts.length - 2]), null);
+  assert.equal(prescan(texts[texts.length - 1])?.line, MAX_TABLE_KEYS + 5);
 });
 
 test('one walk: the camelCase values and their snake_case form are what the schema check alone gives, problems too', () => {
