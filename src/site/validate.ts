@@ -17,6 +17,8 @@ const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const WORD = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 /** the longest network interface name Linux makes (IFNAMSIZ, 16, with its NUL) */
 const IFNAME_MAX = 15;
+/** the longest boot menu label dnsmasq's PXE menu carries (measured with dnsmasq 2.90) */
+const MENU_LABEL_MAX = 239;
 
 /** Checks one string of a given kind; returns the normalised value or an error pair. */
 export function checkString(kind: StringKind, value: string): { value: string } | { problem: string; expected: string } {
@@ -90,6 +92,10 @@ export function checkString(kind: StringKind, value: string): { value: string } 
         // reads a first word starting with "-" as an option of `menu`
         if (value.startsWith('-')) return bad(`"${value}" starts with a hyphen, which iPXE's menu command reads as an option`);
         if (value.split(/\s+/).includes('&&')) return bad(`"&&" as a word ends an iPXE command: the rest of "${value}" would run as a command of its own`);
+        // dnsmasq (dhcp.mode = "proxy") puts it in the PXE menu of option 43, 255 bytes with the
+        // rest of that option: with a longer label it sends the client no boot file at all
+        const bytes = Buffer.byteLength(value);
+        if (bytes > MENU_LABEL_MAX) return bad(`the label is ${bytes} bytes long, and dnsmasq's PXE menu holds at most ${MENU_LABEL_MAX} (with a longer one it sends no boot file)`);
       }
       return { value };
     }
@@ -117,7 +123,7 @@ function expectedFor(kind: StringKind): string {
     case 'mount-options': return 'expected comma-separated options like nolock,ro,wsize=2048';
     case 'kernel-args': return 'expected space-separated parameters like quiet vga=791';
     case 'text': return 'expected printable text without quotes, braces, brackets, semicolons, backslashes, $ or #';
-    case 'menu-label': return 'expected printable text without quotes, braces, brackets, semicolons, backslashes, $ or #, not starting with "-" and without "&&" as a word';
+    case 'menu-label': return `expected printable text of at most ${MENU_LABEL_MAX} bytes without quotes, braces, brackets, semicolons, backslashes, $ or #, not starting with "-" and without "&&" as a word`;
     case 'hex': return 'expected a hexadecimal number like 0x300';
     case 'serial': return 'expected a serial console like ttyS0,115200';
     case 'port': return 'expected a port number from 1 to 65535';

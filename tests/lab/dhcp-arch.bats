@@ -175,8 +175,12 @@ port = 8080'
 	[ "$(proxy_file "$DH_UNKNOWN_MAC" "$UEFI_ROM" 7 -)" = none ]
 }
 
-@test "proxy: each host with a boot file of its own gets its own, one named \"own\" included; a comma in the menu label splits nothing" {
-	arch_site proxy 'menu_label = "LTSP lab, room 2"' '
+@test "proxy: each host with a boot file of its own gets its own, one named \"own\" included; a menu label of the longest length allowed, with a comma, is one field" {
+	# 239 bytes, the most dnsmasq's PXE menu holds (boot.menu_label's limit)
+	local label
+	label="LTSP lab, room 2 $(printf 'x%.0s' $(seq 222))"
+	[ ${#label} = 239 ]
+	arch_site proxy "menu_label = \"$label\"" '
 [[host]]
 name     = "own"
 mac      = "02:1d:0e:00:00:31"
@@ -186,7 +190,7 @@ name     = "ws2"
 mac      = "02:1d:0e:00:00:32"
 filename = "/pxe/ws2.0"'
 	dnsmasq_up
-	grep -q '"LTSP lab, room 2"' "$T/etc/arch-dnsmasq.conf"
+	grep -q ",\"$label\"," "$T/etc/arch-dnsmasq.conf"
 	[ "$(proxy_file 02:1d:0e:00:00:32 "$BIOS_ROM" 0 -)" = /pxe/ws2.0 ]
 	[ "$(proxy_file 02:1d:0e:00:00:31 "$BIOS_ROM" 0 -)" = /pxe/own.0 ]
 	[ "$(proxy_file "$DH_KNOWN_MAC" "$BIOS_ROM" 0 -)" = /pxe/pxelinux.0 ]

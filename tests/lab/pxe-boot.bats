@@ -152,6 +152,8 @@ assert_boot() {
 	grep -aq 'proxy' "$T/dnsmasq.log"
 	[ "$(grep -ac 'DHCPACK' "$T/dnsmasq.log")" = 0 ]
 	grep -aq "PXE(${SIF}) [0-9.]* $PXE_MAC /pxelinux.0" "$T/dnsmasq.log"
+	# the menu label with its comma, between quotes: one field of pxe-service, not two
+	grep -q ',"LTSP lab, room 2 & 3 - client",/pxelinux.0,' "$T/sys/etc/dnsmasq.d/ltsp-ts.conf"
 	# the address, both times, came from the router
 	grep -aq "DHCPACK.* $PXE_MAC" "$T/router.log"
 	local dhcp
@@ -303,4 +305,6 @@ assert_marker() {
 	[[ "$(serial CMDLINE)" == "initrd=initrd.img root=/dev/nfs "* ]]
 	[ "$(serial DHCP | cut -d' ' -f1-2)" = "ip=$PXE_HOST_ADDR server=$PXE_SERVER" ]
 	grep -aq 'LTSPX-DONE' "$PXE_LOG"
+	# the menu it went through, its title with "&" and a later "-" as iPXE reads them
+	grep -qx 'menu LTSP lab, room 2 & 3 - client' "$T/tftpboot/ltsp.ipxe"
 }

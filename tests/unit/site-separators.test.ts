@@ -112,12 +112,23 @@ test('boot.menu_label that iPXE would read as an option or a command separator i
     assert.equal(p.key, 'boot.menu_label', label);
     assert.equal(p.position.line, lineOf(text, 'menu_label ='), label);
     assert.equal(p.problem, problem);
-    assert.match(p.expected, /not starting with "-" and without "&&" as a word$/);
+    assert.match(p.expected, /^expected printable text of at most 239 bytes .*not starting with "-" and without "&&" as a word$/);
   }
   // the characters free text refuses stay refused: "||" and ";" would end an iPXE command too
   for (const [label, char] of [['Lab || x', 'a pipe'], ['Lab ; x', 'a semicolon'], ['Lab #1', 'a hash sign'], ['Lab $x', 'a dollar sign']]) {
     assert.equal(onlyProblem(withLabel(label)).problem, `${char} is not allowed`, label);
   }
+});
+
+test('boot.menu_label longer than dnsmasq\'s PXE menu holds (239 bytes) is refused, counted in bytes', () => {
+  for (const label of ['L'.repeat(240), 'ü'.repeat(120), `Room 12, ${'x'.repeat(300)}`]) {
+    const text = withLabel(label);
+    const p = onlyProblem(text);
+    assert.equal(p.key, 'boot.menu_label');
+    assert.equal(p.position.line, lineOf(text, 'menu_label ='));
+    assert.equal(p.problem, `the label is ${Buffer.byteLength(label)} bytes long, and dnsmasq's PXE menu holds at most 239 (with a longer one it sends no boot file)`);
+  }
+  for (const label of ['L'.repeat(239), `${'ü'.repeat(119)}L`]) assert.equal(loadSite(withLabel(label)).boot.menuLabel, label);
 });
 
 test('boot.menu_label: "&" inside a word, a later "-" and commas are text, kept as written', () => {

@@ -353,7 +353,8 @@ pxe_site() {
 		initrd         = "/lts/initramfs.gz"
 		kernel_append  = "quiet"
 		serial_console = "ttyS0,115200"
-		menu_label     = "LTSP lab client"
+		# text every loader must read as written: a comma (dnsmasq), "&" and a later "-" (iPXE)
+		menu_label     = "LTSP lab, room 2 & 3 - client"
 		timeout        = ${PXE_MENU_TIMEOUT:-1}
 
 		[[group]]
