@@ -60,8 +60,24 @@ export function dhcpPortRules(mode: string, port: number): Finding[] {
  */
 const RESERVED_NAMES = new Set(['localhost', 'localhost.localdomain', 'localdomain', 'broadcasthost', 'ip6-localhost', 'ip6-loopback', 'ip6-localnet', 'ip6-mcastprefix', 'ip6-allnodes', 'ip6-allrouters', 'ip6-allhosts']);
 
+/**
+ * The IPv4 address a one-label name stands for to the resolver, which reads it with inet_aton
+ * before it looks in /etc/hosts: one number, decimal, octal (a leading 0) or hexadecimal (0x),
+ * up to 2^32 - 1 (101 is 0.0.0.101, 010 is 0.0.0.8, 0x10 is 0.0.0.16). Null for a name.
+ */
+export function addressOfName(name: string): string | null {
+  const m = /^(?:0x([0-9a-f]+)|(0[0-7]*)|([1-9][0-9]*))$/i.exec(name);
+  if (!m) return null;
+  const n = m[1] !== undefined ? BigInt(`0x${m[1]}`) : m[2] !== undefined ? BigInt(`0o${m[2].slice(1) || '0'}`) : BigInt(m[3]);
+  if (n > 0xffffffffn) return null;
+  return [24n, 16n, 8n, 0n].map((shift) => String((n >> shift) & 0xffn)).join('.');
+}
+
 export function reservedNameProblem(name: string): string | null {
   const n = name.toLowerCase();
-  return RESERVED_NAMES.has(n) || n.startsWith('localhost.') ? `"${name}" is a name the system reserves (/etc/hosts)` : null;
+  if (RESERVED_NAMES.has(n) || n.startsWith('localhost.')) return `"${name}" is a name the system reserves (/etc/hosts)`;
+  const address = addressOfName(n);
+  if (address !== null) return `"${name}" is the address ${address} to the resolver, which never looks it up in /etc/hosts`;
+  return null;
 }
-export const RESERVED_NAME_EXPECTED = 'expected a name of its own, not localhost or an ip6- name';
+export const RESERVED_NAME_EXPECTED = 'expected a name of its own: not localhost, an ip6- name or a number (101, 0x10), like ws101';

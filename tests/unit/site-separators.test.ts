@@ -28,6 +28,8 @@ import { ltsConf } from '../../src/targets/lts-conf';
 import { clientScripts } from '../../src/targets/image';
 import { exportfs } from '../support/debtools';
 import { REPO } from '../support/cli';
+import { hosts } from '../../src/targets/hosts';
+import { addressOfName, reservedNameProblem } from '../../src/site/address-rules';
 import { loadSite, siteError, siteHead } from '../support/site';
 
 const work = mkdtempSync(join(tmpdir(), 'ltsp-seps-'));
@@ -237,7 +239,8 @@ test('dnsmasq: a host named "own" gets no tag the other hosts with a file of the
  * A site whose every string holds what its kind allows and some file's syntax could trip on:
  * "+" "_" "." "-" in paths, "@ + , : = /" in kernel parameters, a comma, "&", a later "-",
  * "!%()*?^~" and non-ASCII letters in text, host and group names that dhcpd could lex as
- * numbers, a 15-character interface name with "." "_" "-".
+ * numbers (a group "101", a host "0x1g", which no resolver reads as an address), a
+ * 15-character interface name with "." "_" "-".
  */
 function widest(mode: string, boot = ''): string {
   return `
@@ -276,7 +279,7 @@ X_OPTIONS = "a=b, c:d (e) !%&*?^~ ü"
 [[group]]
 name = "101"
   [[group.host]]
-  name          = "0x10"
+  name          = "0x1g"
   mac           = "02:1d:0e:00:00:10"
   address       = "192.0.2.10"
   nic           = "3c509"
@@ -351,14 +354,14 @@ function ltsAwk(init: string): string {
 }
 
 test('the widest allowed values: lts.conf reaches an image client whole, through its /init (busybox awk, then sh)', { skip: !findProgram('busybox') && 'busybox is not installed' }, () => {
-  const site = loadSite(`${widest('primary')}[lts.0x10]\nSCREEN_01 = "shell"\n[[image]]\nname = "lab-1"\nroot = "/srv/ltsp/lab-1"\n`);
+  const site = loadSite(`${widest('primary')}[lts.0x1g]\nSCREEN_01 = "shell"\n[[image]]\nname = "lab-1"\nroot = "/srv/ltsp/lab-1"\n`);
   const [lts] = ltsConf.plan(site, { gentoo: true }) as WholeFile[];
   // a value with "=" is quoted, so that both readers (LTSP's and the image's /init) take it whole
   assert.match(lts.content, /^X_OPTIONS = "a=b, c:d \(e\) !%&\*\?\^~ ü"$/m);
   const init = clientScripts(site, site.images[0])['/init'];
   const conf = join(work, 'lts.conf');
   writeFileSync(conf, lts.content);
-  const awk = spawnSync('busybox', ['awk', '-v', 'mac=02:1d:0e:00:00:10', '-v', 'ip=192.0.2.10', '-v', 'name=0x10', ltsAwk(init), conf], { encoding: 'utf8' });
+  const awk = spawnSync('busybox', ['awk', '-v', 'mac=02:1d:0e:00:00:10', '-v', 'ip=192.0.2.10', '-v', 'name=0x1g', ltsAwk(init), conf], { encoding: 'utf8' });
   assert.equal(awk.status, 0, awk.stderr);
   const env = join(work, 'lts.env');
   writeFileSync(env, awk.stdout);
@@ -382,4 +385,39 @@ test('an image\'s /init drops a single quote from an lts.conf value (one that ca
   const read = spawnSync('busybox', ['sh', '-c', '. "$1"; printf "%s" "$LTS_SCREEN_01"', 'sh', env], { encoding: 'utf8' });
   assert.equal(read.stdout, `x; touch ${join(work, 'pwned')}; `);
   assert.equal(spawnSync('test', ['-e', join(work, 'pwned')]).status, 1, 'the value ran as a command');
+});
+
+// ---- host names the resolver reads as addresses ----------------------------------------
+
+test('a host or server name that the resolver reads as an IPv4 address is refused, with its key and line', () => {
+  const cases: [string, string][] = [['101', '0.0.0.101'], ['010', '0.0.0.8'], ['0x10', '0.0.0.16'], ['0XfF', '0.0.0.255'], ['4294967295', '255.255.255.255']];
+  for (const [name, address] of cases) {
+    const text = `${HEAD}[[host]]\nname = "${name}"\nmac = "02:1d:0e:00:00:40"\n`;
+    const p = onlyProblem(text);
+    assert.equal(p.key, 'host[1].name', name);
+    assert.equal(p.position.line, lineOf(text, `name = "${name}"`));
+    assert.equal(p.problem, `"${name}" is the address ${address} to the resolver, which never looks it up in /etc/hosts`);
+    assert.match(p.expected, /^expected a name of its own: not localhost, an ip6- name or a number \(101, 0x10\)/);
+  }
+  const server = HEAD.replace('interface = "eth0"', 'interface = "eth0"\nhostname = "0x1f"');
+  assert.equal(onlyProblem(server).key, 'server.hostname');
+  // numbers inet_aton does not take are names: 09 (not octal), 0x (no digit), 2^32 and up
+  for (const name of ['09', '0x', '4294967296', '1e5', '0x1g', 'ws101']) assert.equal(siteError(`${HEAD}[[host]]\nname = "${name}"\nmac = "02:1d:0e:00:00:40"\n`), undefined, name);
+});
+
+test('the resolver agrees: getent finds the hosts block\'s address for every allowed name, and inet_aton\'s for every refused one', { skip: !isRoot && 'needs root for a private mount namespace' }, () => {
+  const names = ['101', '010', '0x10', '0xffffffff', '4294967295', '09', '0x', '4294967296', '1e5', '0x1g', 'ws101', '0777', '08'];
+  const allowed = names.filter((n) => reservedNameProblem(n) === null);
+  // the hosts block ltspcfg-ts writes for the allowed ones, and a line of the same form for each refused one
+  const site = loadSite(`${HEAD}${allowed.map((n, i) => `[[host]]\nname = "${n}"\nmac = "02:1d:0e:00:01:${(16 + i).toString(16)}"\naddress = "192.0.2.${100 + i}"\n`).join('')}`);
+  const [block] = hosts.plan(site, { gentoo: true }) as FileEdit[];
+  const refusedLines = names.filter((n) => !allowed.includes(n)).map((n, i) => `192.0.2.${200 + i}\t${n}\n`).join('');
+  const file = join(work, 'hosts');
+  writeFileSync(file, `127.0.0.1\tlocalhost\n${block.edit(null)}${refusedLines}`);
+  const script = 'mount --bind "$1" /etc/hosts || exit 3; shift; for n in "$@"; do printf "%s %s\\n" "$n" "$(getent ahostsv4 "$n" | head -n 1 | cut -d" " -f1)"; done';
+  const r = spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', file, ...names], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const got = new Map(r.stdout.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+  allowed.forEach((n, i) => assert.equal(got.get(n), `192.0.2.${100 + i}`, `${n}: allowed, so the hosts block must name it`));
+  for (const n of names.filter((x) => !allowed.includes(x))) assert.equal(got.get(n), addressOfName(n), `${n}: refused as the address inet_aton makes of it`);
 });
