@@ -36,11 +36,18 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = (require('./commands/get') as typeof import('./commands/get')).runPlainGet(get);
     return;
   }
-  // `ltspcfg-ts status | head`: a reader that goes away ends the output, not the program with a trace
+  // `ltspcfg-ts status | head`: a reader that goes away ends the output, not the command (nor with a trace)
+  // and a write that fails (`> /dev/full`) is one line and exit 1, not an uncaught exception's trace
   onStdoutMade((stdout) =>
     stdout.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw e;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('./commands/output') as typeof import('./commands/output')).stdoutGone();
+      if (e.code === 'EPIPE') return;
+      process.exitCode = reportFailure(e);
+      // a command that returns 0 after this (its lines went to a failing stdout) did not do its job
+      process.once('exit', (code) => {
+        if (!code) process.exitCode = 1;
+      });
     }),
   );
   // a plain `apply` (a service's or a script's `apply --yes --only TARGET`) without building commander's program

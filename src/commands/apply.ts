@@ -1,5 +1,6 @@
 // apply (and the second half of the default action): show the plan, then write it.
 import { targets as allTargets, findTarget } from '../targets';
+import { UsageError } from '../errors';
 import type { Target } from '../targets/types';
 import { inspect, type FileStatus, type Inspection } from '../system/inspect';
 import type { Site } from '../site/types';
@@ -103,6 +104,8 @@ export function runPlainApply(line: PlainCommand): Promise<number> {
  * is made first (a bad site.toml is refused at once) and the lock waited for.
  */
 export async function runApply(ctx: Context, out: Out, flags: ApplyFlags): Promise<number> {
+  // `--only "$TARGETS"` with the variable unset must not mean every target
+  if (flags.only !== undefined && flags.only.trim() === '') throw new UsageError('--only "": no target named; expected targets, comma-separated (see ltspcfg-ts targets)');
   if (ctx.opts.dryRun) return (await nothingToDo(ctx, out, flags)) ?? (await applyPlan(ctx, out, flags)).code;
   let lock: Lock;
   try {

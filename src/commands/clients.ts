@@ -12,7 +12,7 @@ import { serverLogs } from '../clients/serverlogs';
 import { syslogDaemon } from '../targets/syslog';
 import { UsageError } from '../errors';
 import { loadSite, type Context } from './context';
-import type { Out } from './output';
+import { outputGone, type Out } from './output';
 
 export interface ClientsFlags {
   json?: boolean;
@@ -183,8 +183,9 @@ export async function runClients(ctx: Context, out: Out, flags: ClientsFlags): P
       }
     }
     const until = Date.now() + interval;
-    while (!stop && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
-    if (stop) return 0;
+    // following for no one: the reader of the output went away
+    while (!stop && !outputGone() && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+    if (stop || outputGone()) return 0;
     snap = await snapshot(ctx, flags, snap.facts);
   }
 }

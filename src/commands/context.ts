@@ -2,7 +2,7 @@
 import { DEFAULT_CONFIG, MAX_SITE_BYTES, readSiteFile, siteFileOf, SiteFileError } from '../system/sitefile';
 import { parseSite, siteOrigin, type LoadedSite } from '../site/load';
 import { SiteError, UsageError } from '../errors';
-import { SystemRoot, systemRootAt } from '../system/fsroot';
+import { rootProblem, SystemRoot, systemRootAt } from '../system/fsroot';
 import { detectPlatform } from '../system/platform';
 import type { Platform } from '../targets/types';
 import type { Site } from '../site/types';
@@ -30,7 +30,8 @@ export interface Context {
 
 export function makeContext(opts: GlobalOptions): Context {
   const sys = systemRootAt(opts.root);
-  if (!sys) throw new UsageError(`--root ${opts.root}: no such directory; expected an existing directory to stage the system in`);
+  if (!sys) throw new UsageError(`--root ${opts.root || '""'}: ${rootProblem(opts.root ?? '')}; expected an existing directory to stage the system in`);
+  if (opts.config === '') throw new UsageError('--config "": it is empty; expected the path of a site.toml (without --config: /etc/ltsp/site.toml under --root)');
   const configPath = siteFileOf(sys, opts.config);
   let platform: Platform | undefined;
   return {

@@ -2,7 +2,7 @@
 // get --shell KEY|TABLE...: shell assignments of many values from one read of the site (services).
 import { siteSchema, type TableSpec } from '../site/schema';
 import { nearest } from '../suggest';
-import { UsageError } from '../errors';
+import { Problem, UsageError } from '../errors';
 import type { LoadedSite } from '../site/load';
 import { keptOrMade, loadSite, makeContext, type Context } from './context';
 import { plainAnswer, shellLine, type PlainAnswers, type PlainGet } from '../get-fast';
@@ -98,6 +98,7 @@ export function runGet(ctx: Context, key: string): number {
 function valueOf(answers: GetAnswers, key: string): string {
   if (Object.hasOwn(DERIVED, key)) return answers.derived[key];
   let node: unknown = answers.values;
+  let at = '';
   for (const part of key.split('.')) {
     const m = /^([A-Za-z0-9_-]+)(?:\[(\d+)\])?$/.exec(part);
     if (!m || typeof node !== 'object' || node === null || Array.isArray(node)) throw unknown(key);
@@ -105,8 +106,17 @@ function valueOf(answers: GetAnswers, key: string): string {
     node = Object.hasOwn(node, m[1]) ? (node as Record<string, unknown>)[m[1]] : undefined;
     if (m[2] !== undefined) {
       if (!Array.isArray(node)) throw unknown(key);
-      node = node[Number(m[2]) - 1];
+      // an index past the end is no unset key: a script must not take it for an empty value
+      const n = Number(m[2]);
+      // exit 2 for an index that cannot be (they count from 1), 1 for one this site does not have
+      if (n < 1) throw new UsageError(`get: ${key}: indexes count from 1; expected ${m[1]}[1] for the first`);
+      if (n > node.length) {
+        const array = at ? `${at.replace(/\[\d+\]/g, '')}.${m[1]}` : m[1];
+        throw new Problem(`get: ${key}: ${at || 'site.toml'} has ${node.length} [[${array}]] table(s); expected ${node.length ? `an index from 1 to ${node.length}` : 'none'} in ${m[0]}`);
+      }
+      node = node[n - 1];
     }
+    at = at ? `${at}.${part}` : part;
     if (node === undefined) {
       // a known optional key that is unset prints nothing; an unknown key is an error
       if (schemaKeys().includes(key.replace(/\[\d+\]/g, '[]'))) return '';
@@ -128,7 +138,8 @@ function unknown(key: string): UsageError {
 /** The schema table at a dotted path of plain tables (tftp, dhcp, server...), if it is one. */
 function tableAt(path: string): TableSpec | undefined {
   let spec: TableSpec | undefined = siteSchema;
-  for (const part of path.split('.')) spec = spec?.tables?.[part];
+  // own keys only: `get --shell __proto__` names no table (Object.prototype has no keys to list)
+  for (const part of path.split('.')) spec = spec?.tables && Object.hasOwn(spec.tables, part) ? spec.tables[part] : undefined;
   return spec;
 }
 

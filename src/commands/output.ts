@@ -16,7 +16,7 @@ export interface Out {
 export function writeStdout(text: string | Buffer): void {
   // once a write went through process.stdout, the rest follow it there, in order
   if (viaStream) {
-    process.stdout.write(text);
+    if (!gone) process.stdout.write(text);
     return;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -33,8 +33,8 @@ export function writeStdout(text: string | Buffer): void {
     while (off < data.length) off += writeSync(1, data, off);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    // a reader that went away ends the output, as for process.stdout in main.ts
-    if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    // a reader that went away ends the output, not the command (as for process.stdout in main.ts)
+    if (code === 'EPIPE') return stdoutGone();
     if (code !== 'EAGAIN') throw e;
     viaStream = true;
     process.stdout.write(data === null ? text : data.subarray(off));
@@ -42,6 +42,22 @@ export function writeStdout(text: string | Buffer): void {
 }
 
 let viaStream = false;
+let gone = false;
+
+/**
+ * The reader of stdout went away (EPIPE: `ltspcfg-ts status | head -1`). The
+ * rest of the output is dropped and the command carries on to its own exit
+ * code: an apply is not cut between its plan and its writes, and status still
+ * exits 1 on problems. A command that would run on forever (clients --follow)
+ * asks outputGone() and stops.
+ */
+export function stdoutGone(): void {
+  gone = true;
+  viaStream = true;
+}
+
+/** Whether the reader of stdout went away; see stdoutGone. */
+export const outputGone = (): boolean => gone;
 
 /** Whether n bytes are the whole of text in UTF-8: a short ASCII text (a `get` answer) is counted here, without Buffer's code. */
 function wholeText(text: string, n: number): boolean {

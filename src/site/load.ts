@@ -44,6 +44,8 @@ export function parseSite(text: Buffer | string, file: string, realPath?: (p: st
   if (bytes.includes(0)) fail(file, 1, 1, 'the file contains NUL bytes', 'expected a UTF-8 text file in TOML');
   // checked in place: encoding the text again to compare held a second copy of the file
   if (!isUtf8(bytes)) fail(file, 1, 1, 'the file is not valid UTF-8', 'expected a UTF-8 text file in TOML');
+  // what some editors put first; TOML has no place for it, and the parser's word was "Unknown character 65279"
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) fail(file, 1, 1, 'the file begins with a byte order mark (U+FEFF)', 'expected UTF-8 without one (save the file without BOM)');
   const source = bytes.toString('utf8');
   if (source.trim() === '') fail(file, 1, 1, 'the file is empty', 'expected at least [server] and [network] (see examples/wiki-sample.toml)');
 

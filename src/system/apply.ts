@@ -5,9 +5,10 @@ import type { Inspection, FileStatus, Orphan } from './inspect';
 import type { SystemRoot } from './fsroot';
 import { runChecker, type CheckOutcome } from './checkers';
 import { BACKUP_DIR, STATE_FILE, serializeState, type State } from './state';
-import { ensureDirectory, writeAll, type Write } from './write';
+import { ensureDirectory, stageWrites, type Write } from './write';
 import { fixTree, isSymlink, symlinkRootProblem } from './tree';
 import { dropStamp } from './stamp';
+import { Destinations } from './destination';
 
 interface ApplyOptions {
   force: boolean;
@@ -57,6 +58,19 @@ export function planApply(inspection: Inspection, sys: SystemRoot, opts: ApplyOp
       if (outcome.result === 'refused') report.blockers.push(`${f.path}: ${outcome.label} refused the generated file:\n${outcome.output}`);
     }
   }
+  // every place about to be written, before the first write: a directory that is a file or a
+  // dangling link, or that leads out of --root, stops the run (one line each)
+  const destinations = new Destinations(sys);
+  const places = new Set<string | null>();
+  const changing = report.changes.length + report.removals.length > 0;
+  if (changing) places.add(destinations.fileProblem(STATE_FILE));
+  for (const f of report.changes) {
+    if (f.kind === 'dir' || f.kind === 'tree') places.add(destinations.directoryAtProblem(f.path));
+    else places.add(destinations.fileProblem(f.path));
+    if (f.current) places.add(destinations.fileProblem(BACKUP_DIR + f.path));
+  }
+  for (const o of report.removals) places.add(destinations.fileProblem(BACKUP_DIR + o.path));
+  for (const why of places) if (why) report.blockers.push(why);
   // one line per unknown user or group, however many files ask for it. A tree is handed over on
   // every apply, up to date or not: on this system its owner must exist even when nothing else changes
   const unknown = new Map<string, string[]>();
@@ -123,9 +137,12 @@ export async function executeApply(report: ApplyReport, inspection: Inspection, 
   if (writes.length || JSON.stringify(state) !== JSON.stringify(inspection.state)) {
     if (process.getuid?.() !== 0) for (const w of writes) delete w.uid;
     const last = stateWrite(state);
-    // a run stopped halfway leaves no stamp: the next one plans in full (and removes the temporary files)
+    // every file written and fsync'd beside its place first: a write that fails (a read-only mount,
+    // a full disk) leaves the system as it was, stamp included
+    const staged = await stageWrites([...writes, last]);
+    // a run stopped between the renames leaves no stamp: the next one plans in full (and removes the temporary files)
     dropStamp(sys);
-    await writeAll([...writes, last]);
+    staged.commit();
     written = last.data;
   }
   for (const o of report.removals) {

@@ -1,7 +1,8 @@
 // The machine being configured, seen through --root (like Portage's ROOT):
 // every path the targets name is resolved under it.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { kindOf, REASONS } from './sitefile';
 
 /** The configured system at --root DIR ("/" without it), or null when DIR is not an existing directory. */
 export function systemRootAt(dir?: string): SystemRoot | null {
@@ -12,8 +13,28 @@ export function systemRootAt(dir?: string): SystemRoot | null {
 /** The absolute directory of --root DIR ("/" without it), or null when DIR is not an existing directory. */
 export function rootDirAt(dir?: string): string | null {
   if (dir === undefined) return '/';
+  // an empty --root (a shell variable that is not set) is not the current directory
+  if (dir === '') return null;
   const root = resolve(dir);
   return isDirectoryPath(root) ? root : null;
+}
+
+/** Why --root DIR is not an existing directory, in words ("it is a regular file"); asked only when rootDirAt said null. */
+export function rootProblem(dir: string): string {
+  if (dir === '') return 'it is empty';
+  const path = resolve(dir);
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ENOENT') {
+      const link = lstatSync(path, { throwIfNoEntry: false });
+      return link?.isSymbolicLink() ? `it is a symbolic link to ${readlinkSync(path)}, which does not exist` : 'no such directory';
+    }
+    return code === 'ENOTDIR' ? notDirectoryPart(path) : REASONS[code] ?? (e as Error).message;
+  }
+  return st.isFile() ? 'it is a regular file, not a directory' : `${kindOf(st)}, not a directory`;
 }
 
 /** Whether path leads to a directory; no exception is made for a missing one (the launcher's path: src/launcher.ts). */
@@ -62,31 +83,33 @@ export class SystemRoot {
     return existsSync(this.path(p));
   }
 
-  /** the file's bytes, or null when it does not exist */
+  /** the file's bytes, or null when it does not exist; see readWithStat */
   read(p: string): Buffer | null {
-    try {
-      return readFileSync(this.path(p));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw e;
-    }
+    return this.readWithStat(p)?.bytes ?? null;
   }
 
   /**
    * The file's bytes and its stat, taken through one descriptor (so the stat
    * describes the bytes read, or an older version: see src/system/stamp.ts);
-   * null when it does not exist.
+   * null when it does not exist. A path that is not a regular file (a directory,
+   * a FIFO left where a generated file was) or cannot be read throws
+   * UnreadableFile naming it: never a hang on a FIFO, never a bare errno.
    */
   readWithStat(p: string): { bytes: Buffer; stat: Stats } | null {
+    const path = this.path(p);
     let fd: number;
     try {
-      fd = openSync(this.path(p), 'r');
+      // O_NONBLOCK: a FIFO without a writer opens at once (and is refused below) instead of blocking
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw e;
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      if (code === 'ENOENT') return null;
+      if (code === 'ENOTDIR') throw new UnreadableFile(path, notDirectoryPart(path), 'a directory there (move that aside)');
+      throw new UnreadableFile(path, REASONS[code] ?? (e as Error).message, 'a regular file ltspcfg-ts can read');
     }
     try {
       const stat = fstatSync(fd);
+      if (!stat.isFile()) throw new UnreadableFile(path, kindOf(stat), 'a regular file (move that aside)');
       return { bytes: readFileSync(fd), stat };
     } finally {
       closeSync(fd);
@@ -137,4 +160,23 @@ function readHost(file: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** A path ltspcfg-ts reads (a file it generates or edits) that is not a readable regular file; exit 1, one line. */
+export class UnreadableFile extends Error {
+  constructor(readonly path: string, why: string, expected: string) {
+    super(`cannot read ${path}: ${why}; expected ${expected}`);
+  }
+}
+
+/** Which part of path is not a directory (ENOTDIR), in words. */
+function notDirectoryPart(path: string): string {
+  for (let d = path; ; ) {
+    const up = d.slice(0, d.lastIndexOf('/')) || '/';
+    if (up === d) break;
+    d = up;
+    const st = statSync(d, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) return `${d} is ${st.isFile() ? 'a regular file' : kindOf(st).replace(/^it is /, '')}, not a directory`;
+  }
+  return 'a part of the path is not a directory';
 }

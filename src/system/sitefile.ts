@@ -21,7 +21,8 @@ export function siteFileOf(sys: SystemRoot, config: string | undefined): string 
 
 export class SiteFileError extends Error {}
 
-function kindOf(st: Stats): string {
+/** What a path that is not a regular file is, in words ("it is a directory"). */
+export function kindOf(st: Stats): string {
   if (st.isDirectory()) return 'it is a directory';
   if (st.isFIFO()) return 'it is a FIFO';
   if (st.isCharacterDevice()) return 'it is a character device';
@@ -30,7 +31,8 @@ function kindOf(st: Stats): string {
   return 'it is not a regular file';
 }
 
-const REASONS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory', ELOOP: 'too many symbolic links', ENOTDIR: 'a part of the path is not a directory', ENXIO: 'it is a socket or a device without a driver' };
+/** Why open(2) failed, in words, by errno code. */
+export const REASONS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory', ELOOP: 'too many symbolic links', ENOTDIR: 'a part of the path is not a directory', ENXIO: 'it is a socket or a device without a driver' };
 
 /** The bytes of the site file; throws SiteFileError with the reason in words. */
 export const readSiteFile = (path: string): Buffer => readRegularFile(path, MAX_SITE_BYTES);

@@ -18,7 +18,8 @@ setup_file() {
 	T=$(mktemp -d "/tmp/$NAME.XXXXXX")
 	ip netns add "$NAME"
 	ip -n "$NAME" link set lo up
-	sed 's/^menu_label.*/&\nserial_console = "ttyS0,115200"/' "$REPO/examples/nfsroot.toml" >"$T/site.toml"
+	# the example's addresses moved into QEMU's own network (198.51.100.0/24), the only one the test uses
+	sed -e 's/^menu_label.*/&\nserial_console = "ttyS0,115200"/' -e 's/192\.168\.10\./198.51.100./g' "$REPO/examples/nfsroot.toml" >"$T/site.toml"
 	mkdir -p "$T/sys/tftpboot/lts"
 	[ -f "$REPO/dist/ltspcfg-ts.js" ] || (cd "$REPO" && npm run -s build)
 	node "$REPO/dist/ltspcfg-ts.js" --root "$T/sys" --config "$T/site.toml" --no-color apply --only pxelinux --yes >"$T/apply.log"

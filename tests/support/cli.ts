@@ -64,7 +64,7 @@ export function hashTree(dir: string): string {
       h.update(`${p.slice(dir.length)}\0${st.mode}\0${st.uid}:${st.gid}\0${st.size}\0${st.mtimeMs}\0`);
       if (st.isSymbolicLink()) h.update(readlinkSync(p));
       else if (st.isDirectory()) walk(p);
-      else h.update(readFileSync(p));
+      else if (st.isFile()) h.update(readFileSync(p)); // a FIFO is not read: that would wait for a writer
     }
   };
   walk(dir);

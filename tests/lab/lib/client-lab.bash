@@ -170,16 +170,18 @@ client_elapsed() {
 	awk -v a="$CLIENT_T0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'
 }
 
-# waits up to $2 s for the serial log to match $1 (grep -E)
+# waits up to $2 s (and $2 * 2 looks, twice a second) for the serial log to
+# match $1 (grep -E); ends early when QEMU has gone
 client_wait_serial() {
-	local limit=$2 t0
+	local limit=$2 t0 _
 	t0=$(date +%s)
-	while [ $(($(date +%s) - t0)) -lt "$limit" ]; do
+	for _ in $(seq 1 $((limit * 2))); do
 		grep -aqE "$1" "$CLIENT_RAW" && return 0
 		kill -0 "$CLIENT_QEMU" 2>/dev/null || return 1
+		[ $(($(date +%s) - t0)) -lt "$limit" ] || break
 		sleep 0.5
 	done
-	return 1
+	grep -aqE "$1" "$CLIENT_RAW"
 }
 
 # Takes a screendump every CLIENT_POLL s (default 2) for up to $2 s until
@@ -187,9 +189,11 @@ client_wait_serial() {
 # when it was taken (s after QEMU started), CLIENT_SEEN what the check said.
 # CLIENT_FAIL: a regex (grep -E) of the serial log that ends the wait at once.
 client_wait_screen() {
-	local want=$1 limit=$2 t0 n=0 rc
+	local want=$1 limit=$2 t0 n=0 rc _
 	t0=$(date +%s)
-	while [ $(($(date +%s) - t0)) -lt "$limit" ]; do
+	# at most one look a second: a screendump and its check take longer than that
+	for _ in $(seq 1 "$limit"); do
+		[ $(($(date +%s) - t0)) -lt "$limit" ] || break
 		kill -0 "$CLIENT_QEMU" 2>/dev/null || { CLIENT_SEEN="QEMU is gone"; return 1; }
 		if [ -n "${CLIENT_FAIL:-}" ] && grep -aqE "$CLIENT_FAIL" "$CLIENT_RAW"; then
 			CLIENT_SEEN="the console says: $(grep -aoE "$CLIENT_FAIL" "$CLIENT_RAW" | head -n 1)"

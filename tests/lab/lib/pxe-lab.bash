@@ -239,15 +239,18 @@ pxe_qemu() {
 pxe_boot() {
 	local label=$1 limit=${2:-120} raw="$T/serial-$1.raw"
 	PXE_LOG="$T/serial-$label.log" PXE_MARKER_S="" PXE_TOTAL_S=""
-	local t0 now q
+	local t0 now q _
 	pxe_qemu "$label" 256 -display none -monitor none
 	q=$PXE_QEMU t0=$PXE_T0
-	while :; do
+	# twenty looks a second at most, and $limit s
+	for _ in $(seq 1 $((limit * 20))); do
 		now=$(date +%s%N)
 		if [ -z "$PXE_MARKER_S" ] && grep -aq 'LTSPX-MARKER' "$raw"; then
 			PXE_MARKER_S=$(awk -v a="$t0" -v b="$now" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
 		fi
 		grep -aq 'LTSPX-DONE' "$raw" && break
+		# a panicked kernel never gets further: fail now rather than at the limit
+		grep -aq 'Kernel panic' "$raw" && break
 		[ -n "$PXE_MARKER_S" ] && [ -n "${PXE_STOP_AT_MARKER:-}" ] && break
 		[ -n "${PXE_UNTIL:-}" ] && eval "$PXE_UNTIL" && break
 		kill -0 "$q" 2>/dev/null || break
