@@ -6,7 +6,7 @@ import type { SystemRoot } from './fsroot';
 import { runChecker, type CheckOutcome } from './checkers';
 import { BACKUP_DIR, STATE_FILE, serializeState, type State } from './state';
 import { ensureDirectory, stageWrites, type Write } from './write';
-import { fixTree } from './tree';
+import { fixTree, isSymlink, symlinkRootProblem } from './tree';
 import { dropStamp } from './stamp';
 import { Destinations } from './destination';
 
@@ -71,9 +71,11 @@ export function planApply(inspection: Inspection, sys: SystemRoot, opts: ApplyOp
   }
   for (const o of report.removals) places.add(destinations.fileProblem(BACKUP_DIR + o.path));
   for (const why of places) if (why) report.blockers.push(why);
-  // one line per unknown user or group, however many files ask for it
+  // one line per unknown user or group, however many files ask for it. A tree is handed over on
+  // every apply, up to date or not: on this system its owner must exist even when nothing else changes
   const unknown = new Map<string, string[]>();
-  for (const f of report.changes) {
+  const owned = sys.root === '/' ? [...report.changes, ...inspection.files.filter((f) => f.kind === 'tree' && !report.changes.includes(f))] : report.changes;
+  for (const f of owned) {
     for (const [kind, name] of [['user', f.owner], ['group', f.group]] as const) {
       if (!name || sys.lookupId(kind, name) !== null) continue;
       const key = `${kind} "${name}"`;
@@ -81,6 +83,10 @@ export function planApply(inspection: Inspection, sys: SystemRoot, opts: ApplyOp
       if (paths) paths.push(f.path);
       else unknown.set(key, [f.path]);
     }
+  }
+  // the fix refuses a tree root that is a symbolic link: the plan (and a dry run) says so first
+  for (const f of inspection.files) {
+    if (f.kind === 'tree' && isSymlink(sys.path(f.path))) report.blockers.push(symlinkRootProblem(f.path));
   }
   for (const [what, paths] of unknown) {
     const msg = `${what} does not exist on this system (wanted by ${paths[0]}${paths.length > 1 ? ` and ${paths.length - 1} more` : ''})`;

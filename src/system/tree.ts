@@ -58,6 +58,20 @@ export function fixedMode(mode: number, dir: boolean): number {
 
 const fdPath = (fd: number, name?: string) => (name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`);
 
+/** Why a tree root that is a symbolic link is refused (by the fix, and by apply's plan before it). */
+export function symlinkRootProblem(root: string): string {
+  return `${root} is a symbolic link; name the directory it points at instead`;
+}
+
+/** True when path itself is a symbolic link (a missing path is not). */
+export function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Gives the tree at absRoot to uid:gid (see the top of this file for what is
  * and is not touched). The root must be a real directory, not a symlink, and
@@ -78,7 +92,7 @@ export function fixTree(absRoot: string, uid: number, gid: number): TreeResult {
     } catch {
       // gone: the open's own error says so
     }
-    if (link || code === 'ELOOP') throw new Error(`${absRoot} is a symbolic link; name the directory it points at instead`);
+    if (link || code === 'ELOOP') throw new Error(symlinkRootProblem(absRoot));
     if (code === 'ENOTDIR') throw new Error(`${absRoot} is not a directory`);
     throw e;
   }

@@ -59,7 +59,7 @@ known_client_leases() {
 	[ ! -e "$T/etc/$SVC.conf.new" ]
 	pid=$(dh_wait_dhcpd 30)
 	# supervise-daemon keeps its own pid file, distinct from dhcpd's -pf
-	sup=$(cat "$T/run/$SVC.pid")
+	sup=$(cat "/run/$SVC.pid")
 	[ "$sup" != "$pid" ]
 	[[ "$(cmdline "$sup")" == "supervise-daemon $SVC --start "* ]]
 	[ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = "$sup" ]
@@ -123,14 +123,14 @@ known_client_leases() {
 @test "stop: dhcpd and supervise-daemon gone, both pid files removed" {
 	svc start
 	pid=$(dh_wait_dhcpd 30)
-	sup=$(cat "$T/run/$SVC.pid")
+	sup=$(cat "/run/$SVC.pid")
 	run svc stop
 	echo "$output"
 	[ "$status" -eq 0 ]
 	wait_until 5 "dhcpd ($pid) and supervise-daemon ($sup) to exit" test ! -d "/proc/$pid" -a ! -d "/proc/$sup"
 	[ ! -d "/proc/$pid" ]
 	[ ! -d "/proc/$sup" ]
-	[ ! -e "$T/run/$SVC.pid" ]
+	[ ! -e "/run/$SVC.pid" ]
 	[ ! -e "$T/run/$SVC.dhcpd.pid" ]
 	run svc status
 	[ "$status" -eq 3 ]
@@ -232,9 +232,9 @@ known_client_leases() {
 	# its files, from the base service's conf.d (directories) and its own name
 	[ -f "$T/etc/$inst.conf" ]
 	[ -f "$T/lib/$inst.leases" ]
-	[ -f "$T/run/$inst.pid" ]
+	[ -f "/run/$inst.pid" ]
 	[ "$(cat "$T/run/$SVC.dhcpd.pid")" = "$base" ]
-	[ "$(cat "$T/run/$SVC.pid")" != "$(cat "$T/run/$inst.pid")" ]
+	[ "$(cat "/run/$SVC.pid")" != "$(cat "/run/$inst.pid")" ]
 	# bound to the interface its name carries, not server.interface
 	args=$(cmdline "$pid")
 	echo "$args"
@@ -251,7 +251,7 @@ known_client_leases() {
 	run svc stop
 	unset DH_SVC
 	[ "$status" -eq 0 ]
-	[ ! -e "$T/run/$inst.pid" ]
+	[ ! -e "/run/$inst.pid" ]
 	kill -0 "$base"
 	run svc status
 	[ "$status" -eq 0 ]
@@ -266,18 +266,20 @@ known_client_leases() {
 	run svc start
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ -f "$T/run2/$inst.pid" ]
+	[ -f "$T/run2/$inst.dhcpd.pid" ]
+	[ -f "/run/$inst.pid" ]
 	[ -f "$T/etc/$inst.conf" ]
 	run svc stop
 	unset DH_SVC
 	[ "$status" -eq 0 ]
-	[ ! -e "$T/run2/$inst.pid" ]
+	[ ! -e "$T/run2/$inst.dhcpd.pid" ]
+	[ ! -e "/run/$inst.pid" ]
 }
 
 @test "kill -9 of dhcpd: supervise-daemon starts a new one that answers" {
 	svc start
 	pid=$(dh_wait_dhcpd 30)
-	sup=$(cat "$T/run/$SVC.pid")
+	sup=$(cat "/run/$SVC.pid")
 	kill -9 "$pid"
 	new=$(dh_wait_dhcpd 30 "$pid")
 	echo "old $pid new $new"
@@ -293,7 +295,7 @@ known_client_leases() {
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"no network interface ${NAME}x"* ]]
-	[ ! -e "$T/run/$SVC.pid" ]
+	[ ! -e "/run/$SVC.pid" ]
 	run svc status
 	[ "$status" -eq 3 ]
 }
@@ -310,7 +312,7 @@ known_client_leases() {
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"dhcpd did not come up"* ]]
-	[ ! -e "$T/run/$SVC.pid" ]
+	[ ! -e "/run/$SVC.pid" ]
 	run svc status
 	[ "$status" -eq 3 ]
 }

@@ -53,6 +53,7 @@ teardown_file() {
 	svc stop >/dev/null 2>&1 || true
 	svc zap >/dev/null 2>&1 || true
 	wire_down "$NAME" "$CLI" "$OUT"
+	rm -f "/run/$NAME.pid"
 	rm -rf "$T"
 }
 
@@ -97,7 +98,7 @@ no_listener() {
 	[[ "$output" == *"$T/images/lab.img: missing (run ltspcfg-ts image)"* ]]
 	[[ "$output" == *"Refusing to serve missing or half-built images"* ]]
 	no_listener
-	[ ! -e "$T/run/$NAME.pid" ]
+	[ ! -e "/run/$NAME.pid" ]
 }
 
 @test "a half-built image: a truncated squashfs, or a build still under way, is refused" {
@@ -148,7 +149,7 @@ no_listener() {
 	grep -qxF "	authfile = $T/run/$NAME.allow" "$T/run/$NAME.conf"
 	[ "$(grep -v '^#' "$T/run/$NAME.allow")" = 192.0.2.0/25 ]
 	local pid
-	pid=$(cat "$T/run/$NAME.pid")
+	pid=$(cat "/run/$NAME.pid")
 	kill -0 "$pid"
 	wait_port -n "$NAME" -t 10 tcp 10809 nbd-server
 
@@ -175,7 +176,7 @@ no_listener() {
 	cp "$T/site.toml.good" "$T/site.toml"
 	echo "$output"
 	[ "$status" -ne 0 ]
-	[ "$(cat "$T/run/$NAME.pid")" = "$pid" ]
+	[ "$(cat "/run/$NAME.pid")" = "$pid" ]
 	ip netns exec "$CLI" timeout 30 nbdinfo --size nbd://192.0.2.1:10809/lab
 	# a good one checks once, before the stop, and starts a new server
 	run svc restart 3>&-
@@ -184,7 +185,7 @@ no_listener() {
 	[ ! -e "$T/run/$NAME.checked" ]
 	# start-stop-daemon may return while the kernel is still tearing it down
 	wait_gone 10 "$pid"
-	pid=$(cat "$T/run/$NAME.pid")
+	pid=$(cat "/run/$NAME.pid")
 	kill -0 "$pid"
 
 	run svc stop
@@ -193,3 +194,4 @@ no_listener() {
 	wait_gone 10 "$pid"
 	no_listener
 }
+

@@ -117,12 +117,18 @@ teardown() {
 	rmdir "$T/up"
 }
 
-@test "a root that is a symlink, relative or missing refuses to start" {
+@test "a root that is a symlink or missing: checkconfig and start refuse" {
 	ln -s "$T/tftpboot" "$T/tftp-link"
 	write_site "$T/tftp-link"
-	run svc start
+	run svc checkconfig
+	echo "$output"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"is a symbolic link; set tftp.root to the directory itself ($T/tftpboot)"* ]]
+	[[ "$output" == *"$T/tftp-link is a symbolic link; name the directory it points at instead"* ]]
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$T/tftp-link is a symbolic link; name the directory it points at instead"* ]]
+	[ -z "$(listeners)" ]
 	rm "$T/tftp-link"
 
 	write_site "$T/tftp-missing"
@@ -213,6 +219,30 @@ teardown() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"tftp.port"* ]]
 	[[ "$output" == *"Cannot read $T/site.toml"* ]]
+}
+
+@test "an unknown tftp.user or tftp.group: checkconfig and start refuse with ltspcfg-ts's own words, the tree untouched" {
+	touch "$T/tftpboot/pxelinux.0"
+	chmod 0600 "$T/tftpboot/pxelinux.0"
+	write_site "" 'user = "no-such-user"'
+	run svc checkconfig
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'user "no-such-user" does not exist on this system'* ]]
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'user "no-such-user" does not exist on this system'* ]]
+	[ -z "$(listeners)" ]
+
+	write_site
+	sed -i 's/^group = .*/group = "no-such-group"/' "$T/site.toml"
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'group "no-such-group" does not exist on this system'* ]]
+	[ -z "$(listeners)" ]
+	[ "$(stat -c '%U %a' "$T/tftpboot/pxelinux.0")" = "root 600" ]
 }
 
 @test "options from site.toml reach in.tftpd: port, block size, data ports, verbosity" {

@@ -240,7 +240,8 @@ test('the ebuild: version of package.json, EAPI 8, the release tarball, no compi
   assert.equal(ebuildVar('SLOT'), '0');
   assert.doesNotMatch(text, /src_compile|src_configure|^\s*(npm|npx|yarn|node|esbuild|emake)\b/m, 'nothing is built on the user\'s machine');
   const rdepend = ebuildVar('RDEPEND');
-  for (const dep of ['net-libs/nodejs', 'net-ftp/tftp-hpa', 'sys-boot/syslinux']) {
+  // ss (iproute2): ltsp-tftpd and ltsp-httpd name the server that holds their port
+  for (const dep of ['net-libs/nodejs', 'net-ftp/tftp-hpa', 'sys-boot/syslinux', 'sys-apps/iproute2']) {
     assert.ok(rdepend.includes(dep), `RDEPEND has ${dep}`);
   }
   // a proxy-mode site, or one whose root an NFS server elsewhere exports, pulls in neither

@@ -217,11 +217,12 @@ dh_teardown() {
 	done
 	# whatever survived (supervise-daemon, dhcpd, a client), by pid, only
 	# processes that run with this test's files
-	for p in $(cat "$T"/run/*.pid "$T/client.pid" 2>/dev/null); do
+	for p in $(cat "$T"/run/*.pid /run/"$SVC"*.pid "$T/client.pid" 2>/dev/null); do
 		case "$(cmdline "$p" 2>/dev/null)" in
 		*"$T"*) kill "$p" 2>/dev/null || true ;;
 		esac
 	done
+	rm -f /run/"$SVC"*.pid
 	ip netns del "$CLI" 2>/dev/null || true
 	ip netns del "$SRV" 2>/dev/null || true
 	rm -rf "$T"
