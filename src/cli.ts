@@ -60,6 +60,9 @@ function run<A extends unknown[]>(action: (...args: A) => number | Promise<numbe
 
 export function buildProgram(): Command {
   const program = new Command('ltspcfg-ts');
+  // a word no command takes is a mistake, not something to ignore: `apply dhcpd` would apply every
+  // target (commander allows them by default; the commands below inherit this)
+  program.allowExcessArguments(false);
   globals(program)
     .description('Configure a Gentoo LTSP thin-client server from /etc/ltsp/site.toml: show its status, then write every config file, safely.')
     .version(VERSION, '-V, --version', 'print the version');
@@ -160,7 +163,7 @@ export function buildProgram(): Command {
       .exitOverride((e) => {
         if (e.exitCode === 0) throw e; // --help, --version
         const where = c === program ? '' : ` ${c.name()}`;
-        throw new UsageError(`${e.message.replace(/^error: /, '').replace(/\n/g, ' ')}; see ltspcfg-ts${where} --help`);
+        throw new UsageError(`${e.message.replace(/^error: /, '').replace(/\n/g, ' ').replace(/\.$/, '')}; see ltspcfg-ts${where} --help`);
       });
   }
   return program;

@@ -100,6 +100,26 @@ test('an empty --only or --config (an unset shell variable) is refused, not take
   assert.equal(hashTree(root), before, 'nothing was written');
 });
 
+test('a word no command takes is refused, not ignored: `apply dhcpd` must not apply every target', () => {
+  const root = scratch();
+  mkdirSync(join(root, 'etc/ltsp'), { recursive: true });
+  copyFileSync(join(REPO, 'examples/wiki-sample.toml'), join(root, 'etc/ltsp/site.toml'));
+  const before = hashTree(root);
+  const cases: [string[], string, string][] = [
+    [['apply', '--yes', 'dhcpd'], 'apply', 'Expected 0 arguments but got 1'],
+    [['apply', 'dhcpd', '--yes', '--no-check'], 'apply', 'Expected 0 arguments but got 1'],
+    [['status', 'dhcpd'], 'status', 'Expected 0 arguments but got 1'],
+    [['check', 'now'], 'check', 'Expected 0 arguments but got 1'],
+    [['render', 'dhcpd', 'exports'], 'render', 'Expected 1 argument but got 2'],
+    [['targets', 'dhcpd'], 'targets', 'Expected 0 arguments but got 1'],
+    [['clients', 'thin01'], 'clients', 'Expected 0 arguments but got 1'],
+  ];
+  for (const [args, command, expected] of cases) {
+    assertUsage(ltspcfg(['--root', root, ...args], { env }), `too many arguments for '${command}'. ${expected}; see ltspcfg-ts ${command} --help`);
+  }
+  assert.equal(hashTree(root), before, 'nothing was written');
+});
+
 test('get: an index past an array is an error, not an empty value; names of Object.prototype are no tables', () => {
   const wiki = join(REPO, 'examples/wiki-sample.toml');
   for (const [key, code, message] of [
