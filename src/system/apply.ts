@@ -74,7 +74,8 @@ export function planApply(inspection: Inspection, sys: SystemRoot, opts: ApplyOp
   // one line per unknown user or group, however many files ask for it. A tree is handed over on
   // every apply, up to date or not: on this system its owner must exist even when nothing else changes
   const unknown = new Map<string, string[]>();
-  const owned = sys.root === '/' ? [...report.changes, ...inspection.files.filter((f) => f.kind === 'tree' && !report.changes.includes(f))] : report.changes;
+  const trees = inspection.files.filter((f) => f.kind === 'tree');
+  const owned = sys.root === '/' ? [...report.changes, ...trees.filter((f) => !report.changes.includes(f))] : report.changes;
   for (const f of owned) {
     for (const [kind, name] of [['user', f.owner], ['group', f.group]] as const) {
       if (!name || sys.lookupId(kind, name) !== null) continue;
@@ -85,9 +86,7 @@ export function planApply(inspection: Inspection, sys: SystemRoot, opts: ApplyOp
     }
   }
   // the fix refuses a tree root that is a symbolic link: the plan (and a dry run) says so first
-  for (const f of inspection.files) {
-    if (f.kind === 'tree' && isSymlink(sys.path(f.path))) report.blockers.push(symlinkRootProblem(f.path));
-  }
+  for (const f of trees) if (isSymlink(sys.path(f.path))) report.blockers.push(symlinkRootProblem(f.path));
   for (const [what, paths] of unknown) {
     const msg = `${what} does not exist on this system (wanted by ${paths[0]}${paths.length > 1 ? ` and ${paths.length - 1} more` : ''})`;
     if (sys.root === '/') report.blockers.push(`${msg}; create it or change site.toml`);

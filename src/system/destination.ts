@@ -6,12 +6,7 @@
 import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SystemRoot } from './fsroot';
-import { kindOf, REASONS } from './sitefile';
-
-/** "a regular file", "a FIFO", ... */
-function what(st: Stats): string {
-  return st.isFile() ? 'a regular file' : kindOf(st).replace(/^it is /, '');
-}
+import { fileTypeOf, REASONS } from './sitefile';
 
 export class Destinations {
   /** directory on this machine -> why apply cannot write in it (null: it can), asked once a run */
@@ -64,9 +59,9 @@ export class Destinations {
         const why = code === 'ENOENT' ? 'which does not exist' : REASONS[code] ?? (e as Error).message;
         return `${dir} is a symbolic link to ${to}, ${why}; expected a directory (or nothing: apply makes it)`;
       }
-      if (!target.isDirectory()) return `${dir} is a symbolic link to ${to}, ${what(target)}; expected a directory`;
+      if (!target.isDirectory()) return `${dir} is a symbolic link to ${to}, ${fileTypeOf(target)}; expected a directory`;
     } else if (!st.isDirectory()) {
-      return `${dir} is ${what(st)}, not a directory; expected a directory (move the file aside)`;
+      return `${dir} is ${fileTypeOf(st)}, not a directory; expected a directory (move the file aside)`;
     }
     if (this.sys.root === '/') return null;
     let real: string;

@@ -2,7 +2,7 @@
 // every path the targets name is resolved under it.
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { kindOf, REASONS } from './sitefile';
+import { fileTypeOf, kindOf, REASONS } from './sitefile';
 
 /** The configured system at --root DIR ("/" without it), or null when DIR is not an existing directory. */
 export function systemRootAt(dir?: string): SystemRoot | null {
@@ -34,7 +34,7 @@ export function rootProblem(dir: string): string {
     }
     return code === 'ENOTDIR' ? notDirectoryPart(path) : REASONS[code] ?? (e as Error).message;
   }
-  return st.isFile() ? 'it is a regular file, not a directory' : `${kindOf(st)}, not a directory`;
+  return `it is ${fileTypeOf(st)}, not a directory`;
 }
 
 /** Whether path leads to a directory; no exception is made for a missing one (the launcher's path: src/launcher.ts). */
@@ -176,7 +176,7 @@ function notDirectoryPart(path: string): string {
     if (up === d) break;
     d = up;
     const st = statSync(d, { throwIfNoEntry: false });
-    if (st && !st.isDirectory()) return `${d} is ${st.isFile() ? 'a regular file' : kindOf(st).replace(/^it is /, '')}, not a directory`;
+    if (st && !st.isDirectory()) return `${d} is ${fileTypeOf(st)}, not a directory`;
   }
   return 'a part of the path is not a directory';
 }

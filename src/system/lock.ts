@@ -100,7 +100,7 @@ export function acquireLock(path: string, waitMs = 5000): Lock {
         [holder, started] = (readRegularFile(path, 4096).toString('utf8').trim().split(' ') as [string, string]).map((x, i) => (i === 0 ? Number(x) : x)) as [number, string];
       } catch (e) {
         const why = (e as Error).message;
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || why === 'no such file') continue; // released between link and read: try again
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // released between link and read: try again
         throw new Problem(`cannot take the apply lock ${path}: ${why}; expected a lock file of ltspcfg-ts (remove what is there when no apply runs)`);
       }
       if (!Number.isInteger(holder) || holder <= 0 || !alive(holder, started)) {

@@ -19,17 +19,26 @@ export function siteFileOf(sys: SystemRoot, config: string | undefined): string 
   return config ?? sys.path(DEFAULT_CONFIG);
 }
 
-export class SiteFileError extends Error {}
-
-/** What a path that is not a regular file is, in words ("it is a directory"). */
-export function kindOf(st: Stats): string {
-  if (st.isDirectory()) return 'it is a directory';
-  if (st.isFIFO()) return 'it is a FIFO';
-  if (st.isCharacterDevice()) return 'it is a character device';
-  if (st.isBlockDevice()) return 'it is a block device';
-  if (st.isSocket()) return 'it is a socket';
-  return 'it is not a regular file';
+/** Why a file could not be read, in words; `code` is open(2)'s or read(2)'s errno code when one of them failed. */
+export class SiteFileError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+  }
 }
+
+/** What a path is, in words: "a regular file", "a directory", "a FIFO"... */
+export function fileTypeOf(st: Stats): string {
+  if (st.isFile()) return 'a regular file';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** What a path that is not a regular file is, as a reason ("it is a directory"). */
+export const kindOf = (st: Stats): string => `it is ${fileTypeOf(st)}`;
 
 /** Why open(2) failed, in words, by errno code. */
 export const REASONS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory', ELOOP: 'too many symbolic links', ENOTDIR: 'a part of the path is not a directory', ENXIO: 'it is a socket or a device without a driver' };
@@ -45,7 +54,7 @@ export function readRegularFile(path: string, maxBytes: number): Buffer {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
-    throw new SiteFileError(REASONS[code] ?? (e as Error).message);
+    throw new SiteFileError(REASONS[code] ?? (e as Error).message, code);
   }
   try {
     const st = fstatSync(fd);
@@ -61,7 +70,7 @@ export function readRegularFile(path: string, maxBytes: number): Buffer {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? '';
         if (code === 'EAGAIN') throw new SiteFileError('it cannot be read without blocking');
-        throw new SiteFileError(REASONS[code] ?? (e as Error).message);
+        throw new SiteFileError(REASONS[code] ?? (e as Error).message, code);
       }
       if (n === 0) break;
       length += n;

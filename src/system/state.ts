@@ -59,9 +59,9 @@ export function readState(sys: SystemRoot): State {
   try {
     text = readRegularFile(where, MAX_STATE_BYTES).toString('utf8');
   } catch (e) {
-    if (e instanceof SiteFileError && e.message === 'no such file') return { version: 1, files: {} };
+    if (e instanceof SiteFileError && e.code === 'ENOENT') return { version: 1, files: {} };
     // unreadable is not damaged: moving it aside would lose what ltspcfg-ts wrote
-    if (e instanceof SiteFileError && e.message === 'permission denied')
+    if (e instanceof SiteFileError && e.code === 'EACCES')
       throw new Problem(`cannot read ${where}: permission denied; expected the state file of ltspcfg-ts, readable by this user (run ltspcfg-ts as root); nothing was written`);
     throw new StateError(where, (e as Error).message);
   }
