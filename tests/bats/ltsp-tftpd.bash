@@ -64,6 +64,18 @@ svc() {
 }
 
 # the pids listening on UDP port $1 (default 69) in the namespace, one a line
+# checkconfig and start both fail, each naming why ($1); nothing listens afterwards
+refused_by_checkconfig_and_start() {
+	local cmd
+	for cmd in checkconfig start; do
+		run svc "$cmd"
+		echo "$output"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"$1"* ]]
+	done
+	[ -z "$(listeners)" ]
+}
+
 listeners() {
 	port_pids -n "$NAME" udp "${1:-69}"
 }

@@ -120,15 +120,7 @@ teardown() {
 @test "a root that is a symlink or missing: checkconfig and start refuse" {
 	ln -s "$T/tftpboot" "$T/tftp-link"
 	write_site "$T/tftp-link"
-	run svc checkconfig
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"$T/tftp-link is a symbolic link; name the directory it points at instead"* ]]
-	run svc start
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"$T/tftp-link is a symbolic link; name the directory it points at instead"* ]]
-	[ -z "$(listeners)" ]
+	refused_by_checkconfig_and_start "$T/tftp-link is a symbolic link; name the directory it points at instead"
 	rm "$T/tftp-link"
 
 	write_site "$T/tftp-missing"
@@ -225,15 +217,7 @@ teardown() {
 	touch "$T/tftpboot/pxelinux.0"
 	chmod 0600 "$T/tftpboot/pxelinux.0"
 	write_site "" 'user = "no-such-user"'
-	run svc checkconfig
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ "$output" == *'user "no-such-user" does not exist on this system'* ]]
-	run svc start
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ "$output" == *'user "no-such-user" does not exist on this system'* ]]
-	[ -z "$(listeners)" ]
+	refused_by_checkconfig_and_start 'user "no-such-user" does not exist on this system'
 
 	write_site
 	sed -i 's/^group = .*/group = "no-such-group"/' "$T/site.toml"
