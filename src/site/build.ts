@@ -11,6 +11,7 @@ import { checkLts } from './rules/lts';
 import { checkBoot } from './rules/boot';
 import { checkImages } from './rules/images';
 import { checkBootLine } from './rules/boot-line';
+import { checkDhcpOptions } from './rules/dhcp-options';
 
 /** Call only when the schema check found nothing; the rules report to r. */
 export function buildSite(r: Reporter, v: SiteValues, source: Site['source']): Site {
@@ -39,5 +40,6 @@ export function buildSite(r: Reporter, v: SiteValues, source: Site['source']): S
   };
   // what the clients' boot is handed, measured on the lines the targets print
   checkBootLine(r, site, pathOf);
+  checkDhcpOptions(r, site, pathOf);
   return site;
 }
