@@ -308,3 +308,44 @@ assert_marker() {
 	# the menu it went through, its title with "&" and a later "-" as iPXE reads them
 	grep -qx 'menu LTSP lab, room 2 & 3 - client' "$T/tftpboot/ltsp.ipxe"
 }
+
+# ws1's own kernel parameters, with ltspx.pad= of $1 characters
+pad_host_line() {
+	sed -i "s|^  kernel_append = .*|  kernel_append = \"ltspx.host=thin01 ltspx.pad=$(head -c "$1" /dev/zero | tr '\0' p)\"|" "$T/site.toml"
+}
+
+# the command line pxelinux hands the kernel for the host's entry: BOOT_IMAGE=LINUX APPEND initrd=INITRD
+host_line() {
+	local cfg="$T/tftpboot/$HOSTCFG"
+	printf 'BOOT_IMAGE=%s %s initrd=%s' "$(sed -n 's/^\tLINUX //p' "$cfg")" "$(sed -n 's/^\tAPPEND //p' "$cfg")" "$(sed -n 's/^\tINITRD //p' "$cfg")"
+}
+
+@test "BIOS, primary, pxelinux: a kernel line of 2046 characters, the longest site.toml allows, reaches the kernel whole" {
+	pxe_site primary
+	sed -i 's|^\[boot\]$|[boot]\nuefi = false|' "$T/site.toml"
+	pad_host_line 100
+	pxe_apply
+	local line want
+	line=$(host_line)
+	want=$((100 + 2046 - ${#line}))
+	# one character more is refused, naming the host and the length
+	pad_host_line $((want + 1))
+	run node "$REPO/dist/ltspcfg-ts.js" --config "$T/site.toml" get server.address
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"kernel_append: the kernel command line of host thin01 is 2047 characters long as pxelinux (BIOS) hands it to the kernel"* ]]
+	pad_host_line "$want"
+	pxe_generate
+	line=$(host_line)
+	[ "${#line}" = 2046 ]
+	pxe_tftpd_service
+	pxe_dhcpd "$T/sys/etc/dhcp/dhcpd.conf"
+	pxe_ra "$BOOT_LIMIT"
+	pxe_boot primary "$BOOT_LIMIT" || true
+	show_logs
+	grep -aq 'LTSPX-MARKER' "$PXE_LOG"
+	local cmdline
+	cmdline=$(serial CMDLINE | tr -d '\r')
+	echo "kernel command line: ${#cmdline} characters"
+	[ "$cmdline" = "$line" ]
+}
