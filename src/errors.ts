@@ -7,6 +7,7 @@
 // are printed by their command, which returns exit code 1 instead of throwing.
 import { nearest } from './suggest';
 import { escapeControl } from './site/chars';
+import { outputFailure } from './system/errno';
 
 export abstract class CliError extends Error {
   abstract readonly exitCode: 1 | 2;
@@ -64,16 +65,14 @@ export function unknownName(where: string, what: string, name: string, choices: 
  */
 export function reportFailure(e: unknown): 1 | 2 {
   const known = e instanceof CliError;
-  const lines = known ? e.lines() : [`ltspcfg-ts: ${outputFailure(e) ?? (e instanceof Error ? e.message : String(e))}`];
+  const lines = known ? e.lines() : [`ltspcfg-ts: ${stdoutFailure(e) ?? (e instanceof Error ? e.message : String(e))}`];
   for (const line of lines) process.stderr.write(escapeControl(line.replace(/\s*\n\s*/g, ' ')) + '\n');
   return known ? e.exitCode : 1;
 }
 
-const OUTPUT_FAILURES: Record<string, string> = { ENOSPC: 'no space left on the device', EIO: 'an input/output error', EBADF: 'it is closed', EFBIG: 'the file is too large', EDQUOT: 'the disk quota is exceeded' };
-
 /** A write to stdout that failed (`> /dev/full`), in words; null for anything else. Only stdout's writes reach here raw: files are written by src/system/write.ts, which names them. */
-function outputFailure(e: unknown): string | null {
+function stdoutFailure(e: unknown): string | null {
   const err = e as NodeJS.ErrnoException;
   if (!(e instanceof Error) || err.syscall !== 'write' || err.path !== undefined || !err.code) return null;
-  return `cannot write the output: ${OUTPUT_FAILURES[err.code] ?? err.message}; expected standard output open for writing`;
+  return outputFailure(e);
 }

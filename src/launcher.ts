@@ -23,6 +23,7 @@ import { cacheDirectory, cacheKey, type BundleHashes } from './launch';
 import { pathOn, realPathOn, rootDirAt } from './system/fsroot';
 import { readKept, readKeptRender, readTextAt, type SiteCacheRef } from './system/site-cache';
 import { DEFAULT_CONFIG, MAX_SITE_BYTES } from './system/sitefile';
+import { outputFailure } from './system/errno';
 
 /** What a kept answer is checked against: the configured system, the site file and its bytes. */
 interface KeptInputs {
@@ -79,8 +80,8 @@ function main(shas: BundleHashes): void {
     try {
       writeStdout(answer);
     } catch (e) {
-      // as src/errors.ts reports it: one line, exit 1
-      process.stderr.write(`ltspcfg-ts: cannot write the output: ${(e as Error).message}\n`);
+      // the line src/errors.ts prints for the bundles (compiled only now: nothing on the kept path)
+      process.stderr.write(`ltspcfg-ts: ${outputFailure(e)}\n`);
       process.exitCode = 1;
     }
     return;

@@ -245,12 +245,14 @@ async function conclude(ctx: Context, out: Out, pending: number, hasTree: boolea
     out.line(`Dry run: ${pending} change(s) not written.`);
     return problems;
   }
-  if (!ctx.opts.yes) {
+  if (pending && !ctx.opts.yes) {
+    // as emerge --ask refuses to run without a terminal: a script or cron job that forgot --yes
+    // is told on stderr and by the exit code, not by a plan printed to no one
     if (!(out.tty && process.stdin.isTTY)) {
-      out.line(`${pending} change(s) planned; not written without a terminal to confirm: pass --yes to write them.`);
-      return problems;
+      out.error(`ltspcfg-ts: ${pending} change(s) planned, none written: no terminal to confirm them; pass --yes to write them, or --dry-run to only show the plan`);
+      return 1;
     }
-    if (pending && !(await confirm(`Write ${pending} change(s)? [y/N] `))) {
+    if (!(await confirm(`Write ${pending} change(s)? [y/N] `))) {
       out.line('Nothing written.');
       return problems;
     }

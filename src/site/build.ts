@@ -10,11 +10,13 @@ import { checkRanges } from './rules/ranges';
 import { checkLts } from './rules/lts';
 import { checkBoot } from './rules/boot';
 import { checkImages } from './rules/images';
+import { checkBootLine } from './rules/boot-line';
+import { checkDhcpOptions } from './rules/dhcp-options';
 
 /** Call only when the schema check found nothing; the rules report to r. */
 export function buildSite(r: Reporter, v: SiteValues, source: Site['source']): Site {
   const net = checkAddresses(r, v);
-  const { groups, hosts } = checkHosts(r, v, net);
+  const { groups, hosts, pathOf } = checkHosts(r, v, net);
   checkPaths(r, v);
   checkRanges(r, v);
   const lts = checkLts(r, v.lts, hosts);
@@ -24,7 +26,7 @@ export function buildSite(r: Reporter, v: SiteValues, source: Site['source']): S
   const { subnet, routers, extraSubnet, logServers, ...network } = v.network;
   const { range, ...dhcp } = v.dhcp;
   const { group, host, http: _http, image, ...tables } = v;
-  return {
+  const site: Site = {
     ...tables,
     source,
     network: { ...network, subnets: net.subnets, logServers: logServers ?? [v.server.address] },
@@ -36,4 +38,8 @@ export function buildSite(r: Reporter, v: SiteValues, source: Site['source']): S
     hosts,
     images,
   };
+  // what the clients' boot is handed, measured on the lines the targets print
+  checkBootLine(r, site, pathOf);
+  checkDhcpOptions(r, site, pathOf);
+  return site;
 }

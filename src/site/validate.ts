@@ -20,6 +20,9 @@ const IFNAME_MAX = 15;
 /** the longest boot menu label dnsmasq's PXE menu carries (measured with dnsmasq 2.90) */
 const MENU_LABEL_MAX = 239;
 
+/** The rates 115200 divides: pxelinux's SERIAL and the kernel's console= set each of them exactly. */
+const SERIAL_RATES = [300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200];
+
 /** Checks one string of a given kind; returns the normalised value or an error pair. */
 export function checkString(kind: StringKind, value: string): { value: string } | { problem: string; expected: string } {
   const unsafe = UNSAFE.exec(value);
@@ -101,8 +104,13 @@ export function checkString(kind: StringKind, value: string): { value: string } 
     }
     case 'hex':
       return /^0x[0-9A-Fa-f]{1,8}$/.test(value) ? { value: value.toLowerCase() } : bad(`"${value}" is not a hexadecimal number`);
-    case 'serial':
-      return /^ttyS[0-9]{1,2}(,[0-9]{3,7}(n8)?)?$/.test(value) ? { value } : bad(`"${value}" is not a serial console`);
+    case 'serial': {
+      const m = /^ttyS(?:0|[1-9][0-9]?)(?:,([0-9]+)(?:n8)?)?$/.exec(value);
+      if (!m) return bad(`"${value}" is not a serial console`);
+      // pxelinux sets its divisor as 115200 / rate, truncated: another rate would not be the kernel's
+      if (m[1] !== undefined && !SERIAL_RATES.includes(Number(m[1]))) return bad(`${m[1]} is not a serial rate pxelinux and the kernel both set`);
+      return { value };
+    }
     case 'port':
       return bad('a string is not a port');
   }
@@ -125,7 +133,7 @@ function expectedFor(kind: StringKind): string {
     case 'text': return 'expected printable text without quotes, braces, brackets, semicolons, backslashes, $ or #';
     case 'menu-label': return `expected printable text of at most ${MENU_LABEL_MAX} bytes without quotes, braces, brackets, semicolons, backslashes, $ or #, not starting with "-" and without "&&" as a word`;
     case 'hex': return 'expected a hexadecimal number like 0x300';
-    case 'serial': return 'expected a serial console like ttyS0,115200';
+    case 'serial': return `expected a serial console like ttyS0,115200 or ttyS1,9600n8 (rates: ${SERIAL_RATES.join(', ')})`;
     case 'port': return 'expected a port number from 1 to 65535';
   }
 }

@@ -6,7 +6,8 @@
 import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SystemRoot } from './fsroot';
-import { fileTypeOf, REASONS } from './sitefile';
+import { fileTypeOf } from './sitefile';
+import { errnoWords } from './errno';
 
 export class Destinations {
   /** directory on this machine -> why apply cannot write in it (null: it can), asked once a run */
@@ -42,7 +43,7 @@ export class Destinations {
       const code = (e as NodeJS.ErrnoException).code ?? '';
       // missing: apply makes it, so its parent is what counts
       if (code === 'ENOENT' || code === 'ENOTDIR') return dirname(dir) === dir ? null : this.directoryProblem(dirname(dir));
-      return `cannot reach ${dir}: ${REASONS[code] ?? (e as Error).message}; expected a directory ltspcfg-ts can write in`;
+      return `cannot reach ${dir}: ${errnoWords(e)}; expected a directory ltspcfg-ts can write in`;
     }
     if (st.isSymbolicLink()) {
       let to: string;
@@ -56,7 +57,7 @@ export class Destinations {
         target = statSync(dir);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? '';
-        const why = code === 'ENOENT' ? 'which does not exist' : REASONS[code] ?? (e as Error).message;
+        const why = code === 'ENOENT' ? 'which does not exist' : errnoWords(e);
         return `${dir} is a symbolic link to ${to}, ${why}; expected a directory (or nothing: apply makes it)`;
       }
       if (!target.isDirectory()) return `${dir} is a symbolic link to ${to}, ${fileTypeOf(target)}; expected a directory`;

@@ -2,7 +2,8 @@
 // every path the targets name is resolved under it.
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileTypeOf, kindOf, REASONS } from './sitefile';
+import { fileTypeOf, kindOf } from './sitefile';
+import { errnoWords } from './errno';
 
 /** The configured system at --root DIR ("/" without it), or null when DIR is not an existing directory. */
 export function systemRootAt(dir?: string): SystemRoot | null {
@@ -32,7 +33,7 @@ export function rootProblem(dir: string): string {
       const link = lstatSync(path, { throwIfNoEntry: false });
       return link?.isSymbolicLink() ? `it is a symbolic link to ${readlinkSync(path)}, which does not exist` : 'no such directory';
     }
-    return code === 'ENOTDIR' ? notDirectoryPart(path) : REASONS[code] ?? (e as Error).message;
+    return code === 'ENOTDIR' ? notDirectoryPart(path) : errnoWords(e);
   }
   return `it is ${fileTypeOf(st)}, not a directory`;
 }
@@ -105,7 +106,7 @@ export class SystemRoot {
       const code = (e as NodeJS.ErrnoException).code ?? '';
       if (code === 'ENOENT') return null;
       if (code === 'ENOTDIR') throw new UnreadableFile(path, notDirectoryPart(path), 'a directory there (move that aside)');
-      throw new UnreadableFile(path, REASONS[code] ?? (e as Error).message, 'a regular file ltspcfg-ts can read');
+      throw new UnreadableFile(path, errnoWords(e), 'a regular file ltspcfg-ts can read');
     }
     try {
       const stat = fstatSync(fd);

@@ -24,12 +24,14 @@ import { ensureDirectory, keepPrevious, stageWrites, type Write } from './write'
  * and /tmp), caches and logs of the machine that built the root, /boot (the
  * clients get their kernel by PXE), and secrets: SSH host keys (every client
  * would share one identity, and the image can be read by anyone on the
- * network), the machine-id, root's shell history.
+ * network), the machine-id, root's shell history. And /etc/resolv.conf: the
+ * name service of the machine that built the root, which the clients' network
+ * may not reach; the initramfs writes the site's, from its DHCP answer.
  */
 export const SQUASHFS_EXCLUDES = [
   'proc/*', 'sys/*', 'dev/*', 'run/*', 'tmp/*', 'var/tmp/*', 'boot/*',
   'var/cache/apt/archives/*.deb', 'var/cache/distfiles/*', 'var/cache/binpkgs/*', 'var/lib/apt/lists/*', 'var/log/*',
-  'etc/ssh/ssh_host_*', 'etc/machine-id', 'var/lib/dbus/machine-id', 'root/.*_history',
+  'etc/ssh/ssh_host_*', 'etc/machine-id', 'etc/resolv.conf', 'var/lib/dbus/machine-id', 'root/.*_history',
 ];
 
 /**

@@ -16,6 +16,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { errnoCode, errnoWords } from './errno';
 
 /** How much of the logs to read, and which lines. */
 export interface LogWindow {
@@ -111,11 +112,9 @@ export async function* readBackwards(files: string[], window: LogWindow, onError
 }
 
 function why(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'ENOENT') return 'no such file';
+  const code = errnoCode(e);
   if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') return `not a readable gzip file (${(e as Error).message})`;
-  return (e as Error).message;
+  return errnoWords(e);
 }
 
 /** One line of `data`, [start, end), as text: without a CR before its end, cut to MAX_LINE. */
@@ -310,7 +309,7 @@ export async function listLogDir(dir: string, onError?: (why: string) => void): 
     names = await readdir(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') onError?.(`${dir}: ${code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+    if (code !== 'ENOENT') onError?.(`${dir}: ${errnoWords(e)}`);
     else onError?.(`${dir}: no such directory (syslog.log_dir): no client has logged to this server yet, or the syslog target is not applied`);
     return [];
   }

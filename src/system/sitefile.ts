@@ -3,6 +3,7 @@
 // or a terminal named by --config is refused at once instead of hanging.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import type { SystemRoot } from './fsroot';
+import { errnoWords } from './errno';
 
 /** The site file, on the configured system (under --root), unless --config names another. */
 export const DEFAULT_CONFIG = '/etc/ltsp/site.toml';
@@ -40,9 +41,6 @@ export function fileTypeOf(st: Stats): string {
 /** What a path that is not a regular file is, as a reason ("it is a directory"). */
 export const kindOf = (st: Stats): string => `it is ${fileTypeOf(st)}`;
 
-/** Why open(2) failed, in words, by errno code. */
-export const REASONS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory', ELOOP: 'too many symbolic links', ENOTDIR: 'a part of the path is not a directory', ENXIO: 'it is a socket or a device without a driver' };
-
 /** The bytes of the site file; throws SiteFileError with the reason in words. */
 export const readSiteFile = (path: string): Buffer => readRegularFile(path, MAX_SITE_BYTES);
 
@@ -53,8 +51,7 @@ export function readRegularFile(path: string, maxBytes: number): Buffer {
     // O_NONBLOCK: opening a FIFO without a writer returns at once; fstat then refuses it
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    throw new SiteFileError(REASONS[code] ?? (e as Error).message, code);
+    throw new SiteFileError(errnoWords(e), (e as NodeJS.ErrnoException).code ?? '');
   }
   try {
     const st = fstatSync(fd);
@@ -70,7 +67,7 @@ export function readRegularFile(path: string, maxBytes: number): Buffer {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? '';
         if (code === 'EAGAIN') throw new SiteFileError('it cannot be read without blocking');
-        throw new SiteFileError(REASONS[code] ?? (e as Error).message, code);
+        throw new SiteFileError(errnoWords(e), code);
       }
       if (n === 0) break;
       length += n;

@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { Problem } from '../errors';
+import { errnoWords } from './errno';
 
 export interface Write {
   /** absolute path on this machine (already under --root) */
@@ -26,20 +27,9 @@ export interface Write {
 
 /** A file writeAll cannot write: it then writes none of them. */
 function writeError(path: string, cause: Error): Problem {
-  return new Problem(`cannot write ${path}: ${describe(cause)}; nothing was changed`);
+  return new Problem(`cannot write ${path}: ${errnoWords(cause)}; nothing was changed`);
 }
 
-function describe(e: Error): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'EROFS': return 'the file system is read-only';
-    case 'EACCES':
-    case 'EPERM': return 'permission denied';
-    case 'ENOSPC': return 'no space left on the device';
-    case 'ENOTDIR': return 'a parent is not a directory';
-    default: return e.message;
-  }
-}
 
 /**
  * Temporary files are named .NAME.ltspcfg-ts-PID.tmp: recognisable, so that
@@ -149,7 +139,7 @@ export function ensureDirectory(path: string, mode: number, uid?: number, gid?: 
   try {
     if (statSync(path).isDirectory()) return false;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Problem(`cannot create the directory ${path}: ${describe(e as Error)}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Problem(`cannot create the directory ${path}: ${errnoWords(e)}`);
   }
   try {
     mkdirSync(path, { recursive: true, mode });
@@ -157,7 +147,7 @@ export function ensureDirectory(path: string, mode: number, uid?: number, gid?: 
     chmodSync(path, mode);
     if (uid !== undefined && gid !== undefined) chownSync(path, uid, gid);
   } catch (e) {
-    throw new Problem(`cannot create the directory ${path}: ${describe(e as Error)}`);
+    throw new Problem(`cannot create the directory ${path}: ${errnoWords(e)}`);
   }
   return true;
 }

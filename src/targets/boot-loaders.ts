@@ -13,6 +13,7 @@ import { posix } from 'node:path';
 import type { BootLoader } from '../site/schema';
 import type { Site } from '../site/types';
 import type { CopiedFile, Platform } from './types';
+import { bootDir, efiDir } from '../site/boot-line';
 
 export type Arch = 'bios' | 'uefi';
 export const ARCH_NAMES: Record<Arch, string> = { bios: 'BIOS (option 93 = 0)', uefi: 'x86-64 UEFI (option 93 = 7 or 9)' };
@@ -53,20 +54,12 @@ const SOURCES: Record<string, Source> = {
   },
 };
 
-/** The directory the loaders, their modules and pxelinux.cfg/ share: that of boot.pxe_filename. */
 /** Why a boot loader's target writes nothing for this site: boot.loader names the other one. */
 export function otherLoader(site: Site, loader: BootLoader): string | undefined {
   return site.boot.loader === loader ? undefined : `boot.loader = "${site.boot.loader}" (${loader} boots the clients only with boot.loader = "${loader}")`;
 }
 
-export function bootDir(site: Site): string {
-  return posix.dirname(site.boot.pxeFilename);
-}
-
-/** syslinux.efi takes its own directory as its prefix: its modules and its pxelinux.cfg/ live there. */
-export function efiDir(site: Site): string {
-  return posix.join(bootDir(site), 'efi64');
-}
+export { bootDir, efiDir } from '../site/boot-line';
 
 /** A loader file copied into the tree: `name` is its key in SOURCES, `at` its path in the TFTP root. */
 export function loaderCopy(site: Site, platform: Platform, name: string, at = posix.join(bootDir(site), name)): CopiedFile {

@@ -107,6 +107,10 @@ boot_to_greeter() {
 	grep -q "dhcpd\[[0-9]*\]: DHCPACK on $PXE_HOST_ADDR to $PXE_MAC" "$T/messages"
 	client_log | grep -aq "ltsp-init: lts.conf from $PXE_SERVER"
 	client_log | grep -aq "ltsp-session: starting X: XDMCP query to $PXE_SERVER"
+	# the client resolves names with the site's DNS and domain (DHCP's), not with the
+	# resolv.conf of the machine that built its root
+	client_log | grep -a 'ltsp-session: /etc/resolv.conf:'
+	client_log | grep -aqx "ltsp-session: /etc/resolv.conf: search lab.example.org; nameserver $PXE_SERVER"
 }
 
 # site.toml's syslog: syslog-ng, the clients' files under $T/log
@@ -191,7 +195,7 @@ assert_clients_json() {
 	"$T/bin/ltspcfg-ts" --config "$T/site.toml" image --check
 	[ -z "$(unsquashfs -cat "$T/images/lab.img" etc/shadow | awk -F: '$2 !~ /^(\*|!.*|)$/')" ]
 	[ "$(unsquashfs -cat "$T/images/lab.img" etc/shadow | wc -l)" -gt 0 ]
-	[ -z "$(unsquashfs -l "$T/images/lab.img" | grep -E '^squashfs-root/(proc|sys|dev|run|tmp)/.')" ]
+	[ -z "$(unsquashfs -l "$T/images/lab.img" | grep -E '^squashfs-root/(proc|sys|dev|run|tmp)/.|^squashfs-root/etc/resolv\.conf$')" ]
 	server_up
 	client_nbd_service
 	client_xdm

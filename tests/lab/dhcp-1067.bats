@@ -167,3 +167,38 @@ no_answer() {
 	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=e1000" ]
 	no_answer "$DH_KNOWN_MAC" "$DH_ETHERBOOT"
 }
+
+# ws1's mount options of $1 characters
+long_mount_options() {
+	sed -i "s|^\(  nic       = \"e1000\"\)$|\1\n  mount_options = \"nolock,ro,$(head -c $(($1 - 10)) /dev/zero | tr '\0' a)\"|" "$T/site.toml"
+}
+
+@test "the largest reply site.toml allows: a ROM taking 576 bytes gets every option whole in the options field" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	# 114 bytes of other options for ws1 leave option 129 192 bytes: 165 characters of mount options
+	dh_site port-1067 false
+	long_mount_options 166
+	run ltspcfg-ts --config "$T/site.toml" render dhcpd
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"host[1].mount_options: the DHCP reply to host ws1 needs 309 bytes of options"* ]]
+	dh_site port-1067 false
+	long_mount_options 165
+	run svc start
+	echo "$output"
+	[ "$status" -eq 0 ]
+	dh_wait_dhcpd 30 >/dev/null
+	ip -n "$CLI" link set "$CIF" address "$DH_KNOWN_MAC"
+	run ip netns exec "$CLI" python3 "$BATS_TEST_DIRNAME/lib/dhcp-options.py" "$CIF" "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 1067 20
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# each once, whole: root-path, option 128, option 129; nothing in sname
+	[ "$(grep -c '^option 17 24$' <<<"$output")" = 1 ]
+	[ "$(grep -c '^option 128 6$' <<<"$output")" = 1 ]
+	[ "$(grep -c '^option 129 192$' <<<"$output")" = 1 ]
+	[ "$(grep -c '^option 129 ' <<<"$output")" = 1 ]
+	refute grep -q '^sname-options$' <<<"$output"
+	# and dhclient's lease holds the same option 129
+	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 30
+	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=e1000 MOPTS=nolock,ro,$(head -c 155 /dev/zero | tr '\0' a)" ]
+}

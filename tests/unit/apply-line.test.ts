@@ -75,7 +75,7 @@ test('a plain apply says and does what commander\'s program does: writes, nothin
     ['every target', sample, ['apply', '--yes'], 0],
     ['nothing to do (the stamp)', applied(), ['apply', '--yes'], 0],
     ['dry run', sample, ['apply', '--dry-run', '--only', 'lts.conf'], 0],
-    ['no terminal to confirm', sample, ['apply', '--only', 'lts.conf'], 0],
+    ['no terminal to confirm', sample, ['apply', '--only', 'lts.conf'], 1],
     ['hand edit refused', handEdited, ['apply', '--yes', '--diff'], 1],
     ['hand edit forced', handEdited, ['apply', '--yes', '--force', '--only', 'lts.conf'], 0],
     ['unknown target', sample, ['apply', '--yes', '--only', 'dnsmasq,nosuch'], 2],

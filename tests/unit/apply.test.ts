@@ -105,10 +105,31 @@ test('--dry-run and a run without a terminal and without --yes write nothing', (
   const dry = ltspcfg(['--root', root, '--config', WIKI, 'apply', '--dry-run', '--yes', '--only', 'lts.conf']);
   assert.equal(dry.code, 0);
   assert.match(dry.stdout, /Dry run: 1 change\(s\) not written\./);
-  const noTty = ltspcfg(['--root', root, '--config', WIKI, 'apply', '--only', 'lts.conf'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  assert.equal(noTty.code, 0);
-  assert.match(noTty.stdout, /pass --yes to write them/);
   assert.equal(hashTree(root), before);
+});
+
+const NO_TERMINAL = /^ltspcfg-ts: 1 change\(s\) planned, none written: no terminal to confirm them; pass --yes to write them, or --dry-run to only show the plan$/m;
+
+test('without --yes and without a terminal: the plan, nothing written, one line on stderr naming --yes and --dry-run, exit 1 (as emerge --ask)', () => {
+  const root = scratch();
+  const before = hashTree(root);
+  const noTty = ltspcfg(['--root', root, '--config', WIKI, 'apply', '--only', 'lts.conf'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.equal(noTty.code, 1, noTty.stderr);
+  assert.match(noTty.stdout, /create {2}\/opt\/ltsp\/i386\/etc\/lts\.conf/);
+  assert.match(noTty.stderr, NO_TERMINAL);
+  assert.equal(noTty.stderr.split('\n').filter(Boolean).length, 1, noTty.stderr);
+  assert.equal(hashTree(root), before, 'nothing written');
+  // the default action alike (its status says exit 1 on a bare root anyway: the line is what tells)
+  const plain = ltspcfg(['--gentoo', '--root', root, '--config', WIKI], { stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.equal(plain.code, 1, plain.stderr);
+  assert.match(plain.stderr, /^ltspcfg-ts: \d+ change\(s\) planned, none written: no terminal to confirm them; pass --yes to write them, or --dry-run to only show the plan$/m);
+  assert.equal(hashTree(root), before, 'nothing written by the default action');
+  // nothing to write: nothing to confirm, exit 0, stderr quiet
+  assert.equal(ltspcfg(['--root', root, '--config', WIKI, 'apply', '--yes', '--only', 'lts.conf']).code, 0);
+  const done = ltspcfg(['--root', root, '--config', WIKI, 'apply', '--only', 'lts.conf'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.equal(done.code, 0, done.stderr);
+  assert.equal(done.stderr, '');
+  assert.match(done.stdout, /Nothing to do: every file is up to date\./);
 });
 
 test('--diff shows the change to be written', () => {

@@ -313,7 +313,7 @@ test('image: a root without a kernel or without X is refused, saying what to ins
   }
 });
 
-test('image: mksquashfs leaves out mount points, caches and host keys, and locks /etc/shadow', () => {
+test('image: mksquashfs leaves out mount points, caches, host keys and the build machine\'s resolv.conf, and locks /etc/shadow', () => {
   const r = fakeRoot();
   try {
     mkdirSync(join(r, 'etc'));
@@ -322,7 +322,7 @@ test('image: mksquashfs leaves out mount points, caches and host keys, and locks
     assert.deepEqual(args.slice(0, 4), [r, '/x/lab.img.new', '-noappend', '-comp']);
     assert.ok(args.includes('-no-progress'));
     const excl = args.slice(args.indexOf('-e') + 1);
-    for (const e of ['proc/*', 'dev/*', 'tmp/*', 'etc/ssh/ssh_host_*', 'etc/shadow']) assert.ok(excl.includes(e), e);
+    for (const e of ['proc/*', 'dev/*', 'tmp/*', 'etc/ssh/ssh_host_*', 'etc/resolv.conf', 'etc/shadow']) assert.ok(excl.includes(e), e);
     const pseudo = args[args.indexOf('-p') + 1];
     assert.match(pseudo, /^etc\/shadow f 640 \d+ \d+ sed /);
     // the pseudo file's command, run as mksquashfs runs it

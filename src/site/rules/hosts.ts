@@ -64,7 +64,7 @@ function checkFixedAddress(r: Reporter, hostPath: () => string, address: string,
   for (const f of hostAddressRules(hostPath, address, server, net.addresses)) r.report(f.key, f.problem, f.expected);
 }
 
-export function checkHosts(r: Reporter, v: SiteValues, net: Addressing): { groups: Group[]; hosts: Host[] } {
+export function checkHosts(r: Reporter, v: SiteValues, net: Addressing): { groups: Group[]; hosts: Host[]; pathOf: (i: number) => string } {
   const reservedServer = reservedNameProblem(v.server.hostname);
   if (reservedServer) r.report('server.hostname', reservedServer, RESERVED_NAME_EXPECTED);
   const { groups, hosts, pathOf } = collect(r, v);
@@ -95,5 +95,5 @@ export function checkHosts(r: Reporter, v: SiteValues, net: Addressing): { group
       checkFixedAddress(r, () => pathOf(i), h.address, net, v.server.address);
     }
   });
-  return { groups, hosts };
+  return { groups, hosts, pathOf };
 }

@@ -23,7 +23,7 @@ import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
 import type { Checker, PlannedItem, Target } from '../types';
 import { firstStage, ipxeScriptFilename, UEFI_ARCH_CODES } from '../boot-loaders';
-import { nfsRootSpec } from '../exports';
+import { nfsRootSpec, option129 } from '../../site/boot-line';
 import template from './dhcpd.conf.hbs';
 
 export const DHCPD_CONF = '/etc/dhcp/dhcpd.conf';
@@ -51,22 +51,7 @@ function dhcpdConfPath(site: Site): string | null {
   }
 }
 
-/**
- * Option 129 for a host, from its structured fields only, in the wiki's order:
- * "DPORT=1067 NIC=3c509 IO=0x300 MOPTS=nolock,ro nfsroot=SERVER:PATH".
- * In nfsroot mode every host carries nfsroot=. Empty: no option 129.
- */
-export function option129(site: Site, host: Host): string {
-  // most hosts have none: no list made for them (one a host, 2,000 of them in a large site)
-  if (host.dhcpPort === undefined && !host.nic && !host.io && !host.mountOptions && !host.nfsroot && site.dhcp.mode !== 'nfsroot') return '';
-  const parts: string[] = [];
-  if (host.dhcpPort !== undefined) parts.push(`DPORT=${host.dhcpPort}`);
-  if (host.nic) parts.push(`NIC=${host.nic}`);
-  if (host.io) parts.push(`IO=${host.io}`);
-  if (host.mountOptions) parts.push(`MOPTS=${host.mountOptions}`);
-  if (host.nfsroot || site.dhcp.mode === 'nfsroot') parts.push(`nfsroot=${nfsRootSpec(site)}`);
-  return parts.join(' ');
-}
+export { option129 } from '../../site/boot-line';
 
 /** A group name dhcpd reads as a name: all digits would lex as a number, so those are quoted. */
 function groupName(name: string): string {

@@ -15,10 +15,7 @@ import template from './exports.hbs';
 
 export const EXPORTS_PATH = '/etc/exports.d/ltsp-ts.exports';
 
-/** SERVER:PATH, the exported client root as the clients mount it (root-path, nfsroot=). */
-export function nfsRootSpec(site: Site): string {
-  return `${site.server.address}:${site.nfs.root}`;
-}
+export { nfsRootSpec } from '../../site/boot-line';
 
 export function renderExports(site: Site): string {
   return render(template, {

@@ -13,25 +13,13 @@
 import { posix } from 'node:path';
 import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
-import { appendLine } from '../pxelinux';
-import { imageBoot } from '../image/boot';
+import { ipxeEntry as entry, IPXE_INITRD_NAME } from '../../site/boot-line';
 import { architectures, bootDir, ipxeBaseUrl, ipxeScriptPath, loaderCopy, otherLoader } from '../boot-loaders';
 import type { PlannedItem, Target } from '../types';
 import template from './ltsp.ipxe.hbs';
 
-const INITRD_NAME = 'initrd.img';
-
 /** iPXE's label for a host: mac-52-54-00-5e-00-21, what ${netX/mac:hexhyp} expands to. */
 const macLabel = (host: Host) => `mac-${host.mac.replace(/:/g, '-')}`;
-
-/** What one entry of the script boots: an [[image]]'s kernel and initramfs, or boot.kernel and boot.initrd. */
-function entry(site: Site, host?: Host) {
-  const image = imageBoot(site, host);
-  const kernel = image ? image.kernel : site.boot.kernel;
-  const initrd = image ? image.initrd : site.boot.initrd;
-  // the initramfs is named on the kernel line too (see the template)
-  return { kernel, initrd: initrd ?? '', append: `${initrd ? `initrd=${INITRD_NAME} ` : ''}${appendLine(site, host)}` };
-}
 
 export function renderIpxeScript(site: Site): string {
   const def = entry(site);
@@ -58,7 +46,7 @@ export function renderIpxeScript(site: Site): string {
     timeoutMs: site.boot.timeout * 100,
     // all entries have an initramfs or none: every image has one, boot.initrd is the whole site's
     initrd: entries.every((e) => e.initrd),
-    initrdName: INITRD_NAME,
+    initrdName: IPXE_INITRD_NAME,
   });
 }
 

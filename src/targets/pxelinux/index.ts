@@ -18,43 +18,11 @@ import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
 import { bootDir, efiDir, loaderCopy, otherLoader } from '../boot-loaders';
 import type { Directory, PlannedItem, Target, WholeFile } from '../types';
-import { nfsRootSpec } from '../exports';
 import template from './pxelinux.cfg.hbs';
-import { imageBoot } from '../image/boot';
+import { appendLine, pxelinuxFiles, serialConsole } from '../../site/boot-line';
 
 export { bootDir } from '../boot-loaders';
-
-/** A path inside the TFTP root as pxelinux must see it in its config. */
-export function pxelinuxPath(site: Site, path: string, dir = bootDir(site)): string {
-  const below = dir === '/' ? path.slice(1) : path.startsWith(dir + '/') ? path.slice(dir.length + 1) : null;
-  return below ?? `::${path}`;
-}
-
-/** ttyS1,115200n8 -> SERIAL 1 115200 and console=ttyS1,115200n8 */
-function serial(site: Site): { port: number; baud: number; console: string } | undefined {
-  const s = site.boot.serialConsole;
-  if (!s) return undefined;
-  const m = /^ttyS(\d+)(?:,(\d+))?/.exec(s)!;
-  return { port: Number(m[1]), baud: m[2] ? Number(m[2]) : 9600, console: s };
-}
-
-/** The kernel command line for every client, or for one host. */
-export function appendLine(site: Site, host?: Host): string {
-  // an [[image]] boots the generated initramfs, which finds its root itself
-  const image = imageBoot(site, host);
-  const parts = image ? [...image.append] : ['root=/dev/nfs', `nfsroot=${nfsRootSpec(site)}`, 'ip=dhcp'];
-  const con = serial(site);
-  if (con) parts.push('console=tty0', `console=${con.console}`);
-  if (site.boot.kernelAppend) parts.push(site.boot.kernelAppend);
-  if (host) {
-    // the names LTSP 4's initramfs reads, as option 129 carries them for Etherboot ROMs
-    if (host.nic) parts.push(`NIC=${host.nic}`);
-    if (host.io) parts.push(`IO=${host.io}`);
-    if (host.mountOptions) parts.push(`MOPTS=${host.mountOptions}`);
-    if (host.kernelAppend) parts.push(host.kernelAppend);
-  }
-  return parts.join(' ');
-}
+export { appendLine, pxelinuxPath } from '../../site/boot-line';
 
 /** A host needs its own file only when its command line differs from the default one. */
 function differs(site: Site, host: Host): boolean {
@@ -64,8 +32,8 @@ function differs(site: Site, host: Host): boolean {
 /** One pxelinux.cfg file; `dir`: the prefix of the loader that reads it (efi64/ for syslinux.efi). */
 function config(site: Site, host?: Host, dir = bootDir(site)): string {
   const header = generatedHeader('#', site).trimEnd();
-  const con = serial(site);
-  const image = imageBoot(site, host);
+  const con = serialConsole(site);
+  const files = pxelinuxFiles(site, host, dir);
   return render(template, {
     header,
     forHost: host ? `${host.name} (${host.mac})` : false,
@@ -73,8 +41,8 @@ function config(site: Site, host?: Host, dir = bootDir(site)): string {
     menu: site.boot.timeout > 0,
     label: site.boot.menuLabel,
     timeout: site.boot.timeout,
-    kernel: pxelinuxPath(site, image ? image.kernel : site.boot.kernel, dir),
-    initrd: image ? pxelinuxPath(site, image.initrd, dir) : site.boot.initrd ? pxelinuxPath(site, site.boot.initrd, dir) : false,
+    kernel: files.kernel,
+    initrd: files.initrd,
     append: appendLine(site, host),
   });
 }

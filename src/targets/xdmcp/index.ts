@@ -32,9 +32,14 @@ function isKnown(dm: string | undefined): dm is DisplayManager {
   return (DISPLAY_MANAGERS as readonly (string | undefined)[]).includes(dm);
 }
 
-/** Xaccess entries: the thin clients by name, then every address of the subnets as patterns. */
+/**
+ * Xaccess entries: the thin clients by name, then every address of the subnets as patterns.
+ * A name is written in lower case: xdm reads a first word LISTEN (compared case-sensitively)
+ * as its keyword, and a LISTEN line without addresses turns XDMCP off on every interface; any
+ * other word it looks up as a host, and the resolver ignores case.
+ */
 function xaccessEntries(site: Site): string[] {
-  const names = site.hosts.filter((h) => h.address).map((h) => h.name);
+  const names = site.hosts.filter((h) => h.address).map((h) => h.name.toLowerCase());
   return [...names, ...clientSubnets(site).flatMap(xaccessPatterns)];
 }
 

@@ -18,11 +18,13 @@ client_root() {
 	return "$rc"
 }
 
-# $T/site.toml: the PXE lab's network (dhcpd primary), the QEMU client, one
+# $T/site.toml: the PXE lab's network (dhcpd primary, the server as DNS), the QEMU client, one
 # image of the cached root served by $1 (nbd | nfs), xdm, lts.conf
 client_site() {
 	local serve=$1
-	pxe_site_common primary "$PXE_SERVER" "The thin-client lab: one server namespace, one QEMU thin client" >"$T/site.toml"
+	# the server is the site's DNS server (it runs none: a lookup is refused at once, not waited for)
+	pxe_site_common primary "$PXE_SERVER" "The thin-client lab: one server namespace, one QEMU thin client" |
+		sed "/^[[:space:]]*domain  = /i dns     = [\"$PXE_SERVER\"]" >"$T/site.toml"
 	cat >>"$T/site.toml" <<-EOF
 		[boot]
 		pxe_filename   = "/pxelinux.0"
