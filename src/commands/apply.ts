@@ -203,7 +203,8 @@ function showPlan(ctx: Context, out: Out, report: ApplyReport, flags: ApplyFlags
 async function carryOut(ctx: Context, out: Out, flags: ApplyFlags, site: Site, inspection: Inspection, chosen: Target[], written: FileStatus[]): Promise<number> {
   const report = planApply(inspection, ctx.sys, { force: !!flags.force, check: flags.check !== false });
   showPlan(ctx, out, report, flags, inspection.notes);
-  // the plan is shown while the checkers run; nothing is written before their verdicts
+  // the plan is shown while the checkers run (and the site hashed for the state); nothing is written before their verdicts
+  if (report.changes.length && !ctx.opts.dryRun) void site.source.sha256;
   await report.checked;
 
   if (report.blockers.length) {

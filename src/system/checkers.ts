@@ -11,10 +11,10 @@ export type CheckOutcome =
 
 const SBIN = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'];
 
-/** An executable regular file (following symlinks), as `which` takes it. */
+/** An executable regular file (following symlinks), as `which` takes it. A missing one (most of PATH) throws nothing. */
 function isExecutable(path: string): boolean {
   try {
-    if (!statSync(path).isFile()) return false;
+    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return false;
     accessSync(path, constants.X_OK);
     return true;
   } catch {
