@@ -18,7 +18,7 @@ packages="
   iproute2 procps psmisc xz-utils time strace
   libxml2-utils groff-base
   tcpd
-  mmdebstrap squashfs-tools nbd-server libnbd-bin nfs-ganesha nfs-ganesha-vfs python3-pil
+  mmdebstrap squashfs-tools nbd-server libnbd-bin nfs-ganesha nfs-ganesha-vfs rpcbind python3-pil
 "
 
 missing=""

@@ -242,7 +242,7 @@ function diagnose(site: Site, host: Host | undefined, mac: string | null, boot: 
       const fix = /nbd-client|NBD|nbd0/.test(why)
         ? `rc-service ltsp-nbd status (start it if stopped); \`${cli} image --check\` (the export${image ? ` ${image.name}` : ''} must exist in ${site.nbd.dir})`
         : /NFS|nfs/.test(why)
-          ? `the root must be exported to ${host?.address ?? e.ip ?? 'the client'} (\`${cli} apply --only exports\`, then exportfs -ra) and the NFS server running (\`${cli} status\`); the client mounts NFSv4 read-only`
+          ? `the root must be exported to ${host?.address ?? e.ip ?? 'the client'} (\`${cli} apply --only exports\`, then exportfs -ra) and the NFS server running (\`${cli} status\`); the client mounts NFSv4 read-only, else NFSv3 (which needs rpcbind on the server)`
           : `\`${cli} trace ${host?.name ?? mac ?? e.ip ?? ''}\` shows what the client said before; \`${cli} status\``;
       return { code: 'client-failed', time: e.time, diagnosis: `its initramfs gave up: "${why}" (it retries from the start after 30 s)`, fix };
     }

@@ -219,15 +219,22 @@ client_log() {
 	sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[()%][0-9A-Za-z@]//g' -e 's/\r//g' "$CLIENT_RAW"
 }
 
-# NFS-Ganesha (NFSv4 only, no rpcbind, no grace period) in the server
-# namespace, standing in for the kernel's nfsd that this machine lacks: one
-# EXPORT block per line of the exports file ltspcfg-ts wrote ($1) whose
-# directory exists, with its clients, ro/rw and root_squash. A mount
-# namespace of its own gives it a private /run.
+# NFS-Ganesha in the server namespace, standing in for the kernel's nfsd that
+# this machine lacks: one EXPORT block per line of the exports file
+# ltspcfg-ts wrote ($1) whose directory exists, with its clients, ro/rw and
+# root_squash. $2: the protocols, 4 (default: no rpcbind, no grace period) or
+# 3 (NFSv3 alone, as a server whose nfs-utils has no v4: rpcbind runs beside
+# it, in the same namespaces). A mount namespace of its own gives it (and
+# rpcbind) a private /run.
 client_ganesha() {
-	local exports=$1 conf="$T/ganesha.conf"
+	local exports=$1 protocols=${2:-4} conf="$T/ganesha.conf" rpcbind=""
+	case $protocols in
+	4) ;;
+	3) rpcbind=$(command -v rpcbind) || { echo "rpcbind is not installed" >&2; return 1; } ;;
+	*) echo "client_ganesha: protocols 3 or 4, not $protocols" >&2; return 1 ;;
+	esac
 	cat >"$conf" <<-EOF
-		NFS_CORE_PARAM { Protocols = 4; Bind_addr = $PXE_SERVER; Enable_NLM = false; Enable_RQUOTA = false; }
+		NFS_CORE_PARAM { Protocols = $protocols; Bind_addr = $PXE_SERVER; Enable_NLM = false; Enable_RQUOTA = false; }
 		NFSv4 { Graceless = true; RecoveryBackend = fs; RecoveryRoot = "$T/ganesha-recovery"; }
 		NFS_KRB5 { Active_krb5 = false; }
 	EOF
@@ -237,7 +244,7 @@ client_ganesha() {
 			path = $1
 			if (system("test -d \"" path "\"") != 0) next
 			n++
-			printf "EXPORT {\n\tExport_Id = %d;\n\tPath = \"%s\";\n\tPseudo = \"%s\";\n\tProtocols = 4;\n\tTransports = TCP;\n\tSecType = sys;\n\tAccess_Type = None;\n\tFSAL { Name = VFS; }\n", n, path, path
+			printf "EXPORT {\n\tExport_Id = %d;\n\tPath = \"%s\";\n\tPseudo = \"%s\";\n\tProtocols = " protocols ";\n\tTransports = TCP;\n\tSecType = sys;\n\tAccess_Type = None;\n\tFSAL { Name = VFS; }\n", n, path, path
 			for (i = 2; i <= NF; i++) {
 				client = $i; opts = $i
 				sub(/\(.*$/, "", client); sub(/^[^(]*\(/, "", opts); sub(/\)$/, "", opts)
@@ -246,11 +253,25 @@ client_ganesha() {
 				printf "\tCLIENT { Clients = %s; Access_Type = %s; Squash = %s; }\n", client, access, squash
 			}
 			print "}"
-		}' "$exports" >>"$conf"
+		}' protocols="$protocols" "$exports" >>"$conf"
 	mkdir -p "$T/ganesha-recovery"
-	ip netns exec "$SNS" unshare -m --propagation private sh -c \
-		'mount -t tmpfs tmpfs /run && mkdir -p /run/ganesha && exec ganesha.nfsd -F -f "$1" -L "$2" -p /run/ganesha/ganesha.pid -N NIV_EVENT' \
-		ganesha "$conf" "$T/ganesha.log" </dev/null >"$T/ganesha.out" 2>&1 3>&- &
+	rm -f "$T/rpcbind.pid"
+	# rpcbind (NFSv3) first, its pid in $T/rpcbind.pid; Ganesha registers with it through /run/rpcbind.sock
+	ip netns exec "$SNS" unshare -m --propagation private sh -c '
+		mount -t tmpfs tmpfs /run && mkdir -p /run/ganesha /run/rpcbind || exit 1
+		if [ -n "$3" ]; then
+			"$3" -f </dev/null &
+			echo $! >"$4"
+			n=0
+			while [ ! -S /run/rpcbind.sock ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+			[ -S /run/rpcbind.sock ] || { echo "rpcbind did not start" >&2; exit 1; }
+		fi
+		exec ganesha.nfsd -F -f "$1" -L "$2" -p /run/ganesha/ganesha.pid -N NIV_EVENT' \
+		ganesha "$conf" "$T/ganesha.log" "$rpcbind" "$T/rpcbind.pid" </dev/null >"$T/ganesha.out" 2>&1 3>&- &
 	pxe_track $!
+	if [ -n "$rpcbind" ]; then
+		wait_until 15 "rpcbind's pid file" test -s "$T/rpcbind.pid" || { cat "$T/ganesha.out" >&2; return 1; }
+		pxe_track "$(cat "$T/rpcbind.pid")"
+	fi
 	wait_port -n "$SNS" tcp 2049 "NFS-Ganesha" || { cat "$T/ganesha.out" "$T/ganesha.log" >&2; return 1; }
 }
