@@ -4,6 +4,7 @@ import { parseSite, siteOrigin, type LoadedSite } from '../site/load';
 import { SiteError, UsageError } from '../errors';
 import { rootProblem, SystemRoot, systemRootAt } from '../system/fsroot';
 import { detectPlatform } from '../system/platform';
+import { resolve } from 'node:path';
 import type { Platform } from '../targets/types';
 import type { Site } from '../site/types';
 import { readKept, siteCacheRef, writeKept } from '../system/site-cache';
@@ -25,7 +26,23 @@ export interface Context {
   opts: GlobalOptions;
   sys: SystemRoot;
   platform: Platform;
+  /** the site file, as this machine reaches it */
   configPath: string;
+  /** the site file, as the configured system knows it: what generated files name */
+  configName: string;
+}
+
+/**
+ * The site file as the configured system knows it, as Portage's ROOT means (what the headers of
+ * generated files name, so that a root staged under --root is the same when copied into place):
+ * the default site file; an explicit --config under --root without the root's prefix; any other
+ * --config as given (the only name it has).
+ */
+export function siteNameOf(sys: SystemRoot, config: string | undefined): string {
+  if (config === undefined) return DEFAULT_CONFIG;
+  if (sys.root === '/') return config;
+  const file = resolve(config);
+  return file.startsWith(`${sys.root}/`) ? file.slice(sys.root.length) : config;
 }
 
 export function makeContext(opts: GlobalOptions): Context {
@@ -38,6 +55,7 @@ export function makeContext(opts: GlobalOptions): Context {
     opts,
     sys,
     configPath,
+    configName: siteNameOf(sys, opts.config),
     // read on first use: `get` never needs it
     get platform() {
       platform ??= detectPlatform(sys, !!opts.gentoo);
@@ -70,11 +88,11 @@ export function keptSiteFrom(ctx: Context): { value: Site; bytes: Buffer | null 
   return keptOrMadeFrom(ctx, 'site', (loaded) => loaded.site, {
     // kept without the file's hash (computing it loads node:crypto, which a render does not need), and
     // each host once: a group keeps its number of hosts, which are the next ones of site.hosts
-    store: (site) => ({ ...site, source: { file: site.source.file }, groups: site.groups.map((g) => ({ name: g.name, hosts: g.hosts.length })) }),
+    store: (site) => ({ ...site, source: { file: site.source.file, name: site.source.name }, groups: site.groups.map((g) => ({ name: g.name, hosts: g.hosts.length })) }),
     restore: (kept, bytes) => {
       let next = 0;
       const groups = (kept.groups as unknown as { name: string; hosts: number }[]).map((g) => ({ name: g.name, hosts: kept.hosts.slice(next, (next += g.hosts)) }));
-      return { ...kept, source: siteOrigin(kept.source.file, bytes), groups };
+      return { ...kept, source: siteOrigin(kept.source.file, bytes, kept.source.name), groups };
     },
   });
 }
@@ -96,7 +114,7 @@ export function readSiteBytes(ctx: Context): Buffer {
 
 /** The site from the site file's bytes (loadSite's second half). */
 export function parseSiteBytes(ctx: Context, bytes: Buffer): LoadedSite {
-  return parseSite(bytes, ctx.configPath, (p) => ctx.sys.realPath(p));
+  return parseSite(bytes, ctx.configPath, (p) => ctx.sys.realPath(p), ctx.configName);
 }
 
 /**

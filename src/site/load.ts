@@ -21,11 +21,12 @@ function fail(file: string, line: number, col: number, problem: string, expected
   throw new SiteError([{ file, position: { line, col }, key, problem, expected }]);
 }
 
-/** Site.source: the file's name, and its sha256 (hashed on first use: only apply needs it, and loading node:crypto costs start-up time). */
-export function siteOrigin(file: string, bytes: Buffer): Site['source'] {
+/** Site.source: the file's path and name (see Site), and its sha256 (hashed on first use: only apply needs it, and loading node:crypto costs start-up time). */
+export function siteOrigin(file: string, bytes: Buffer, name = file): Site['source'] {
   let hash: string | undefined;
   return {
     file,
+    name,
     get sha256(): string {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       hash ??= (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
@@ -35,11 +36,12 @@ export function siteOrigin(file: string, bytes: Buffer): Site['source'] {
 }
 
 /**
- * Parses and validates site.toml text; `file` names it in messages. `realPath`
+ * Parses and validates site.toml text; `file` names it in messages, `name` (default: file) in
+ * the headers of generated files. `realPath`
  * tells where a directory really leads on the configured system (null: absent),
  * so that a TFTP root reached through a symlink is judged by what it is. Throws SiteError.
  */
-export function parseSite(text: Buffer | string, file: string, realPath?: (p: string) => string | null): LoadedSite {
+export function parseSite(text: Buffer | string, file: string, realPath?: (p: string) => string | null, name = file): LoadedSite {
   const bytes = typeof text === 'string' ? Buffer.from(text) : text;
   if (bytes.includes(0)) fail(file, 1, 1, 'the file contains NUL bytes', 'expected a UTF-8 text file in TOML');
   // checked in place: encoding the text again to compare held a second copy of the file
@@ -65,7 +67,7 @@ export function parseSite(text: Buffer | string, file: string, realPath?: (p: st
   // one walk checks the schema and names the keys as the rules and targets want them
   const checked = checkSiteValues(r, parsed);
   if (r.problems.length) throw new SiteError(r.problems);
-  const site = buildSite(r, checked, siteOrigin(file, bytes));
+  const site = buildSite(r, checked, siteOrigin(file, bytes, name));
   const real = realPath?.(site.tftp.root);
   if (!r.problems.length && real && real !== site.tftp.root) {
     const danger = tftpRootProblem(real);

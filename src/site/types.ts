@@ -41,8 +41,11 @@ export interface LtsSection {
 }
 
 export interface Site extends Omit<SiteValues, 'network' | 'dhcp' | 'tftp' | 'http' | 'lts' | 'group' | 'host' | 'image'> {
-  /** the site.toml this came from, for messages and the state file */
-  source: { file: string; sha256: string };
+  /**
+   * the site.toml this came from: `file` as this machine reaches it (messages), `name` as the
+   * configured system knows it (the headers of generated files: the same under any --root)
+   */
+  source: { file: string; name: string; sha256: string };
   network: Omit<SiteValues['network'], 'subnet' | 'routers' | 'extraSubnet' | 'logServers'> & {
     /** the thin-client subnet first, then [[network.extra_subnet]], each with its routers and range */
     subnets: Subnet[];
