@@ -6,7 +6,7 @@ import type { ApplyFlags } from './commands/apply';
 import { UsageError, unknownName } from './errors';
 import {
   APPLY_OPTIONS, CLIENTS_OPTIONS, DEFAULT_OPTIONS, GET_OPTIONS, GLOBAL_OPTIONS, IMAGE_OPTIONS, RENDER_OPTIONS,
-  STATUS_OPTIONS, TRACE_OPTIONS, type OptionSpec,
+  SERVICE_OPTIONS, STATUS_OPTIONS, TRACE_OPTIONS, type OptionSpec,
 } from './options';
 
 declare const LTSPCFG_VERSION: string;
@@ -25,6 +25,7 @@ const commands = {
   clients: () => require('./commands/clients') as typeof import('./commands/clients'),
   image: () => require('./commands/image') as typeof import('./commands/image'),
   targets: () => require('./commands/targets') as typeof import('./commands/targets'),
+  service: () => require('./commands/service') as typeof import('./commands/service'),
 };
 
 type Opts = GlobalOptions & Record<string, unknown>;
@@ -149,6 +150,16 @@ export function buildProgram(): Command {
       run((names: string[], _o, cmd: Command) => {
         const { opts, ctx, out } = setup(cmd);
         return commands.image().runImage(ctx, out, names, { check: !!opts.check });
+      }),
+    );
+
+  options(globals(program.command('service')), SERVICE_OPTIONS)
+    .description("what ltsp-ts's OpenRC services ask before they start: exit 1, naming why, when site.toml does not call for it (or, with --ports, another program holds its port)")
+    .argument('<name>', 'dhcpd.1067 (or an instance, dhcpd.1067.eth1), ltsp-tftpd, ltsp-httpd or ltsp-nbd')
+    .action(
+      run((name: string, _o, cmd: Command) => {
+        const { opts, ctx } = setup(cmd);
+        return commands.service().runService(ctx, name, { ports: !!opts.ports });
       }),
     );
 

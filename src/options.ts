@@ -81,3 +81,7 @@ export const TRACE_OPTIONS: readonly OptionSpec[] = [
 export const IMAGE_OPTIONS: readonly OptionSpec[] = [
   { long: '--check', key: 'check', help: 'only tell whether the images are built and complete (exit 1 if not)' },
 ];
+
+export const SERVICE_OPTIONS: readonly OptionSpec[] = [
+  { long: '--ports', key: 'ports', help: 'also refuse while another program holds the port the service binds, naming it' },
+];

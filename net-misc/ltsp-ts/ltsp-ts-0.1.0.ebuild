@@ -24,7 +24,6 @@ RDEPEND="
 	>=net-libs/nodejs-20:*
 	app-arch/zstd
 	net-ftp/tftp-hpa[server(+)]
-	sys-apps/iproute2
 	sys-block/nbd
 	sys-boot/syslinux
 	sys-fs/squashfs-tools[zstd]

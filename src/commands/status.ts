@@ -14,6 +14,7 @@ import {
   whyNotLive,
 } from '../system/gentoo';
 import { checkTree } from '../system/treecheck';
+import { portHolders } from '../system/ports';
 import { ALL_ATOMS, requiredServices, serviceName } from '../status/services';
 import { buildReport, type Report } from '../status/report';
 import type { Health, SystemFacts } from '../status/types';
@@ -41,6 +42,11 @@ function readFacts(sys: SystemRoot, site: Site, platform: Platform): SystemFacts
     const name = serviceName(need, facts.runlevel);
     if (facts.notLive === null) facts.running[name] = serviceState(sys, name);
     for (const c of need.conflicts) if (facts.notLive === null) facts.running[c.service] = serviceState(sys, c.service);
+    // the port of a service that is not running: its own daemon holds it otherwise
+    if (need.port && facts.notLive === null && facts.running[name] !== 'started') {
+      const holders = portHolders(need.port.want, need.port.shared);
+      if (holders) (facts.portHolders ??= {})[need.service] = holders;
+    }
   }
   return facts;
 }

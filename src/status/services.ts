@@ -5,6 +5,8 @@ import { DISPLAY_MANAGERS, SYSLOG_DAEMONS, type DisplayManager, type SyslogDaemo
 import type { Site } from '../site/types';
 import type { RunState } from '../system/gentoo';
 import { syslogDaemon } from '../targets/syslog';
+import { nbdImages } from '../targets/nbd-server';
+import { holderText, wantText, type PortHolder, type PortWant } from '../system/ports';
 import { checkPackage, installStep, type PackageCheck, type PackageNeed } from './packages';
 import type { Health, Step, SystemFacts } from './types';
 
@@ -29,6 +31,8 @@ interface ServiceNeed {
   conflicts: { service: string; why: string }[];
   /** a link SERVICE.NAME to the script (an instance, e.g. per interface) does the job too */
   instances?: boolean;
+  /** the port it binds (ltsp-ts's own services), which no other program may hold while it is stopped */
+  port?: ServicePort;
 }
 
 /** The name that runs the service: itself, or its first instance in the default runlevel. */
@@ -113,6 +117,67 @@ function displayManagerNeed(site: Site, facts: SystemFacts): ServiceNeed {
   return { ...base, role: `${role} (${named}, from site.toml)`, packages, issues, conflicts: [] };
 }
 
+/** ltsp-ts's own OpenRC services (init.d/): they ask the CLI the rules below. */
+export const OWN_SERVICES = ['dhcpd.1067', 'ltsp-tftpd', 'ltsp-httpd', 'ltsp-nbd'] as const;
+export type OwnService = (typeof OWN_SERVICES)[number];
+
+/**
+ * Why site.toml does not call for one of ltsp-ts's own services, which would
+ * then serve something the site does not use (or nothing); null when it does.
+ * `file`: site.toml's path, for the message. The services refuse to start on
+ * it (`ltspcfg-ts service NAME`), and status lists a service only when it is null.
+ */
+export function notCalledFor(service: OwnService, site: Site, file: string): string | null {
+  switch (service) {
+    case 'dhcpd.1067':
+      if (site.dhcp.mode === 'port-1067' || site.dhcp.mode === 'nfsroot') return null;
+      if (site.dhcp.mode === 'primary') return `dhcp.mode is "primary" in ${file}: net-misc/dhcp's own dhcpd service serves it, not dhcpd.1067`;
+      return `dhcp.mode is "${site.dhcp.mode}" in ${file}: dhcpd.1067 serves "port-1067" and "nfsroot" only`;
+    case 'ltsp-tftpd':
+      if (site.tftp.launcher === 'ltsp-tftpd') return null;
+      return `tftp.launcher is "${site.tftp.launcher}" in ${file}: xinetd starts in.tftpd (/etc/xinetd.d/ltsp-tftp), not ltsp-tftpd`;
+    case 'ltsp-httpd':
+      return site.http ? null : `http.enabled is not true in ${file}: the site fetches its kernels over TFTP`;
+    case 'ltsp-nbd':
+      return nbdImages(site).length ? null : `no [[image]] in ${file} has serve = "nbd": ltsp-nbd would serve nothing`;
+  }
+}
+
+/** The port a service binds, the site.toml keys that set it, and who may share it. */
+export interface ServicePort {
+  want: PortWant;
+  /** "tftp.address or tftp.port": what the admin changes to move it */
+  keys: string;
+  /** programs that share the port by design, passed over */
+  shared: string[];
+}
+
+/** The port each of ltsp-ts's services binds (for a service the site calls for). */
+export function servicePort(service: OwnService, site: Site): ServicePort {
+  switch (service) {
+    case 'dhcpd.1067':
+      // dhcpd binds its UDP port on every address, with SO_REUSEADDR: its instances (one an interface) share it
+      return { want: { protocol: 'udp', address: '0.0.0.0', port: site.dhcp.port }, keys: 'dhcp.port', shared: ['dhcpd'] };
+    case 'ltsp-tftpd':
+      return { want: { protocol: 'udp', address: site.tftp.address, port: site.tftp.port }, keys: 'tftp.address or tftp.port', shared: [] };
+    case 'ltsp-httpd':
+      return { want: { protocol: 'tcp', address: site.http?.address ?? site.server.address, port: site.http?.port ?? 80 }, keys: 'http.address or http.port', shared: [] };
+    case 'ltsp-nbd':
+      // nbd-server.conf's listenaddr (src/targets/nbd-server)
+      return { want: { protocol: 'tcp', address: site.server.address, port: site.nbd.port }, keys: 'server.address or nbd.port', shared: [] };
+  }
+}
+
+/**
+ * One message for a port another program holds, for `ltspcfg-ts service NAME
+ * --ports` (what the services show) and status: "UDP port 69 on 192.0.2.1 is
+ * already taken: in.tftpd (pid 812) on 0.0.0.0:69; stop it first, or change
+ * tftp.address or tftp.port in /etc/ltsp/site.toml".
+ */
+export function portTakenText(port: ServicePort, holders: PortHolder[], file: string): string {
+  return `${wantText(port.want)} is already taken: ${holders.map(holderText).join('; ')}; stop ${holders.length > 1 ? 'them' : 'it'} first, or change ${port.keys} in ${file}`;
+}
+
 /** The services the site needs, in the order of the report. */
 export function requiredServices(site: Site, facts: SystemFacts): ServiceNeed[] {
   const needs: ServiceNeed[] = [];
@@ -125,29 +190,32 @@ export function requiredServices(site: Site, facts: SystemFacts): ServiceNeed[] 
       break;
     case 'port-1067':
     case 'nfsroot':
-      // the script ltsp-ts installs is dhcpd.1067 whatever dhcp.port says; dhcpd.1067.eth1 links are instances of it
-      needs.push({ ...plain('dhcpd.1067', `DHCP boot answers on port ${site.dhcp.port} (${site.dhcp.mode})`, [DHCP, { atom: OWN_PACKAGE }], OWN_PACKAGE), instances: true });
-      break;
+      break; // dhcpd.1067, below
     case 'proxy':
       needs.push(plain('dnsmasq', 'proxyDHCP boot answers beside the existing DHCP server', [{ atom: 'net-dns/dnsmasq' }]));
       break;
     case 'none':
       break;
   }
-  if (site.tftp.launcher === 'xinetd') {
+  const calledFor = (service: OwnService) => notCalledFor(service, site, '') === null;
+  const own = (service: OwnService, role: string, packages: PackageNeed[]): ServiceNeed => ({ ...plain(service, role, [...packages, { atom: OWN_PACKAGE }], OWN_PACKAGE), port: servicePort(service, site) });
+  if (calledFor('dhcpd.1067')) {
+    // the script ltsp-ts installs is dhcpd.1067 whatever dhcp.port says; dhcpd.1067.eth1 links are instances of it
+    needs.push({ ...own('dhcpd.1067', `DHCP boot answers on port ${site.dhcp.port} (${site.dhcp.mode})`, [DHCP]), instances: true });
+  }
+  if (!calledFor('ltsp-tftpd')) {
     const xinetd = plain('xinetd', 'TFTP (in.tftpd launched by xinetd)', [{ atom: 'sys-apps/xinetd' }, TFTP_HPA]);
     xinetd.conflicts = ['ltsp-tftpd', 'in.tftpd'].map((service) => ({ service, why: tftpPort }));
     needs.push(xinetd);
   } else {
-    const tftpd = plain('ltsp-tftpd', 'TFTP: bootloaders and kernels', [TFTP_HPA, { atom: OWN_PACKAGE }], OWN_PACKAGE);
+    const tftpd = own('ltsp-tftpd', 'TFTP: bootloaders and kernels', [TFTP_HPA]);
     tftpd.conflicts = [{ service: 'in.tftpd', why: `${tftpPort} (tftp-hpa's own service; ltsp-tftpd replaces it)` }];
     needs.push(tftpd);
   }
-  if (site.http) needs.push(plain('ltsp-httpd', 'HTTP: kernels and initramfs for iPXE', [{ atom: 'www-servers/lighttpd' }, { atom: OWN_PACKAGE }], OWN_PACKAGE));
+  if (calledFor('ltsp-httpd')) needs.push(own('ltsp-httpd', 'HTTP: kernels and initramfs for iPXE', [{ atom: 'www-servers/lighttpd' }]));
   needs.push(plain('rpcbind', 'RPC port mapper for NFS (the wiki\'s portmap)', [{ atom: 'net-nds/rpcbind' }]));
   needs.push(plain('nfs', 'NFS: the clients\' root and swap files', [{ atom: 'net-fs/nfs-utils' }]));
-  if (site.images.some((img) => img.serve === 'nbd'))
-    needs.push(plain('ltsp-nbd', 'NBD: the squashfs images of the clients\' roots', [{ atom: 'sys-block/nbd' }, { atom: OWN_PACKAGE }], OWN_PACKAGE));
+  if (calledFor('ltsp-nbd')) needs.push(own('ltsp-nbd', 'NBD: the squashfs images of the clients\' roots', [{ atom: 'sys-block/nbd' }]));
 
   const syslog = syslogDaemon(site, facts.platformSyslog);
   const logger = plain(syslog.daemon, `the clients' logs (${SYSLOG_HOW[syslog.how]})`, [{ atom: SYSLOG_PACKAGES[syslog.daemon] }]);
@@ -226,6 +294,13 @@ export function checkService(need: ServiceNeed, facts: SystemFacts): ServiceStat
     if (runs) steps.push({ phase: 'enable', command: `rc-service ${c.service} stop` });
     if (on || runs) conflicting = true;
     if (on || runs) problems.push(`${c.service} is ${on ? 'in the default runlevel' : 'running'} and ${c.why}`);
+  }
+  // while it is stopped, another program on its port would make its start fail
+  const holders = facts.portHolders?.[need.service];
+  if (need.port && holders?.length) {
+    conflicting = true;
+    steps.push({ phase: 'edit', command: `stop ${holders.map(holderText).join('; ')}, or change ${need.port.keys} in site.toml` });
+    problems.push(portTakenText(need.port, holders, 'site.toml'));
   }
   if (live && running !== 'started') {
     steps.push({ phase: 'start', command: `rc-service ${name} ${running === 'crashed' || running === 'unsupervised' ? 'restart' : 'start'}` });

@@ -1,6 +1,7 @@
 // The status report's data: every line says how things are and what to do next.
 import type { SyslogDaemon } from '../site/schema';
 import type { DisplayManagerConf, InstalledPackage, NetInterface, RunState } from '../system/gentoo';
+import type { PortHolder } from '../system/ports';
 
 /** ok: nothing to do; problem: the site needs something (exit 1); unknown: cannot be told from here. */
 export type Health = 'ok' | 'problem' | 'unknown';
@@ -30,6 +31,8 @@ export interface SystemFacts {
   initScripts: Record<string, boolean>;
   /** rc-service status per service (absent key: unknown) */
   running: Record<string, RunState>;
+  /** who holds the port of each of ltsp-ts's services that is not running (absent key: not asked) */
+  portHolders?: Record<string, PortHolder[]>;
   /** why running states are unknown (a staged root, no OpenRC), null when they were asked */
   notLive: string | null;
   displayManager: DisplayManagerConf;

@@ -25,6 +25,7 @@ setup() {
 
 teardown() {
 	if file_skipped; then return; fi
+	release_port
 	local s
 	for s in "$T"/init.d/*; do
 		ip netns exec "$SRV" openrc-run "$s" stop >/dev/null 2>&1 || true
@@ -298,6 +299,22 @@ known_client_leases() {
 	[ ! -e "/run/$SVC.pid" ]
 	run svc status
 	[ "$status" -eq 3 ]
+}
+
+@test "another program on dhcp.port: start refuses, naming it, before dhcpd runs; checkconfig does not ask" {
+	hold_port "$SRV" udp "$DH_SERVER" 1067
+	run svc checkconfig
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"UDP port 1067 on every address is already taken: python3 (pid $HOLDER) on $DH_SERVER:1067; stop it first, or change dhcp.port in $T/site.toml"* ]]
+	[ -z "$(dhcpd_pid)" ]
+	[ ! -e "/run/$SVC.pid" ]
+	release_port
+	svc start
+	dh_wait_dhcpd 30 >/dev/null
 }
 
 @test "dhcpd exiting at once (no subnet for the interface) fails the start, supervisor stopped" {

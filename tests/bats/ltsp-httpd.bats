@@ -23,6 +23,7 @@ setup() {
 
 teardown() {
 	[ -n "${T:-}" ] || return 0
+	release_port
 	svc stop >/dev/null 2>&1 || true
 	svc zap >/dev/null 2>&1 || true
 	ip netns del "$NAME" 2>/dev/null || true
@@ -83,17 +84,12 @@ no_listener() {
 	no_listener
 
 	http_site 'enabled = true'
-	ip netns exec "$NAME" python3 -c 'import socket, time
-s = socket.socket(); s.bind(("192.0.2.1", 8080)); s.listen(); time.sleep(60)' 3>&- &
-	local holder=$!
-	wait_port -n "$NAME" -t 10 tcp 8080 "a python3 socket holding the port"
+	hold_port "$NAME" tcp 192.0.2.1 8080
 	run svc start
-	kill "$holder"
-	wait "$holder" || true
 	echo "$output"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"TCP port 8080 on 192.0.2.1 is already taken"* ]]
-	[[ "$output" == *python3* ]]
+	[[ "$output" == *"TCP port 8080 on 192.0.2.1 is already taken: python3 (pid $HOLDER) on 192.0.2.1:8080; stop it first, or change http.address or http.port in $T/site.toml"* ]]
+	[ "$(port_pids -n "$NAME" tcp 8080)" = "$HOLDER" ]
 }
 
 @test "start reads site.toml once; a restart checks once and a broken site.toml leaves lighttpd serving" {
@@ -106,13 +102,19 @@ s = socket.socket(); s.bind(("192.0.2.1", 8080)); s.listen(); time.sleep(60)' 3>
 	[ "$(grep -c ' get ' "$T/calls")" -eq 1 ]
 	grep -q ' get --shell ' "$T/calls"
 	[ "$(grep -c ' apply ' "$T/calls")" -eq 1 ]
+	# whether the site serves HTTP, then (the daemon stopped) whether its port is free
+	[ "$(grep -c ' service ltsp-httpd$' "$T/calls")" -eq 1 ]
+	[ "$(grep -c ' service ltsp-httpd --ports$' "$T/calls")" -eq 1 ]
 
 	: >"$T/calls"
 	run svc restart
 	echo "$output"
 	[ "$status" -eq 0 ]
 	cat "$T/calls"
-	[ "$(wc -l <"$T/calls")" -eq 2 ]
+	# checked once before the stop (get, service, apply), the port once after it
+	[ "$(wc -l <"$T/calls")" -eq 4 ]
+	[ "$(grep -c ' get ' "$T/calls")" -eq 1 ]
+	[ "$(tail -n 1 "$T/calls" | grep -c ' service ltsp-httpd --ports$')" -eq 1 ]
 	[ ! -e "/run/$NAME.checked" ]
 
 	local pid

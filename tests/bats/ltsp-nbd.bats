@@ -65,6 +65,7 @@ setup() {
 
 teardown() {
 	if file_skipped; then return; fi
+	release_port
 	svc stop >/dev/null 2>&1 || true
 	svc zap >/dev/null 2>&1 || true
 }
@@ -137,6 +138,37 @@ no_listener() {
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"Refusing to serve the images to anyone"* ]]
+	no_listener
+}
+
+@test "another program on nbd.port: start refuses, naming it; no nbd-server is left" {
+	build_image
+	hold_port "$NAME" tcp 0.0.0.0 10809
+	run svc_start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"TCP port 10809 on 192.0.2.1 is already taken: python3 (pid $HOLDER) on 0.0.0.0:10809; stop it first, or change server.address or nbd.port in $T/site.toml"* ]]
+	[ "$(port_pids -n "$NAME" tcp 10809)" = "$HOLDER" ]
+	[ ! -e "/run/$NAME.pid" ]
+	release_port
+	no_listener
+}
+
+@test "a site with no image served over NBD: checkconfig and start refuse, saying so" {
+	cp "$T/site.toml" "$T/site.toml.good"
+	echo 'serve = "nfs"' >>"$T/site.toml"
+	local cmd
+	for cmd in checkconfig svc_start; do
+		[ "$cmd" = checkconfig ] && run svc checkconfig
+		[ "$cmd" = svc_start ] && run svc_start
+		echo "$output"
+		[ "$status" -ne 0 ] || break
+		[[ "$output" == *"no [[image]] in $T/site.toml has serve = \"nbd\": ltsp-nbd would serve nothing"* ]] || break
+	done
+	mv "$T/site.toml.good" "$T/site.toml"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"ltsp-nbd would serve nothing"* ]]
+	[ "$cmd" = svc_start ]
 	no_listener
 }
 

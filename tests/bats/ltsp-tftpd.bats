@@ -25,6 +25,7 @@ setup() {
 
 teardown() {
 	if file_skipped; then return; fi
+	release_port
 	svc stop >/dev/null 2>&1 || true
 	svc zap >/dev/null 2>&1 || true
 }
@@ -138,8 +139,23 @@ teardown() {
 	wait "$other" || true
 	echo "$output"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"UDP port 69 on $ADDR is already taken"* ]]
-	[[ "$output" == *'"in.tftpd",pid='"$other"* ]]
+	[[ "$output" == *"UDP port 69 on $ADDR is already taken: in.tftpd (pid $other) on 0.0.0.0:69; stop it first, or change tftp.address or tftp.port in $T/site.toml"* ]]
+}
+
+@test "a socket on IPv6's any address (dual-stack) holds the port too: start refuses, checkconfig does not ask" {
+	hold_port "$NAME" udp :: 69
+	run svc checkconfig
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run svc start
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"UDP port 69 on $ADDR is already taken: python3 (pid $HOLDER) on [::]:69;"* ]]
+	[ "$(listeners)" = "$HOLDER" ]
+	release_port
+	run svc start
+	echo "$output"
+	[ "$status" -eq 0 ]
 }
 
 @test "status, stop and restart" {

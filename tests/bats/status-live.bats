@@ -89,6 +89,7 @@ run_live_status() {
 		mount --bind "$T/sys/runlevels" /etc/runlevels
 		mount --bind "$T/sys/var" /var
 		stop_all() {
+			[ -n "${holder:-}" ] && kill "$holder" 2>/dev/null
 			[ -n "${sup:-}" ] && echo "$sup" >/run/openrc/syslog-ng.test.pid
 			for s in rpcbind nfs syslog-ng ltsp-tftpd dhcpd.1067; do
 				rc-service "$s" stop >/dev/null 2>&1 || rc-service "$s" zap >/dev/null 2>&1
@@ -101,6 +102,19 @@ run_live_status() {
 		# syslog-ng's supervisor gone: its pidfile names a pid above pid_max, which no process has
 		sup=$(cat /run/openrc/syslog-ng.test.pid)
 		echo $(($(cat /proc/sys/kernel/pid_max) + 1)) >/run/openrc/syslog-ng.test.pid
+		# HOLD_TFTP: another program on ltsp-tftpd's port (198.51.100.1:69, 0045 in hex)
+		if [ -n "${HOLD_TFTP:-}" ]; then
+			python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("198.51.100.1", 69)); time.sleep(120)' 3>&- &
+			holder=$!
+			echo "$holder" >"$T/holder.pid"
+			i=0
+			until grep -q '^ *[0-9]*: [0-9A-F]*:0045 ' /proc/net/udp; do
+				i=$((i + 1))
+				[ "$i" -le 100 ] || exit 11
+				sleep 0.1
+			done
+		fi
 		node "$REPO/dist/ltspcfg-ts.js" --gentoo --config "$T/site.toml" status --json >"$T/status.json" 2>"$T/status.err"
 		echo $? >"$T/status.json.rc"
 		node "$REPO/dist/ltspcfg-ts.js" --gentoo --config "$T/site.toml" status >"$T/status.txt" 2>>"$T/status.err"
@@ -153,4 +167,24 @@ js() {
 	[ "$(js 's.interfaces[0].health')" = problem ]
 	[ "$(js 's.interfaces[0].steps.join(" | ")')" = "add config_${NAME}d=\"198.51.100.2/24\" to /etc/conf.d/net (keeps it across reboots) | ip addr add 198.51.100.2/24 dev ${NAME}d" ]
 	grep -Fq "ip addr add 198.51.100.2/24 dev ${NAME}d" "$T/status.txt"
+}
+
+@test "live: another program on the port of a stopped ltsp-tftpd: a conflict that names it" {
+	write_site 198.51.100.1
+	export HOLD_TFTP=1
+	run run_live_status
+	unset HOLD_TFTP
+	[ "$status" -eq 0 ] || { echo "$output"; cat "$T"/start.*.log; false; }
+	local pid
+	pid=$(cat "$T/holder.pid")
+	[ "$(js 's.services.find(x => x.service === "ltsp-tftpd").state')" = conflict ]
+	[ "$(js 's.services.find(x => x.service === "ltsp-tftpd").detail')" = \
+		"UDP port 69 on 198.51.100.1 is already taken: python3 (pid $pid) on 198.51.100.1:69; stop it first, or change tftp.address or tftp.port in site.toml; stopped" ]
+	[ "$(js 's.services.find(x => x.service === "ltsp-tftpd").next')" = \
+		"stop python3 (pid $pid) on 198.51.100.1:69, or change tftp.address or tftp.port in site.toml" ]
+	# dhcpd.1067's port is free: no conflict there
+	[ "$(js 's.services.find(x => x.service === "dhcpd.1067").state')" = disabled ]
+	grep -Eq "^  ltsp-tftpd +conflict .*python3 \(pid $pid\)" "$T/status.txt"
+	# the holder was stopped with the namespace's services
+	wait_gone 10 "$pid"
 }

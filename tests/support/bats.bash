@@ -17,6 +17,10 @@
 #
 # Waiting: wait_until, wait_port, listens, port_pids, wait_gone and stop_pids
 # (tests/support/wait.bash, loaded here) and logged (below); no fixed sleeps.
+#
+# Another program on a service's port: hold_port NETNS udp|tcp ADDRESS PORT
+# starts a python3 socket there (bound without SO_REUSEADDR, as a foreign
+# server would be) and sets HOLDER to its pid; release_port stops it by its pid.
 
 # shellcheck source=tests/support/wait.bash
 . "$(dirname "${BASH_SOURCE[0]}")/wait.bash"
@@ -61,4 +65,26 @@ logged() {
 		ls -l "$(dirname "$file")" >&2
 	fi
 	return 1
+}
+
+# $1 namespace, $2 udp|tcp, $3 address (0.0.0.0, ::, ...), $4 port: held until release_port
+hold_port() {
+	ip netns exec "$1" python3 -c '
+import socket, sys, time
+family = socket.AF_INET6 if ":" in sys.argv[2] else socket.AF_INET
+s = socket.socket(family, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
+s.bind((sys.argv[2], int(sys.argv[3])))
+if sys.argv[1] == "tcp":
+    s.listen()
+time.sleep(600)' "$2" "$3" "$4" 3>&- &
+	HOLDER=$!
+	wait_port -n "$1" -t 10 "$2" "$4" "a python3 socket holding the port"
+}
+
+# stops the holder of hold_port, if any
+release_port() {
+	[ -n "${HOLDER:-}" ] || return 0
+	stop_pids 10 "$HOLDER"
+	wait "$HOLDER" 2>/dev/null || true
+	HOLDER=
 }

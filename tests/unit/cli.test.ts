@@ -44,9 +44,9 @@ test('an unknown command is a usage error: exit 2, one line, did you mean, nothi
   const typo = ltspcfg(['--config', WIKI, '--root', root, 'stauts', '--yes']);
   assert.equal(typo.code, 2);
   assert.equal(typo.stdout, '');
-  assert.equal(typo.stderr, 'ltspcfg-ts: unknown command "stauts"; did you mean "status"? commands: status, apply, render, check, get, clients, trace, image, targets\n');
+  assert.equal(typo.stderr, 'ltspcfg-ts: unknown command "stauts"; did you mean "status"? commands: status, apply, render, check, get, clients, trace, image, service, targets\n');
   assert.equal(hashTree(root), before, 'nothing written under --root');
-  for (const word of ['serve', 'watch']) {
+  for (const word of ['deploy', 'watch']) {
     const r = ltspcfg([word, '--help']);
     assert.equal(r.code, 2, `${word} --help`);
     assert.equal(r.stdout, '', `${word} --help prints no help`);

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli';
 import {
   APPLY_OPTIONS, CLIENTS_OPTIONS, DEFAULT_OPTIONS, GET_OPTIONS, GLOBAL_OPTIONS, IMAGE_OPTIONS, RENDER_OPTIONS,
-  STATUS_OPTIONS, TRACE_OPTIONS, type OptionSpec,
+  SERVICE_OPTIONS, STATUS_OPTIONS, TRACE_OPTIONS, type OptionSpec,
 } from '../../src/options';
 import { plainCommand } from '../../src/plain-command';
 import { plainGet } from '../../src/get-fast';
@@ -18,7 +18,7 @@ import { plainApply } from '../../src/commands/apply-line';
 
 const OWN: Record<string, readonly OptionSpec[]> = {
   '': DEFAULT_OPTIONS, status: STATUS_OPTIONS, apply: APPLY_OPTIONS, render: RENDER_OPTIONS, check: [], get: GET_OPTIONS,
-  clients: CLIENTS_OPTIONS, trace: TRACE_OPTIONS, image: IMAGE_OPTIONS, targets: [],
+  clients: CLIENTS_OPTIONS, trace: TRACE_OPTIONS, image: IMAGE_OPTIONS, targets: [], service: SERVICE_OPTIONS,
 };
 
 test('every option commander holds is an entry of the table, in its order, with its key, value and help', () => {

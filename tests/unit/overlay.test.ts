@@ -240,9 +240,17 @@ test('the ebuild: version of package.json, EAPI 8, the release tarball, no compi
   assert.equal(ebuildVar('SLOT'), '0');
   assert.doesNotMatch(text, /src_compile|src_configure|^\s*(npm|npx|yarn|node|esbuild|emake)\b/m, 'nothing is built on the user\'s machine');
   const rdepend = ebuildVar('RDEPEND');
-  // ss (iproute2): ltsp-tftpd and ltsp-httpd name the server that holds their port
-  for (const dep of ['net-libs/nodejs', 'net-ftp/tftp-hpa', 'sys-boot/syslinux', 'sys-apps/iproute2']) {
+  for (const dep of ['net-libs/nodejs', 'net-ftp/tftp-hpa', 'sys-boot/syslinux']) {
     assert.ok(rdepend.includes(dep), `RDEPEND has ${dep}`);
+  }
+  // the services ask ltspcfg-ts who holds their port (it reads /proc), not ss
+  assert.ok(!rdepend.includes('sys-apps/iproute2'), 'RDEPEND has no sys-apps/iproute2');
+  for (const script of readdirSync(join(REPO, 'init.d'))) {
+    const text = readFileSync(join(REPO, 'init.d', script), 'utf8');
+    assert.doesNotMatch(text, /^[^#]*\bss\s+-/m, `init.d/${script} runs no ss`);
+    // whether the site calls for it, and who holds its port: ltspcfg-ts's rules (src/status/services.ts)
+    assert.match(text, new RegExp(` service ${script.replace('.', '\\.')} "\\$@"`), `init.d/${script} asks \`ltspcfg-ts service ${script}\``);
+    assert.equal(text.match(/service_allows --ports/g)?.length, 1, `init.d/${script} asks for its port once, at start`);
   }
   // a proxy-mode site, or one whose root an NFS server elsewhere exports, pulls in neither
   assert.match(rdepend, /^\s*dhcpd\? \( net-misc\/dhcp\[server\] \)$/m);
@@ -452,7 +460,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
 
 test('bash completion: commands, options of each command, targets, site.toml keys', () => {
   const targets = cli('targets').trim().split('\n').map((l) => l.split('\t')[0]).sort();
-  assert.deepEqual(complete('ltspcfg-ts', ''), ['apply', 'check', 'clients', 'get', 'image', 'render', 'status', 'targets', 'trace']);
+  assert.deepEqual(complete('ltspcfg-ts', ''), ['apply', 'check', 'clients', 'get', 'image', 'render', 'service', 'status', 'targets', 'trace']);
   assert.deepEqual(complete('ltspcfg-ts', 're'), ['render']);
   assert.deepEqual(complete('ltspcfg-ts', '--config', 'site.toml', 'st'), ['status']);
   assert.deepEqual(complete('ltspcfg-ts', 'render', ''), targets);
