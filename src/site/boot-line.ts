@@ -53,6 +53,32 @@ export function efiDir(site: Site): string {
   return posix.join(bootDir(site), 'efi64');
 }
 
+/** A client's firmware: BIOS or x86-64 UEFI (src/targets/boot-loaders.ts says how each asks). */
+export type Arch = 'bios' | 'uefi';
+
+/** The file a PXE ROM of this architecture is handed (option 67), inside the TFTP root. */
+export function firstStage(site: Site, arch: Arch): string {
+  if (site.boot.loader === 'ipxe') return posix.join(bootDir(site), arch === 'bios' ? 'undionly.kpxe' : 'ipxe.efi');
+  return arch === 'bios' ? site.boot.pxeFilename : posix.join(efiDir(site), 'syslinux.efi');
+}
+
+/** The generated iPXE script, inside the TFTP root. */
+export function ipxeScriptPath(site: Site): string {
+  return posix.join(bootDir(site), 'ltsp.ipxe');
+}
+
+/** Where iPXE fetches the kernel and initramfs from: the HTTP server when there is one, else TFTP. */
+export function ipxeBaseUrl(site: Site): string {
+  if (site.http) return `http://${site.http.address}:${site.http.port}`;
+  return `tftp://${site.tftp.address}${site.tftp.port === 69 ? '' : `:${site.tftp.port}`}`;
+}
+
+/** What DHCP hands a client that already runs iPXE (user class "iPXE"): the script. */
+export function ipxeScriptFilename(site: Site): string {
+  // over TFTP a plain path: iPXE fetches it from next-server
+  return site.http ? `${ipxeBaseUrl(site)}${ipxeScriptPath(site)}` : ipxeScriptPath(site);
+}
+
 /** A path inside the TFTP root as pxelinux must see it in its config. */
 export function pxelinuxPath(site: Site, path: string, dir = bootDir(site)): string {
   const below = dir === '/' ? path.slice(1) : path.startsWith(dir + '/') ? path.slice(dir.length + 1) : null;

@@ -13,9 +13,9 @@ import { posix } from 'node:path';
 import type { BootLoader } from '../site/schema';
 import type { Site } from '../site/types';
 import type { CopiedFile, Platform } from './types';
-import { bootDir, efiDir } from '../site/boot-line';
+import { bootDir, type Arch } from '../site/boot-line';
 
-export type Arch = 'bios' | 'uefi';
+export type { Arch } from '../site/boot-line';
 export const ARCH_NAMES: Record<Arch, string> = { bios: 'BIOS (option 93 = 0)', uefi: 'x86-64 UEFI (option 93 = 7 or 9)' };
 /** option 93 values answered with the UEFI loader */
 export const UEFI_ARCH_CODES = [7, 9] as const;
@@ -80,25 +80,4 @@ export function architectures(site: Site): Arch[] {
   return site.boot.uefi ? ['bios', 'uefi'] : ['bios'];
 }
 
-/** The file a PXE ROM of this architecture is handed (option 67), inside the TFTP root. */
-export function firstStage(site: Site, arch: Arch): string {
-  if (site.boot.loader === 'ipxe') return posix.join(bootDir(site), arch === 'bios' ? 'undionly.kpxe' : 'ipxe.efi');
-  return arch === 'bios' ? site.boot.pxeFilename : posix.join(efiDir(site), 'syslinux.efi');
-}
-
-/** The generated iPXE script, inside the TFTP root. */
-export function ipxeScriptPath(site: Site): string {
-  return posix.join(bootDir(site), 'ltsp.ipxe');
-}
-
-/** Where iPXE fetches the kernel and initramfs from: the HTTP server when there is one, else TFTP. */
-export function ipxeBaseUrl(site: Site): string {
-  if (site.http) return `http://${site.http.address}:${site.http.port}`;
-  return `tftp://${site.tftp.address}${site.tftp.port === 69 ? '' : `:${site.tftp.port}`}`;
-}
-
-/** What DHCP hands a client that already runs iPXE (user class "iPXE"): the script. */
-export function ipxeScriptFilename(site: Site): string {
-  // over TFTP a plain path: iPXE fetches it from next-server
-  return site.http ? `${ipxeBaseUrl(site)}${ipxeScriptPath(site)}` : ipxeScriptPath(site);
-}
+export { firstStage, ipxeScriptPath, ipxeBaseUrl, ipxeScriptFilename } from '../site/boot-line';

@@ -202,3 +202,18 @@ long_mount_options() {
 	dh_client "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 30
 	[ "$(dh_opt option_129)" = "DPORT=1067 NIC=e1000 MOPTS=nolock,ro,$(head -c 155 /dev/zero | tr '\0' a)" ]
 }
+
+@test "a boot file name of 127 bytes, the longest site.toml allows, reaches the ROM whole with its NUL" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	dh_site port-1067 false
+	sed -i "s|^\(  nic       = \"e1000\"\)$|\1\n  filename = \"/$(head -c 126 /dev/zero | tr '\0' f)\"|" "$T/site.toml"
+	run svc start
+	echo "$output"
+	[ "$status" -eq 0 ]
+	dh_wait_dhcpd 30 >/dev/null
+	ip -n "$CLI" link set "$CIF" address "$DH_KNOWN_MAC"
+	run ip netns exec "$CLI" python3 "$BATS_TEST_DIRNAME/lib/dhcp-options.py" "$CIF" "$DH_KNOWN_MAC" "$DH_PXE" 1067 20
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx 'file 127 ended' <<<"$output"
+}

@@ -75,3 +75,33 @@ test('the whole reply over 308 bytes of options is refused naming the host and e
   assert.equal(r.result, 'accepted', r.result === 'refused' ? r.output : '');
   assert.ok(f.content.includes(`option option-129 "${o129}";`));
 });
+
+test('a boot file name over 127 bytes (the file field holds 128 with its NUL) is refused at the key it comes from', () => {
+  // syslinux.efi lies in efi64/ beside pxelinux.0: "/" + dir + "/efi64/syslinux.efi" is the longest name
+  const pxe = (n: number) => `[boot]\npxe_filename = "/${'d'.repeat(n)}/pxelinux.0"\n`;
+  const site = loadSite(`${head('port-1067')}${pxe(107)}`);
+  assert.equal(site.boot.pxeFilename.length, 119);
+  let text = `${head('port-1067')}${pxe(108)}`;
+  let p = onlyProblem(text);
+  assert.equal(p.key, 'boot.pxe_filename');
+  assert.equal(p.position.line, lineOf(text, 'pxe_filename'));
+  assert.match(p.problem, /^the boot file \/d{39}\.\.\. is 128 bytes long, and the file field of a DHCP reply holds 127 with its NUL: dhcpd cuts it to 128 bytes without one$/);
+  // the same in dnsmasq's proxyDHCP
+  assert.equal(onlyProblem(`${head('proxy')}${pxe(108)}`).key, 'boot.pxe_filename');
+  // iPXE over HTTP is handed the script's URL
+  const ipxe = (n: number) => `[boot]\nloader = "ipxe"\npxe_filename = "/${'d'.repeat(n)}/undionly.kpxe"\n[http]\nenabled = true\n`;
+  assert.ok(loadSite(`${head('primary')}${ipxe(127 - 'http://192.0.2.1:80//ltsp.ipxe'.length)}`));
+  assert.equal(onlyProblem(`${head('primary')}${ipxe(128 - 'http://192.0.2.1:80//ltsp.ipxe'.length)}`).key, 'boot.pxe_filename');
+  text = `${head('none')}[[host]]\nname = "ws1"\nmac = "02:1d:0e:00:00:01"\nfilename = "/${'f'.repeat(127)}"\n`;
+  p = onlyProblem(text);
+  assert.equal(p.key, 'host[1].filename');
+  assert.match(p.problem, /^the boot file of host ws1 \/f{39}\.\.\. is 128 bytes long/);
+  text = `${head('nfsroot')}[boot]\netherboot_file = "/${'k'.repeat(127)}"\n`;
+  assert.equal(onlyProblem(text).key, 'boot.etherboot_file');
+  // the longest allowed: dhcpd -t takes it
+  if (!findProgram('dhcpd')) return;
+  const f = dhcpd.plan(site, { gentoo: true }).find((i): i is WholeFile => i.kind === 'file')!;
+  const r = runChecker(f.checker!, f.path, Buffer.from(f.content));
+  assert.equal(r.result, 'accepted', r.result === 'refused' ? r.output : '');
+  assert.ok(f.content.includes(`filename "/${'d'.repeat(107)}/efi64/syslinux.efi";`));
+});

@@ -8,9 +8,11 @@
 //   one across both, or leaves option 129 out (measured with dhcpd 4.4 and a
 //   576-byte client: a 250-byte option 129 beside a 90-byte root-path never came).
 // Counted is every option dhcpd.conf gives a host (as if its ROM asked for all).
+// - the boot file travels in the reply's file field, 128 bytes with its NUL:
+//   dhcpd cuts a longer name to 128 bytes without a NUL (measured with 140).
 import type { Reporter } from '../reporter';
 import type { Host, Site } from '../types';
-import { nfsRootSpec, option129 } from '../boot-line';
+import { firstStage, ipxeScriptFilename, nfsRootSpec, option129 } from '../boot-line';
 
 /** The longest DHCP option (its length is one byte). */
 export const DHCP_OPTION_MAX = 255;
@@ -46,7 +48,29 @@ function common(site: Site): { bytes: number; parts: string[] } {
   return { bytes: used.reduce((a, [, b]) => a + b, 0), parts: used.map(([what, b]) => `${what} ${b}`) };
 }
 
+/** The longest boot file name the reply's file field (128 bytes) holds with its NUL. */
+export const BOOT_FILE_MAX = 127;
+
+function checkBootFiles(r: Reporter, site: Site, hostPath: (i: number) => string): void {
+  const mode = site.dhcp.mode;
+  const over = (key: string, what: string, name: string) => {
+    const bytes = Buffer.byteLength(name);
+    if (bytes > BOOT_FILE_MAX)
+      r.report(key, `${what} ${name.slice(0, 40)}... is ${bytes} bytes long, and the file field of a DHCP reply holds ${BOOT_FILE_MAX} with its NUL: dhcpd cuts it to 128 bytes without one`, `expected a boot file name of at most ${BOOT_FILE_MAX} bytes, its directory included`);
+  };
+  // what a PXE ROM and iPXE are handed (dhcpd or dnsmasq), and an Etherboot ROM (dhcpd, or the admin's server)
+  const pxe = [firstStage(site, 'bios'), ...(site.boot.uefi ? [firstStage(site, 'uefi')] : []), ...(site.boot.loader === 'ipxe' ? [ipxeScriptFilename(site)] : [])];
+  const longest = pxe.reduce((a, b) => (Buffer.byteLength(b) > Buffer.byteLength(a) ? b : a));
+  over('boot.pxe_filename', 'the boot file', longest);
+  if (mode === 'proxy') return;
+  over('boot.etherboot_file', 'the Etherboot kernel', site.boot.etherbootFile);
+  site.hosts.forEach((h, i) => {
+    if (h.filename) over(`${hostPath(i)}.filename`, `the boot file of host ${h.name}`, h.filename);
+  });
+}
+
 export function checkDhcpOptions(r: Reporter, site: Site, hostPath: (i: number) => string): void {
+  checkBootFiles(r, site, hostPath);
   const dhcpd = DHCPD_MODES.includes(site.dhcp.mode);
   // with dhcp.mode = "none" the admin's own server sends them: an option is 255 bytes there too
   if (!dhcpd && site.dhcp.mode !== 'none') return;

@@ -4,6 +4,7 @@
 # of the first reply, one line each, as the ROM would find them:
 #   option CODE LENGTH      in the options field, in order
 #   sname-options           when the reply puts options in the sname or file field (option 52)
+#   file LENGTH ended|unended  the boot file name in the file field, and whether a NUL ends it
 # Usage: dhcp-options.py INTERFACE MAC VENDOR-CLASS SERVER-PORT SECONDS
 # (sent from SERVER-PORT + 1 to the broadcast address, bound to INTERFACE)
 import random
@@ -42,6 +43,8 @@ if not ready:
     print('no reply')
     sys.exit(1)
 print(f'reply {len(data)} bytes')
+field = data[108:236]
+print(f"file {len(field.split(bytes(1))[0])} {'ended' if 0 in field else 'unended'}")
 opts, i = data[240:], 0
 while i < len(opts) and opts[i] != 255:
     if opts[i] == 0:
