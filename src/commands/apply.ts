@@ -151,7 +151,7 @@ async function nothingToDo(ctx: Context, out: Out, flags: ApplyFlags, lock?: Loc
   const done = stampedNothingToDo({ sys: ctx.sys, site, platform: () => ctx.platform, targets: names });
   if (!done) return undefined;
   if (lock) for (const t of removeStaleTemps(done.writeDirs, lock.since)) out.line(`  ${'clean'.padEnd(8)}${t}  (a temporary file left by an interrupted apply)`);
-  const report: ApplyReport = { changes: [], refused: [], unavailable: [], removals: [], leftovers: [], checks: [], blockers: [], warnings: [], unchanged: done.items };
+  const report: ApplyReport = { changes: [], refused: [], unavailable: [], removals: [], leftovers: [], checks: [], blockers: [], warnings: [], unchanged: done.items, checked: Promise.resolve() };
   showPlan(ctx, out, report, flags, done.notes);
   return await conclude(ctx, out, 0, done.trees.length > 0, 0, async () => fixTrees(done.trees, ctx.sys));
 }
@@ -203,6 +203,9 @@ function showPlan(ctx: Context, out: Out, report: ApplyReport, flags: ApplyFlags
 async function carryOut(ctx: Context, out: Out, flags: ApplyFlags, site: Site, inspection: Inspection, chosen: Target[], written: FileStatus[]): Promise<number> {
   const report = planApply(inspection, ctx.sys, { force: !!flags.force, check: flags.check !== false });
   showPlan(ctx, out, report, flags, inspection.notes);
+  // the plan is shown while the checkers run (and the site hashed for the state); nothing is written before their verdicts
+  if (report.changes.length && !ctx.opts.dryRun) void site.source.sha256;
+  await report.checked;
 
   if (report.blockers.length) {
     for (const b of report.blockers) out.error(`ltspcfg-ts: ${b}`);

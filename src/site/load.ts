@@ -9,6 +9,7 @@ import { checkSiteValues, snakeValues } from './validate';
 import { buildSite } from './build';
 import { tftpRootProblem, TFTP_ROOT_RULE } from './path-rules';
 import { prescan } from './prescan';
+import { sha256 } from '../system/sha256';
 import type { Site } from './types';
 
 export interface LoadedSite {
@@ -21,15 +22,14 @@ function fail(file: string, line: number, col: number, problem: string, expected
   throw new SiteError([{ file, position: { line, col }, key, problem, expected }]);
 }
 
-/** Site.source: the file's path and name (see Site), and its sha256 (hashed on first use: only apply needs it, and loading node:crypto costs start-up time). */
+/** Site.source: the file's path and name (see Site), and its sha256 (hashed on first use: only apply needs it). */
 export function siteOrigin(file: string, bytes: Buffer, name = file): Site['source'] {
   let hash: string | undefined;
   return {
     file,
     name,
     get sha256(): string {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      hash ??= (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
+      hash ??= sha256(bytes);
       return hash;
     },
   };

@@ -1,9 +1,11 @@
 // apply: from an inspection to files on disk. Everything that can refuse
 // (hand edits, checkers, unknown owners) is decided before the first write.
+// The real checkers run beside the rest of the plan: their verdicts are
+// awaited (ApplyReport.checked) before anything is written.
 import { unlinkSync } from 'node:fs';
 import type { Inspection, FileStatus, Orphan } from './inspect';
 import type { SystemRoot } from './fsroot';
-import { runChecker, type CheckOutcome } from './checkers';
+import { startChecker, type CheckOutcome } from './checkers';
 import { BACKUP_DIR, STATE_FILE, serializeState, type State } from './state';
 import { ensureDirectory, stageWrites, type Write } from './write';
 import { fixTree, isSymlink, symlinkRootProblem } from './tree';
@@ -27,9 +29,12 @@ export interface ApplyReport {
   removals: Orphan[];
   /** the same, but changed since (without --force) or a block in another package's file: left in place */
   leftovers: Orphan[];
+  /** the checkers' outcomes: those skipped at once, the others once `checked` has settled */
   checks: { file: FileStatus; outcome: CheckOutcome }[];
-  /** problems that stop every write (checker refusals, unknown owners) */
+  /** problems that stop every write (checker refusals, first, once `checked` has settled; unknown owners...) */
   blockers: string[];
+  /** settles (never rejects) when every checker started has given its verdict, in checks and blockers */
+  checked: Promise<void>;
   warnings: string[];
   unchanged: number;
 }
@@ -37,9 +42,9 @@ export interface ApplyReport {
 const WRITE_STATES = new Set(['missing', 'stale']);
 const GUARDED_STATES = new Set(['drifted', 'unmanaged']);
 
-/** Decides what apply would do; writes nothing. */
+/** Decides what apply would do and starts the real checkers (await `checked` for their verdicts); writes nothing. */
 export function planApply(inspection: Inspection, sys: SystemRoot, opts: ApplyOptions): ApplyReport {
-  const report: ApplyReport = { changes: [], refused: [], unavailable: [], removals: [], leftovers: [], checks: [], blockers: [], warnings: [], unchanged: 0 };
+  const report: ApplyReport = { changes: [], refused: [], unavailable: [], removals: [], leftovers: [], checks: [], blockers: [], warnings: [], unchanged: 0, checked: Promise.resolve() };
   for (const o of inspection.orphans) {
     if (o.state === 'remove' || (o.state === 'drifted' && opts.force)) report.removals.push(o);
     else if (o.state !== 'gone') report.leftovers.push(o);
@@ -50,14 +55,25 @@ export function planApply(inspection: Inspection, sys: SystemRoot, opts: ApplyOp
     else if (GUARDED_STATES.has(f.state)) report.refused.push(f);
     else report.unchanged++;
   }
+  // the checkers run while the rest is planned and shown; a refusal is a blocker, listed first, in the plan's order
+  const verdicts: Promise<void>[] = [];
+  const refusals: string[] = [];
   if (opts.check) {
     for (const f of report.changes) {
       if (!f.checker || !f.desired) continue;
-      const outcome = runChecker(f.checker, f.path, f.desired);
-      report.checks.push({ file: f, outcome });
-      if (outcome.result === 'refused') report.blockers.push(`${f.path}: ${outcome.label} refused the generated file:\n${outcome.output}`);
+      const started = startChecker(f.checker, f.path, f.desired);
+      if (!(started instanceof Promise)) {
+        report.checks.push({ file: f, outcome: started });
+        continue;
+      }
+      const slot = refusals.push('') - 1;
+      verdicts.push(started.then((outcome) => {
+        report.checks.push({ file: f, outcome });
+        if (outcome.result === 'refused') refusals[slot] = `${f.path}: ${outcome.label} refused the generated file:\n${outcome.output}`;
+      }));
     }
   }
+  if (verdicts.length) report.checked = Promise.all(verdicts).then(() => void report.blockers.unshift(...refusals.filter((r) => r !== '')));
   // every place about to be written, before the first write: a directory that is a file or a
   // dangling link, or that leads out of --root, stops the run (one line each)
   const destinations = new Destinations(sys);

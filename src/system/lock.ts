@@ -4,10 +4,10 @@
 // whose holder is gone (killed mid-apply) is taken over, one that is held is
 // waited for, then refused. It lives in /run (tmpfs: gone after a reboot), not
 // in the configured system, so that a run that changes nothing touches nothing.
-import { createHash } from 'node:crypto';
 import { closeSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { Problem } from '../errors';
 import { readRegularFile } from './sitefile';
+import { sha256 } from './sha256';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 export function lockPath(root: string): string {
   const uid = process.getuid?.() ?? 0;
   const dir = uid === 0 ? '/run/ltspcfg-ts' : join(process.env.XDG_RUNTIME_DIR ?? tmpdir(), `ltspcfg-ts-${uid}`);
-  return join(dir, root === '/' ? 'apply.lock' : `apply-${createHash('sha256').update(root).digest('hex').slice(0, 16)}.lock`);
+  return join(dir, root === '/' ? 'apply.lock' : `apply-${sha256(root).slice(0, 16)}.lock`);
 }
 
 export class LockBusyError extends Error {

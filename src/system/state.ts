@@ -1,6 +1,5 @@
 // What ltspcfg-ts last wrote, so that a hand edit since is told apart from a
 // site.toml change. Kept in /var/lib/ltsp-ts/state.json on the configured system.
-import { createHash } from 'node:crypto';
 import type { SystemRoot } from './fsroot';
 import { Problem } from '../errors';
 import { readRegularFile, SiteFileError } from './sitefile';
@@ -25,7 +24,8 @@ export interface State {
   files: Record<string, FileRecord>;
 }
 
-export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+// what every file is recorded by (src/system/sha256.ts: without loading node:crypto)
+export { sha256 } from './sha256';
 
 /** state.json cannot be used: exit 1, one line naming it; nothing is written. */
 export class StateError extends Problem {
