@@ -6,8 +6,10 @@
 # level, block size, exclusions: the arguments ltspcfg-ts passes, less the
 # pseudo files that lock the passwords of /etc/shadow and /etc/gshadow, which
 # the plain run leaves out). One warm-up run each (page cache), then N
-# interleaved pairs, which side goes first alternating; medians and their
-# ratio. Goal: <= 1.1x. Run it under the shared CPU lock:
+# interleaved pairs, which side goes first alternating, every ltspcfg-ts run
+# cold (its TFTP root emptied: the initramfs made); medians and their
+# ratio. Goal: <= 1.1x. Then what reusing an unchanged initramfs saves.
+# Run it under the shared CPU lock:
 #   flock /tmp/ltsp-ts-heavy.lock bench/image-build.sh 3
 # Usage: bench/image-build.sh [N]      (default 3)
 set -u
@@ -69,15 +71,44 @@ echo "  sizes: ltspcfg-ts $(stat -c %s "$T/images/lab.img" | awk '{ printf "%.1f
 	"plain $(stat -c %s "$plain_out" | awk '{ printf "%.1f MiB", $1 / 1048576 }'); last ltspcfg-ts run:"
 sed -n 's/^  /    /p' "$T/image-$pairs.log"
 # what ltspcfg-ts adds, alone: the same root as an nfs image (no squashfs),
-# so node's start, the initramfs (read, cpio, compressed) and the kernel, written
+# so node's start, the initramfs (read, cpio, compressed) and the kernel, written;
+# then the same with the pair in place made of the same inputs (reused: its
+# inputs named and stat'ed, its key read back, the kernel compared), interleaved
 sed 's/^\([[:space:]]*serve = \)"nbd"/\1"nfs"/' "$T/site.toml" >"$T/site-nfs.toml"
 : >"$T/boot.times"
+: >"$T/reuse.times"
+boot_run() {
+	local t0
+	t0=$(now)
+	"$T/bin/ltspcfg-ts" --config "$T/site-nfs.toml" --no-color image lab >"$T/boot-$1.log" 2>&1 || { cat "$T/boot-$1.log" >&2; return 1; }
+	secs "$t0" "$(now)"
+}
+for r in 1 2 3 4 5; do
+	rm -rf "$T/tftpboot" && mkdir -p "$T/tftpboot"
+	t=$(boot_run "cold-$r") && echo "$t" >>"$T/boot.times" || exit 1
+	t=$(boot_run "reuse-$r") && echo "$t" >>"$T/reuse.times" || exit 1
+	grep -q 'unchanged' "$T/boot-reuse-$r.log" || { echo "image-build bench: the initramfs was not reused:" >&2; cat "$T/boot-reuse-$r.log" >&2; exit 1; }
+done
+cold=$(pxe_median <"$T/boot.times")
+reuse=$(pxe_median <"$T/reuse.times")
+echo "  kernel + initramfs alone (the root as an nfs image: no squashfs; NFS modules in place of nbd-client), median of 5: made $cold s;" \
+	"$(sed -n 's/^  .*initrd.img: //p' "$T/boot-cold-5.log")"
+echo "  the same, the pair in place made of the same inputs (reused), median of 5: $reuse s ($(awk -v a="$cold" -v b="$reuse" 'BEGIN { printf "%.2f s saved, %.1fx faster", a - b, a / b }'))"
+# an nbd image rebuilt over a pair in place (its TFTP root emptied first, or
+# the pair left from the run before: reused), interleaved: the squashfs either way
+: >"$T/nbd-cold.times"
+: >"$T/nbd-reuse.times"
+nbd_run() {
+	local t0
+	t0=$(now)
+	"$T/bin/ltspcfg-ts" --config "$T/site.toml" --no-color image lab >"$T/nbd-$1.log" 2>&1 || { cat "$T/nbd-$1.log" >&2; return 1; }
+	secs "$t0" "$(now)"
+}
 for r in 1 2 3; do
 	rm -rf "$T/tftpboot" && mkdir -p "$T/tftpboot"
-	t0=$(now)
-	"$T/bin/ltspcfg-ts" --config "$T/site-nfs.toml" --no-color image lab >"$T/boot-$r.log" 2>&1 || { cat "$T/boot-$r.log" >&2; exit 1; }
-	echo "$(secs "$t0" "$(now)")" >>"$T/boot.times"
+	t=$(nbd_run "cold-$r") && echo "$t" >>"$T/nbd-cold.times" || exit 1
+	t=$(nbd_run "reuse-$r") && echo "$t" >>"$T/nbd-reuse.times" || exit 1
+	grep -q 'unchanged' "$T/nbd-reuse-$r.log" || { echo "image-build bench: the initramfs was not reused:" >&2; cat "$T/nbd-reuse-$r.log" >&2; exit 1; }
 done
-echo "  kernel + initramfs alone (the root as an nfs image: no squashfs; NFS modules in place of nbd-client), median of 3: $(sort -n "$T/boot.times" | sed -n 2p) s;" \
-	"$(sed -n 's/^  .*initrd.img: //p' "$T/boot-3.log")"
+echo "  nbd image, interleaved, median of 3: initramfs made $(pxe_median <"$T/nbd-cold.times") s, reused $(pxe_median <"$T/nbd-reuse.times") s"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

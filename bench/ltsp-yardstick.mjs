@@ -15,6 +15,8 @@
 // ltsp when missing.
 //
 //   node bench/ltsp-yardstick.mjs          SIZES=200,2000 ROUNDS=7
+//   BASELINE=/path/to/another/checkout     (its dist/ built) runs that build too, installed the
+//                                          same way, turn about with this one: before and after
 import './user-env.mjs';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { installLikeEbuild } from './installed.mjs';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const sizes = (process.env.SIZES ?? '200,2000').split(',').map(Number);
 const rounds = Number(process.env.ROUNDS ?? 7);
+const baseline = process.env.BASELINE;
 const WRITTEN = ['/etc/ltsp', '/etc/dnsmasq.d', '/etc/exports.d', '/srv', '/etc/systemd'];
 
 function sh(cmd, args, opts = {}) {
@@ -44,6 +47,10 @@ if (!process.env.LTSP_YARDSTICK_NS) {
     if (r.status !== 0) process.exit(1);
   }
   if (sh('test', ['-f', join(repo, 'dist/ltspcfg-ts.js')]).status !== 0) sh('npm', ['run', '--silent', 'build'], { cwd: repo, stdio: 'inherit' });
+  if (baseline && sh('test', ['-f', join(baseline, 'dist/ltspcfg-ts.js')]).status !== 0) {
+    console.error(`ltsp-yardstick: BASELINE=${baseline} has no dist/ltspcfg-ts.js; build it first (npm run build there)`);
+    process.exit(2);
+  }
   const r = spawnSync('unshare', ['-m', '--propagation', 'private', process.execPath, fileURLToPath(import.meta.url)], {
     stdio: 'inherit', env: { ...process.env, LTSP_YARDSTICK_NS: '1' },
   });
@@ -60,10 +67,13 @@ sh('mount', ['-t', 'tmpfs', 'ltsp-yardstick', work]);
 mkdirSync(join(work, 'bin'));
 writeFileSync(join(work, 'bin/systemctl'), '#!/bin/sh\n# no service is restarted from a benchmark\nexit 0\n');
 chmodSync(join(work, 'bin/systemctl'), 0o755);
-mkdirSync(join(work, 'cache'));
-mkdirSync(join(work, 'lib'));
-const cli = installLikeEbuild(repo, join(work, 'lib'));
-const env = { ...process.env, PATH: `${join(work, 'bin')}:${process.env.PATH}`, LTSPCFG_CODE_CACHE: join(work, 'cache'), NO_COLOR: '1' };
+// each build installed as the ebuild installs it, with a code cache of its own
+const builds = [['this', repo], ...(baseline ? [['baseline', baseline]] : [])].map(([name, from]) => {
+  mkdirSync(join(work, `cache-${name}`));
+  mkdirSync(join(work, `lib-${name}`));
+  return { name, cli: installLikeEbuild(from, join(work, `lib-${name}`)), cache: join(work, `cache-${name}`) };
+});
+const env = { ...process.env, PATH: `${join(work, 'bin')}:${process.env.PATH}`, NO_COLOR: '1' };
 
 const mac = (i) => ['02', '00', (i >> 16) & 255, (i >> 8) & 255, i & 255, 1].map((x) => x.toString(16).padStart(2, '0')).join(':');
 
@@ -108,33 +118,39 @@ const PAIRS = [['dnsmasq', 'dnsmasq'], ['nfs', 'exports'], ['ipxe', 'pxelinux']]
 const load = () => sh('cat', ['/proc/loadavg']).stdout.split(' ').slice(0, 3).join(' ');
 
 console.log(`LTSP 23 (ltsp ${sh('dpkg-query', ['-W', '-f', '${Version}', 'ltsp']).stdout}) against ltspcfg-ts, ${rounds} interleaved rounds, medians; load average at start ${load()}:`);
+if (baseline) console.log(`  baseline: ${baseline} (${sh('git', ['-C', baseline, 'log', '-1', '--format=%h']).stdout.trim() || 'not a git checkout'}), turn about with this build (${sh('git', ['-C', repo, 'log', '-1', '--format=%h']).stdout.trim()})`);
 try {
   for (const n of sizes) {
     writeFileSync('/etc/ltsp/ltsp.conf', ltspConf(n));
     const site = join(work, `site-${n}.toml`);
     writeFileSync(site, siteToml(n));
     const root = join(work, 'root');
-    const ours = (target, check) => {
+    const ours = (build, target, check) => {
       rmSync(root, { recursive: true, force: true });
       mkdirSync(root);
-      return timed(cli, ['--root', root, '--config', site, 'apply', '--yes', '--only', target, ...(check ? [] : ['--no-check'])]);
+      return timed(build.cli, ['--root', root, '--config', site, 'apply', '--yes', '--only', target, ...(check ? [] : ['--no-check'])], { env: { ...env, LTSPCFG_CODE_CACHE: build.cache } });
     };
-    ours('dnsmasq', true); // the first run writes the code cache
-    const t = Object.fromEntries(PAIRS.flatMap(([l, o]) => [[`ltsp ${l}`, []], [o, []], [`${o} --no-check`, []]]));
+    for (const b of builds) ours(b, 'dnsmasq', true); // the first run writes the code cache
+    const t = Object.fromEntries(PAIRS.flatMap(([l, o]) => [[`ltsp ${l}`, []], ...builds.flatMap((b) => [[`${b.name} ${o}`, []], [`${b.name} ${o} --no-check`, []]])]));
     for (let r = 0; r < rounds; r++) {
       for (const [l, o] of PAIRS) {
         t[`ltsp ${l}`].push(timed('ltsp', [l]));
-        t[o].push(ours(o, true));
-        t[`${o} --no-check`].push(ours(o, false));
+        for (const b of builds) {
+          t[`${b.name} ${o}`].push(ours(b, o, true));
+          t[`${b.name} ${o} --no-check`].push(ours(b, o, false));
+        }
       }
     }
     console.log(`  ${n} hosts:`);
     for (const [l, o] of PAIRS) {
       const base = median(t[`ltsp ${l}`]);
-      const a = median(t[o]);
-      const b = median(t[`${o} --no-check`]);
-      console.log(`    ltsp ${l.padEnd(8)} ${base.toFixed(0).padStart(5)} ms | apply --only ${o.padEnd(9)} ${a.toFixed(0).padStart(5)} ms ${(a / base).toFixed(2)}x` +
-        ` | --no-check ${b.toFixed(0).padStart(5)} ms ${(b / base).toFixed(2)}x   (goal <= 1.0x: ${a / base <= 1 ? 'met' : 'not met'})`);
+      for (const b of builds) {
+        const a = median(t[`${b.name} ${o}`]);
+        const c = median(t[`${b.name} ${o} --no-check`]);
+        const head = b.name === 'this' ? `ltsp ${l.padEnd(8)} ${base.toFixed(0).padStart(5)} ms |` : `${'baseline'.padStart(22)} |`;
+        console.log(`    ${head} apply --only ${o.padEnd(9)} ${a.toFixed(0).padStart(5)} ms ${(a / base).toFixed(2)}x` +
+          ` | --no-check ${c.toFixed(0).padStart(5)} ms ${(c / base).toFixed(2)}x   (goal <= 1.0x: ${a / base <= 1 ? 'met' : 'not met'})`);
+      }
     }
   }
   console.log(`  load average at the end: ${load()}`);

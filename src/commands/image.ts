@@ -7,7 +7,7 @@ import type { Image, Site } from '../site/types';
 import { clientScripts } from '../targets/image';
 import { imageBootDir } from '../targets/image/boot';
 import { imageFile } from '../targets/nbd-server';
-import { buildSquashfs, checkRoot, closedToOthers, ImageError, makeBootFiles, stageBootFiles, verifySquashfs } from '../system/image';
+import { bootFilePaths, buildSquashfs, checkRoot, closedToOthers, ImageError, makeBootFiles, stageBootFiles, verifySquashfs } from '../system/image';
 import { loadSite, type Context } from './context';
 import { UsageError } from '../errors';
 import type { Out } from './output';
@@ -70,7 +70,7 @@ export async function runImage(ctx: Context, out: Out, names: string[], flags: I
     const t0 = Date.now();
     const squash = img.serve === 'nbd' ? buildSquashfs(site, ctx.sys, img, { progress }) : undefined;
     if (squash) out.line(`  squashing ${img.root} (zstd) ...`);
-    const made = makeBootFiles(img, check, clientScripts(site, img), SERVER_BUSYBOX);
+    const made = makeBootFiles(img, check, clientScripts(site, img), SERVER_BUSYBOX, bootFilePaths(site, ctx.sys, img));
     const staged = made.then((m) => stageBootFiles(site, ctx.sys, img, m));
     // a failure of the boot files is reported after the squashfs has finished
     staged.catch(() => undefined);
@@ -86,8 +86,13 @@ export async function runImage(ctx: Context, out: Out, names: string[], flags: I
     }
     try {
       const boot = (await staged).commit();
-      out.line(`  ${boot.kernel}`);
-      out.line(`  ${boot.initrd}: ${mib(boot.initrdBytes)} (${boot.compression}) made in ${((await made).ms / 1000).toFixed(1)} s${squash ? ', while squashing' : ''}`);
+      if (boot.reused) {
+        out.line(`  ${boot.kernel}: unchanged`);
+        out.line(`  ${boot.initrd}: ${mib(boot.initrdBytes)} (${boot.compression}) unchanged: made of the same files, scripts and settings`);
+      } else {
+        out.line(`  ${boot.kernel}`);
+        out.line(`  ${boot.initrd}: ${mib(boot.initrdBytes)} (${boot.compression}) made in ${((await made).ms / 1000).toFixed(1)} s${squash ? ', while squashing' : ''}`);
+      }
     } catch (e) {
       if (e instanceof ImageError) throw e;
       throw new ImageError(`image ${img.name}: ${(e as Error).message}`);

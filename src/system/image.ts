@@ -6,14 +6,14 @@
 // together once the squashfs is complete (vmlinuz.old and initrd.img.old keep
 // the previous pair, by hard link).
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, fdatasync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, fdatasync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Image, Site } from '../site/types';
 import { Problem } from '../errors';
 import { imageBootDir } from '../targets/image/boot';
 import { imageFile } from '../targets/nbd-server';
 import { findProgram } from './checkers';
-import { cpioCompressed, initramfsCompression, initramfsEntries, type Compression } from './initramfs';
+import { cpioCompressed, initramfsCompression, initramfsKey, initramfsKeyOf, initramfsPlan, loadEntries, withKey, type Compression } from './initramfs';
 import { findKernel, findXServer, resolveIn, type RootKernel } from './rootfs';
 import type { SystemRoot } from './fsroot';
 import { ensureDirectory, keepPrevious, stageWrites, type Write } from './write';
@@ -214,31 +214,66 @@ export interface BootFiles {
   initrd: string;
   initrdBytes: number;
   compression: Compression;
+  /** the pair in place was left as it was: made of the same inputs */
+  reused: boolean;
 }
 
 /** An image's kernel and generated initramfs, in memory: nothing is written yet. */
 export interface MadeBootFiles {
-  kernel: Buffer;
-  initrd: Buffer;
+  /** null: the pair in place is made of the same inputs, and stays */
+  kernel: Buffer | null;
+  initrd: Buffer | null;
+  initrdBytes: number;
   compression: Compression;
-  /** how long the initramfs took to make, ms */
+  /** how long the initramfs took to make (or to find unchanged), ms */
   ms: number;
 }
 
+/** The kernel and initramfs of an image on the server (in the TFTP root). */
+export function bootFilePaths(site: Site, sys: SystemRoot, image: Image): { kernel: string; initrd: string } {
+  const dir = sys.path(posix.join(site.tftp.root, imageBootDir(image)));
+  return { kernel: posix.join(dir, 'vmlinuz'), initrd: posix.join(dir, 'initrd.img') };
+}
+
+/** Is `file` a regular file with the same bytes as `data`? */
+function sameBytes(file: string, data: Buffer): boolean {
+  try {
+    const st = statSync(file);
+    return st.isFile() && st.size === data.length && readFileSync(file).equals(data);
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Makes the kernel and the initramfs of an image in memory. The compression
+ * Makes the kernel and the initramfs of an image in memory, unless the pair in
+ * place (`inPlace`) is made of the same inputs: its initramfs carries the key
+ * of the one this would make, and its kernel has the root's kernel's bytes. The
+ * key is found from the inputs' names and stat (initramfsKey), so finding the
+ * pair unchanged reads only the kernels. The compression
  * runs beside node's thread (zstd's process, or gzip in the thread pool), so
  * that it overlaps a mksquashfs started just before; stageBootFiles writes
  * the result beside the old pair while it still runs. zstd when the root's kernel can
  * unpack it and the zstd program is here, else gzip.
  */
-export async function makeBootFiles(image: Image, check: ImageCheck, scripts: Record<string, string>, fallbackBusybox: string[]): Promise<MadeBootFiles> {
+export async function makeBootFiles(
+  image: Image,
+  check: ImageCheck,
+  scripts: Record<string, string>,
+  fallbackBusybox: string[],
+  inPlace?: { kernel: string; initrd: string },
+): Promise<MadeBootFiles> {
   const t0 = Date.now();
-  const entries = initramfsEntries({ root: image.root, kernel: check.kernel, fallbackBusybox, scripts, nbd: image.serve === 'nbd' });
+  const plan = initramfsPlan({ root: image.root, kernel: check.kernel, fallbackBusybox, scripts, nbd: image.serve === 'nbd' });
   const zstd = initramfsCompression(image.root, check.kernel) === 'zstd' ? findProgram('zstd') : null;
   const compression: Compression = zstd ? 'zstd' : 'gzip';
-  const initrd = await cpioCompressed(entries, compression, zstd ?? undefined);
-  return { kernel: readFileSync(check.kernel.image), initrd, compression, ms: Date.now() - t0 };
+  const key = initramfsKey(plan, compression);
+  const kernel = readFileSync(check.kernel.image);
+  // the pair in place, when its initramfs carries this key and its kernel is the root's: nothing to make
+  if (inPlace && initramfsKeyOf(inPlace.initrd) === key && sameBytes(inPlace.kernel, kernel))
+    return { kernel: null, initrd: null, initrdBytes: statSync(inPlace.initrd).size, compression, ms: Date.now() - t0 };
+  const initrd = withKey(key, await cpioCompressed(loadEntries(plan), compression, zstd ?? undefined));
+  return { kernel, initrd, initrdBytes: initrd.length, compression, ms: Date.now() - t0 };
 }
 
 /** An image's kernel and initramfs on disk under temporary names, fsync'd, not yet in place. */
@@ -255,12 +290,25 @@ export interface StagedBootFiles {
  * is complete: commit() is then a few renames. Runs while mksquashfs does.
  */
 export async function stageBootFiles(site: Site, sys: SystemRoot, image: Image, made: MadeBootFiles): Promise<StagedBootFiles> {
-  const dir = sys.path(posix.join(site.tftp.root, imageBootDir(image)));
-  const kernelPath = posix.join(dir, 'vmlinuz');
-  const initrdPath = posix.join(dir, 'initrd.img');
+  const { kernel: kernelPath, initrd: initrdPath } = bootFilePaths(site, sys, image);
+  const result = (reused: boolean): BootFiles => ({ kernel: kernelPath, initrd: initrdPath, initrdBytes: made.initrdBytes, compression: made.compression, reused });
   const uid = sys.lookupId('user', site.tftp.user) ?? undefined;
   const gid = sys.lookupId('group', site.tftp.group) ?? undefined;
   const owner = uid !== undefined && gid !== undefined ? { uid, gid } : {};
+  // unchanged: the pair and its .old (the previous build, for a rollback) stay; only their
+  // mode and owner follow the site, as a new pair's would (tftp.user may have changed)
+  if (!made.kernel || !made.initrd)
+    return {
+      commit() {
+        for (const p of [kernelPath, initrdPath]) {
+          const st = statSync(p);
+          if ((st.mode & 0o7777) !== 0o644) chmodSync(p, 0o644);
+          if (owner.uid !== undefined && (st.uid !== owner.uid || st.gid !== owner.gid)) chownSync(p, owner.uid, owner.gid);
+        }
+        return result(true);
+      },
+      discard: () => undefined,
+    };
   const writes: Write[] = [
     { path: kernelPath, data: made.kernel, mode: 0o644, ...owner },
     { path: initrdPath, data: made.initrd, mode: 0o644, ...owner },
@@ -271,7 +319,7 @@ export async function stageBootFiles(site: Site, sys: SystemRoot, image: Image, 
       staged.commit(() => {
         for (const p of [kernelPath, initrdPath]) keepPrevious(p);
       });
-      return { kernel: kernelPath, initrd: initrdPath, initrdBytes: made.initrd.length, compression: made.compression };
+      return result(false);
     },
     discard: () => staged.discard(),
   };

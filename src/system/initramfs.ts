@@ -8,7 +8,8 @@
 // same bytes. Compressed with zstd when the root's kernel can unpack it
 // (CONFIG_RD_ZSTD, as Debian's and Gentoo's dist-kernels can), else gzip.
 import { spawn } from 'node:child_process';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -29,6 +30,8 @@ export interface InitramfsEntry {
   kind: 'file' | 'dir' | 'char' | 'symlink';
   mode: number;
   data?: Buffer;
+  /** a file's contents are this file's on the server (initramfsPlan: not read yet) */
+  source?: string;
   /** for 'char': major, minor */
   dev?: [number, number];
 }
@@ -118,8 +121,21 @@ export interface InitramfsInput {
   nbd: boolean;
 }
 
-/** What goes into the initramfs, or a message naming what the root lacks. */
+/** What goes into the initramfs, its files' contents read; or a message naming what the root lacks. */
 export function initramfsEntries(input: InitramfsInput): InitramfsEntry[] {
+  return loadEntries(initramfsPlan(input));
+}
+
+/** The entries of a plan with every file's contents read from its source. */
+export function loadEntries(plan: InitramfsEntry[]): InitramfsEntry[] {
+  return plan.map((e) => (e.source === undefined ? e : { path: e.path, kind: e.kind, mode: e.mode, data: readFileSync(e.source) }));
+}
+
+/**
+ * What goes into the initramfs, the server's files named but not read (their
+ * contents are the largest part of the cost), or a message naming what the root lacks.
+ */
+export function initramfsPlan(input: InitramfsInput): InitramfsEntry[] {
   const { root, kernel } = input;
   const entries = new Map<string, InitramfsEntry>();
   const dir = (p: string) => {
@@ -132,6 +148,10 @@ export function initramfsEntries(input: InitramfsInput): InitramfsEntry[] {
   const file = (p: string, data: Buffer, mode: number) => {
     dir(posix.dirname(p));
     entries.set(p, { path: p, kind: 'file', mode, data });
+  };
+  const copy = (p: string, source: string, mode: number) => {
+    dir(posix.dirname(p));
+    entries.set(p, { path: p, kind: 'file', mode, source });
   };
   for (const d of ['/dev', '/proc', '/sys', '/run', '/tmp', '/newroot', '/bin', '/sbin', '/usr/bin', '/usr/sbin', '/lib']) dir(d);
   entries.set('/dev/console', { path: '/dev/console', kind: 'char', mode: 0o600, dev: [5, 1] });
@@ -152,39 +172,36 @@ export function initramfsEntries(input: InitramfsInput): InitramfsEntry[] {
     }
   }
   if (!busybox) throw new Error(`no static busybox in the root ${root} (nor on this server); install sys-apps/busybox[static] (Debian: busybox-static) into the root`);
-  file('/bin/busybox', readFileSync(busybox), 0o755);
+  copy('/bin/busybox', busybox, 0o755);
   // the scripts' #! line, before /init has installed the other applets
   entries.set('/bin/sh', { path: '/bin/sh', kind: 'symlink', mode: 0o777, data: Buffer.from('busybox') });
 
   if (input.nbd) {
     const client = findIn(root, ['/usr/sbin/nbd-client', '/sbin/nbd-client', '/usr/bin/nbd-client']);
     if (!client) throw new Error(`no nbd-client in the root ${root}; install sys-block/nbd (Debian: nbd-client) into the root`);
-    file('/sbin/nbd-client', readFileSync(client.file), 0o755);
+    copy('/sbin/nbd-client', client.file, 0o755);
     const libs = neededLibraries(root, client.file);
     if (libs) {
-      file(libs.interpreter, readFileSync(libs.loader), 0o755);
+      copy(libs.interpreter, libs.loader, 0o755);
       // flat in /lib: /init runs with LD_LIBRARY_PATH=/lib, there is no ld.so.cache
       const loader = realpathSync(libs.loader);
       for (const lib of libs.libraries) {
         const flat = posix.join('/lib', posix.basename(lib));
         if (flat === libs.interpreter) continue;
         if (realpathSync(lib) === loader) entries.set(flat, { path: flat, kind: 'symlink', mode: 0o777, data: Buffer.from(libs.interpreter) });
-        else file(flat, readFileSync(lib), 0o755);
+        else copy(flat, lib, 0o755);
       }
     }
   }
 
   const mods = selectModules(kernel, input.nbd ? 'nbd' : 'nfs');
   const modDir = `/lib/modules/${kernel.version}`;
-  for (const m of mods.files) file(posix.join(modDir, m), readFileSync(posix.join(kernel.modules, m)), 0o644);
+  for (const m of mods.files) copy(posix.join(modDir, m), posix.join(kernel.modules, m), 0o644);
   file(posix.join(modDir, 'modules.dep'), Buffer.from(mods.dep), 0o644);
   file(posix.join(modDir, 'modules.alias'), Buffer.from(mods.alias), 0o644);
   for (const extra of ['modules.builtin', 'modules.order']) {
-    try {
-      file(posix.join(modDir, extra), readFileSync(posix.join(kernel.modules, extra)), 0o644);
-    } catch {
-      // optional
-    }
+    const source = posix.join(kernel.modules, extra);
+    if (existsSync(source)) copy(posix.join(modDir, extra), source, 0o644); // optional
   }
   for (const [p, text] of Object.entries(input.scripts)) file(p, Buffer.from(text), 0o755);
   return [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -258,4 +275,86 @@ function zstd(data: Buffer, program: string): Promise<Buffer> {
 export async function cpioCompressed(entries: InitramfsEntry[], compression: Compression, zstdProgram = 'zstd'): Promise<Buffer> {
   const archive = cpio(entries);
   return compression === 'zstd' ? zstd(archive, zstdProgram) : gzipAsync(archive, { level: GZIP_LEVEL });
+}
+
+/**
+ * Changes whenever anything the initramfs is made of may have changed, so that
+ * an unchanged one is reused: the way this module makes it (INITRAMFS_FORMAT),
+ * the compression, and every entry: its path, type and mode, the generated
+ * scripts' text (which holds the site values they embed), and for each file
+ * taken from the server (busybox, nbd-client and its libraries, the kernel
+ * modules and their lists) its path, size, inode and change times. A file
+ * replaced or rewritten (emerge, cp, even with its old mtime) gets a new ctime;
+ * reading 20 MiB to hash it would cost what the reuse saves.
+ */
+export function initramfsKey(plan: InitramfsEntry[], compression: Compression, extra: string[] = []): string {
+  const h = createHash('sha256');
+  h.update(`${INITRAMFS_FORMAT}\0${compression}\0${extra.join('\0')}\0`);
+  for (const e of plan) {
+    h.update(`${e.path}\0${e.kind}\0${e.mode}\0${e.dev?.join(',') ?? ''}\0`);
+    if (e.source !== undefined) {
+      const st = statSync(e.source, { bigint: true });
+      h.update(`file ${e.source}\0${st.size} ${st.ino} ${st.mtimeNs} ${st.ctimeNs}\0`);
+    } else {
+      h.update(`data ${e.data?.length ?? 0}\0`);
+      if (e.data) h.update(e.data);
+    }
+  }
+  return h.digest('hex');
+}
+
+/** Bumped whenever this module would make other bytes of the same inputs. */
+const INITRAMFS_FORMAT = 'ltsp-ts initramfs 1';
+
+/** Where the key of an initramfs is kept: a file of a small uncompressed archive before the compressed one. */
+const KEY_ENTRY = 'lib/ltsp/initramfs.key';
+
+/**
+ * The compressed archive preceded by an uncompressed one that holds its key
+ * (/lib/ltsp/initramfs.key on the client too). The kernel unpacks one archive
+ * after the other, as it does for early microcode, so the key can be read back
+ * from the first bytes of the file in place without decompressing anything.
+ */
+export function withKey(key: string, compressed: Buffer): Buffer {
+  return Buffer.concat([
+    cpio([
+      { path: '/lib', kind: 'dir', mode: 0o755 },
+      { path: '/lib/ltsp', kind: 'dir', mode: 0o755 },
+      { path: '/' + KEY_ENTRY, kind: 'file', mode: 0o644, data: Buffer.from(key + '\n') },
+    ]),
+    compressed,
+  ]);
+}
+
+/** The key of an initramfs file made by withKey, or null (none there, unreadable, or made otherwise). */
+export function initramfsKeyOf(file: string): string | null {
+  const b = Buffer.alloc(1024);
+  let n: number;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      n = readSync(fd, b, 0, b.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  // newc: "070701", 13 fields of 8 hex digits, the name (padded to 4 with the header), the data (padded to 4)
+  for (let off = 0, entries = 0; entries < 4 && off + 110 <= n; entries++) {
+    if (b.toString('latin1', off, off + 6) !== '070701') return null;
+    const field = (i: number) => parseInt(b.toString('latin1', off + 6 + i * 8, off + 14 + i * 8), 16);
+    const size = field(6);
+    const nameSize = field(11);
+    const nameEnd = off + 110 + nameSize;
+    const dataOff = nameEnd + ((4 - (nameEnd % 4)) % 4);
+    if (!(nameSize > 0) || !(size >= 0) || dataOff + size > n) return null;
+    const name = b.toString('latin1', off + 110, nameEnd - 1);
+    if (name === KEY_ENTRY) {
+      const key = b.toString('latin1', dataOff, dataOff + size).trim();
+      return /^[0-9a-f]{64}$/.test(key) ? key : null;
+    }
+    off = dataOff + size + ((4 - ((dataOff + size) % 4)) % 4);
+  }
+  return null;
 }

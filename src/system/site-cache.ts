@@ -13,10 +13,23 @@
 // A render is kept only when nothing but these read it: not when its target
 // looked at the platform (the files under --root that say what the system
 // runs), nor for an edit of another package's file (it depends on that file).
-import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+// The directory is bounded (KEPT_MAX_FILES), pruned by the runs that write, never by one answered
+// from a kept file.
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
 const MAGIC = 'ltspcfg-ts site cache 3';
+/** How every kept file's name begins (cacheFile). */
+const KEPT_PREFIX = 'ltspcfg-ts-site-';
+
+/**
+ * The most kept files one cache directory holds. A site file and --root keep a get, a Site and
+ * one render per file the services render (about 20 in all); a lab that stages many roots makes
+ * a set for each, and /var/cache must not fill up: past the bound, a run that writes a kept file
+ * removes those whose site file or --root is gone (or that no build of this format made), then
+ * the least recently written, down to three quarters of the bound.
+ */
+export const KEPT_MAX_FILES = 256;
 
 /** Where the cache lives and what it must have been made by (the launcher's key of the running bundle). */
 export interface SiteCacheRef {
@@ -81,7 +94,7 @@ function absolute(p: string): string {
 // one kept file per kind, site file (made absolute) and --root (and rendered file): a new site replaces the old
 function cacheFile(ref: SiteCacheRef, kind: KeptKind, config: string, root: string, file?: RenderedFile): string {
   const which = file ? `\0${file.target}\0${file.path}` : '';
-  return `${ref.dir}/ltspcfg-ts-site-${kind}-${nameHash(`${absolute(config)}\0${root}${which}`)}.json`;
+  return `${ref.dir}/${KEPT_PREFIX}${kind}-${nameHash(`${absolute(config)}\0${root}${which}`)}.json`;
 }
 
 /** The largest kept file read: a render of the largest site, with the site's bytes. */
@@ -244,5 +257,80 @@ function writeAtomically(ref: SiteCacheRef, file: string, parts: Buffer[]): void
     renameSync(tmp, file);
   } catch {
     try { unlinkSync(tmp); } catch { /* not made */ }
+    return;
   }
+  pruneKept(ref.dir, file);
+}
+
+/**
+ * Bounds the kept files in dir to `max` (see KEPT_MAX_FILES), never removing `keep` (the one just
+ * written); returns how many it removed. Runs only where a kept file was written: the launcher's
+ * kept path never writes. Errors are ignored (another run may prune at the same time).
+ */
+export function pruneKept(dir: string, keep: string, max = KEPT_MAX_FILES): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  const kept = names.filter((n) => n.startsWith(KEPT_PREFIX) && n.endsWith('.json'));
+  if (kept.length <= max) return 0;
+  const files: { path: string; gone: boolean; mtime: number }[] = [];
+  for (const name of kept) {
+    const path = `${dir}/${name}`;
+    if (path === keep) continue;
+    try {
+      const st = lstatSync(path);
+      if (st.isFile()) files.push({ path, gone: siteGone(path), mtime: st.mtimeMs });
+    } catch {
+      // removed by another run
+    }
+  }
+  // every one whose site is gone, then the least recently written while above three quarters
+  files.sort((a, b) => Number(b.gone) - Number(a.gone) || a.mtime - b.mtime);
+  const target = Math.floor((max * 3) / 4);
+  let left = kept.length;
+  let removed = 0;
+  for (const f of files) {
+    if (!f.gone && left <= target) break;
+    try {
+      unlinkSync(f.path);
+      left--;
+      removed++;
+    } catch {
+      // removed by another run
+    }
+  }
+  return removed;
+}
+
+/** The most of a kept file's first line pruneKept reads: the header names two paths and a key. */
+const HEADER_MAX_BYTES = 16384;
+
+/** Whether a kept file can never be used again: its site file or --root is gone, or it is no kept file of this format. */
+function siteGone(path: string): boolean {
+  let head: string;
+  try {
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    try {
+      const buf = Buffer.allocUnsafe(HEADER_MAX_BYTES);
+      head = buf.toString('utf8', 0, readSync(fd, buf, 0, HEADER_MAX_BYTES, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  const nl = head.indexOf('\n');
+  if (nl < 0) return head.length < HEADER_MAX_BYTES;
+  let header: Partial<Header>;
+  try {
+    header = JSON.parse(head.slice(0, nl)) as Partial<Header>;
+  } catch {
+    return true;
+  }
+  if (header.magic !== MAGIC || typeof header.config !== 'string' || typeof header.root !== 'string') return true;
+  // a relative --config was taken from a working directory not recorded: judged by its root alone
+  return !existsSync(header.root) || (header.config.startsWith('/') && !existsSync(header.config));
 }

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Site } from '../../src/site/types';
@@ -18,7 +18,8 @@ import { ltsConf } from '../../src/targets/lts-conf';
 import { services } from '../../src/targets/firewall/ports';
 import { clientScripts } from '../../src/targets/image';
 import { renderExports } from '../../src/targets/exports';
-import { cpioCompressed, initramfsCompression, initramfsEntries, selectModules } from '../../src/system/initramfs';
+import { cpioCompressed, initramfsCompression, initramfsEntries, initramfsKey, initramfsKeyOf, initramfsPlan, loadEntries, selectModules, withKey } from '../../src/system/initramfs';
+import { ltspcfg, scratch } from '../support/cli';
 import { findKernel, resolveIn } from '../../src/system/rootfs';
 import { checkRoot, closedToOthers, squashfsArgs, verifySquashfs } from '../../src/system/image';
 import { loadSite, siteError, siteHead } from '../support/site';
@@ -375,4 +376,117 @@ test('exports: an nfs image\'s root is exported read-only beside nfs.root', () =
   const text = renderExports(load(TWO));
   assert.match(text, /^# image gentoo: .*\n\/srv\/ltsp\/gentoo\t192\.0\.2\.0\/24\(ro,sync,no_subtree_check,root_squash\)$/m);
   assert.doesNotMatch(text, /\/srv\/ltsp\/debian/);
+});
+
+test('initramfs: its key changes with a script, a file taken from the server or the compression, not otherwise', () => {
+  const r = fakeRoot();
+  try {
+    copyFileSync('/bin/busybox', join(r, 'usr/bin/busybox'));
+    chmodSync(join(r, 'usr/bin/busybox'), 0o755);
+    const kernel = findKernel(r)!;
+    const plan = (scripts: Record<string, string>) => initramfsPlan({ root: r, kernel, fallbackBusybox: [], scripts, nbd: false });
+    const init = { '/init': '#!/bin/sh\necho one\n' };
+    const key = initramfsKey(plan(init), 'gzip');
+    assert.match(key, /^[0-9a-f]{64}$/);
+    assert.equal(initramfsKey(plan({ ...init }), 'gzip'), key);
+    assert.notEqual(initramfsKey(plan({ '/init': '#!/bin/sh\necho two\n' }), 'gzip'), key);
+    assert.notEqual(initramfsKey(plan(init), 'zstd'), key);
+    // the plan names the server's files, unread; loadEntries reads them
+    const busybox = plan(init).find((e) => e.path === '/bin/busybox')!;
+    assert.equal(busybox.data, undefined);
+    assert.equal(busybox.source, join(r, 'usr/bin/busybox'));
+    assert.ok(loadEntries([busybox])[0].data!.equals(readFileSync('/bin/busybox')));
+    // busybox replaced by the same bytes with the same mtime (cp -p): a new file all the same
+    const st = statSync(join(r, 'usr/bin/busybox'));
+    rmSync(join(r, 'usr/bin/busybox'));
+    copyFileSync('/bin/busybox', join(r, 'usr/bin/busybox'));
+    chmodSync(join(r, 'usr/bin/busybox'), 0o755);
+    utimesSync(join(r, 'usr/bin/busybox'), st.atime, st.mtime);
+    const key2 = initramfsKey(plan(init), 'gzip');
+    assert.notEqual(key2, key);
+    // a module the initramfs takes, rewritten
+    writeFileSync(join(kernel.modules, 'kernel/drivers/net/ethernet/intel/e1000/e1000.ko'), 'e1000 rebuilt');
+    assert.notEqual(initramfsKey(plan(init), 'gzip'), key2);
+  } finally {
+    rmSync(r, { recursive: true, force: true });
+  }
+});
+
+test('initramfs: the key rides in an uncompressed archive before the compressed one, read back from the first bytes', async (t) => {
+  if (spawnSync('cpio', ['--version']).error) return t.skip('cpio is not installed');
+  const dir = mkdtempSync(join(tmpdir(), 'ltsp-key-'));
+  try {
+    const key = 'ab'.repeat(32);
+    const compressed = await cpioCompressed([{ path: '/init', kind: 'file', mode: 0o755, data: Buffer.from('#!/bin/sh\n') }], 'gzip');
+    const packed = withKey(key, compressed);
+    writeFileSync(join(dir, 'initrd.img'), packed);
+    assert.equal(initramfsKeyOf(join(dir, 'initrd.img')), key);
+    // the first archive as cpio reads it; the compressed one follows on a 4-byte boundary, whole
+    const list = spawnSync('cpio', ['-t', '--quiet', '-F', join(dir, 'initrd.img')], { encoding: 'utf8' });
+    assert.equal(list.stdout, 'lib\nlib/ltsp\nlib/ltsp/initramfs.key\n');
+    const first = packed.length - compressed.length;
+    assert.equal(first % 4, 0);
+    assert.ok(packed.subarray(first).equals(compressed));
+    // no key: an initramfs made otherwise, a compressed one, a missing file
+    writeFileSync(join(dir, 'plain.img'), compressed);
+    assert.equal(initramfsKeyOf(join(dir, 'plain.img')), null);
+    writeFileSync(join(dir, 'other.img'), withKey('not a key', compressed));
+    assert.equal(initramfsKeyOf(join(dir, 'other.img')), null);
+    assert.equal(initramfsKeyOf(join(dir, 'missing.img')), null);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('image: an initramfs made of the same inputs is reused, the pair and its .old left alone; a changed input makes it again', () => {
+  const r = fakeRoot();
+  const dir = scratch('ltsp-reuse-');
+  try {
+    copyFileSync('/bin/busybox', join(r, 'usr/bin/busybox'));
+    chmodSync(join(r, 'usr/bin/busybox'), 0o755);
+    const site = (port: number) =>
+      `${siteHead({ dhcp: 'primary' })}[tftp]\nroot = "${dir}/tftpboot"\n[syslog]\nudp_port = ${port}\n[[image]]\nname = "lab"\nroot = "${r}"\nserve = "nfs"\n`;
+    writeFileSync(join(dir, 'site.toml'), site(514));
+    const image = () => ltspcfg(['--config', join(dir, 'site.toml'), 'image'], { env: { LTSPCFG_CODE_CACHE: join(dir, 'cache') } });
+    const boot = join(dir, 'tftpboot/ltsp/lab');
+    const ino = (f: string) => statSync(join(boot, f)).ino;
+    let run = image();
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /initrd\.img: [\d.]+ MiB \(gzip\) made in/);
+    const first = { kernel: ino('vmlinuz'), initrd: ino('initrd.img') };
+    run = image();
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /initrd\.img: [\d.]+ MiB \(gzip\) unchanged/);
+    assert.match(run.stdout, /vmlinuz: unchanged/);
+    assert.deepEqual({ kernel: ino('vmlinuz'), initrd: ino('initrd.img') }, first);
+    // nothing was replaced: no .old
+    assert.ok(!existsSync(join(boot, 'initrd.img.old')) && !existsSync(join(boot, 'vmlinuz.old')));
+    // a reused pair's mode follows, as a new pair's would (tftpd serves world-readable files only)
+    chmodSync(join(boot, 'initrd.img'), 0o600);
+    run = image();
+    assert.match(run.stdout, /unchanged/);
+    assert.equal(statSync(join(boot, 'initrd.img')).mode & 0o777, 0o644);
+    assert.equal(ino('initrd.img'), first.initrd);
+    // a site value the init embeds (the syslog port): made again, the previous kept as .old
+    writeFileSync(join(dir, 'site.toml'), site(5514));
+    run = image();
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /made in/);
+    assert.notEqual(ino('initrd.img'), first.initrd);
+    assert.equal(ino('initrd.img.old'), first.initrd);
+    // the root's kernel replaced: both made again
+    writeFileSync(join(r, 'boot/vmlinuz-6.1.0-9-amd64'), 'kernel 2');
+    run = image();
+    assert.match(run.stdout, /made in/);
+    assert.equal(readFileSync(join(boot, 'vmlinuz'), 'utf8'), 'kernel 2');
+    // the initramfs in place replaced by hand (no key): made again
+    writeFileSync(join(boot, 'initrd.img'), 'by hand');
+    run = image();
+    assert.match(run.stdout, /made in/);
+    assert.equal(initramfsKeyOf(join(boot, 'initrd.img.old')), null);
+    assert.match(initramfsKeyOf(join(boot, 'initrd.img')) ?? '', /^[0-9a-f]{64}$/);
+  } finally {
+    rmSync(r, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -50,12 +50,15 @@ for m in sound drivers/media drivers/net/wireless drivers/infiniband drivers/gpu
 	drivers/iio drivers/hid drivers/usb/gadget net/bluetooth net/mac80211 net/wireless fs/btrfs fs/xfs fs/ocfs2 fs/gfs2 fs/ceph; do
 	excludes="$excludes --dpkgopt=path-exclude=/lib/modules/*/kernel/$m/*"
 done
+# Descriptors 3-9 closed for mmdebstrap: it hands apt a pipe that must land
+# below 10, as apt gives it to `sh -c 'cat >&N'` and dash reads one digit
+# only; under bats (fds 3 and 4) with the lock on 9 it landed on 11 and failed.
 # shellcheck disable=SC2086
 if ! mmdebstrap $excludes --variant=minbase --mode=root --aptopt='APT::Install-Recommends "false"' \
 	--include="$(echo $packages | tr ' ' ,)" \
 	--customize-hook='rm -f "$1"/boot/initrd.img-*' \
 	--customize-hook='rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*' \
-	bookworm "$work" >"$work.log" 2>&1; then
+	bookworm "$work" >"$work.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; then
 	tail -n 30 "$work.log" >&2
 	if grep -qiE 'could not resolve|failed to fetch|unable to connect' "$work.log"; then
 		exit 3
