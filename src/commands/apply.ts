@@ -246,17 +246,20 @@ async function conclude(ctx: Context, out: Out, pending: number, hasTree: boolea
     out.line(`Dry run: ${pending} change(s) not written.`);
     return problems;
   }
-  if (pending && !ctx.opts.yes) {
+  if (!ctx.opts.yes && !(out.tty && process.stdin.isTTY)) {
     // as emerge --ask refuses to run without a terminal: a script or cron job that forgot --yes
     // is told on stderr and by the exit code, not by a plan printed to no one
-    if (!(out.tty && process.stdin.isTTY)) {
+    if (pending) {
       out.error(`ltspcfg-ts: ${pending} change(s) planned, none written: no terminal to confirm them; pass --yes to write them, or --dry-run to only show the plan`);
       return 1;
     }
-    if (!(await confirm(`Write ${pending} change(s)? [y/N] `))) {
-      out.line('Nothing written.');
-      return problems;
-    }
+    // nor is the TFTP tree handed over: without --yes and without a terminal nothing changes
+    out.line('Nothing to do: every file is up to date; the owner and mode of the TFTP tree are fixed with --yes.');
+    return problems;
+  }
+  if (pending && !ctx.opts.yes && !(await confirm(`Write ${pending} change(s)? [y/N] `))) {
+    out.line('Nothing written.');
+    return problems;
   }
   const treeChanges = await execute();
   if (pending) out.line(out.paint('green', `Wrote ${pending} change(s).`));

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, ltspcfg, scratch, type Run } from '../support/cli';
 
@@ -324,7 +324,13 @@ test('a file in the TFTP tree that tftpd would refuse (not world-readable): exit
   assert.deepEqual(s.next, [fix]);
   const table = status(root, site);
   assert.match(table.stdout, new RegExp(`^ {2}unreadable +/tftpboot/\\* +-> ${escape(fix)} {2}\\(tftp-tree: the tree: 1 of`, 'm'));
+  // without --yes and without a terminal nothing changes, the tree included
+  const noTty = ltspcfg(['--gentoo', '--root', root, '--config', site, 'apply', '--only', 'tftp-tree'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.equal(noTty.code, 0, noTty.stderr);
+  assert.match(noTty.stdout, /the owner and mode of the TFTP tree are fixed with --yes\./);
+  assert.equal(statSync(join(root, 'tftpboot/lts/vmlinuz-2.6.20.9-ltsp')).mode & 0o777, 0o600, 'left as it was');
   const applied = ltspcfg(['--gentoo', '--root', root, '--config', site, 'apply', '--only', 'tftp-tree', '--yes']);
   assert.equal(applied.code, 0, applied.stderr);
+  assert.equal(statSync(join(root, 'tftpboot/lts/vmlinuz-2.6.20.9-ltsp')).mode & 0o777, 0o644);
   assert.equal(status(root, site).code, 0, 'fixed');
 });
