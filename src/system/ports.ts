@@ -133,6 +133,8 @@ function processesHolding(inodes: Set<string>): Map<string, { pid: number; name:
     } catch {
       continue; // gone, or another user's
     }
+    let name: string | undefined;
+    // every descriptor: one process may hold several of the sockets (IPv4 and IPv6, or two addresses)
     for (const fd of fds) {
       let target: string;
       try {
@@ -142,16 +144,16 @@ function processesHolding(inodes: Set<string>): Map<string, { pid: number; name:
       }
       const m = /^socket:\[(\d+)\]$/.exec(target);
       if (!m || !inodes.has(m[1])) continue;
-      let name = '?';
-      try {
-        name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      } catch {
-        // ended meanwhile: keep its pid
+      if (name === undefined) {
+        try {
+          name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+        } catch {
+          name = '?'; // ended meanwhile: keep its pid
+        }
       }
       const list = held.get(m[1]) ?? [];
       if (!list.some((p) => p.pid === Number(pid))) list.push({ pid: Number(pid), name });
       held.set(m[1], list);
-      break;
     }
   }
   return held;

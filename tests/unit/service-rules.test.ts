@@ -82,6 +82,17 @@ test('portHolders: real sockets on loopback, the process holding each, and what 
     assert.deepEqual(portHolders({ ...want, protocol: 'tcp' }), []);
     // a program that shares the port by design is passed over
     assert.deepEqual(portHolders(want, [ME]), []);
+    // one process holding two sockets on the port (a daemon bound to two addresses): named on both
+    const second = await udp('udp4', '127.0.0.2', port);
+    try {
+      assert.deepEqual(portHolders({ ...want, address: '0.0.0.0' })?.sort((a, b) => a.local.localeCompare(b.local)), [
+        { local: `127.0.0.1:${port}`, processes: [{ pid: process.pid, name: ME }] },
+        { local: `127.0.0.2:${port}`, processes: [{ pid: process.pid, name: ME }] },
+      ]);
+      assert.deepEqual(portHolders({ ...want, address: '0.0.0.0' }, [ME]), [], 'both passed over');
+    } finally {
+      second.close();
+    }
   } finally {
     v4.close();
   }
