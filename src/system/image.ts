@@ -6,7 +6,7 @@
 // together once the squashfs is complete (vmlinuz.old and initrd.img.old keep
 // the previous pair, by hard link).
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, fdatasync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, fdatasync, fsyncSync, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Image, Site } from '../site/types';
 import { Problem } from '../errors';
@@ -235,10 +235,10 @@ export function bootFilePaths(site: Site, sys: SystemRoot, image: Image): { kern
   return { kernel: posix.join(dir, 'vmlinuz'), initrd: posix.join(dir, 'initrd.img') };
 }
 
-/** Is `file` a regular file with the same bytes as `data`? */
+/** Is `file` a regular file (not a link to one) with the same bytes as `data`? */
 function sameBytes(file: string, data: Buffer): boolean {
   try {
-    const st = statSync(file);
+    const st = lstatSync(file);
     return st.isFile() && st.size === data.length && readFileSync(file).equals(data);
   } catch {
     return false;
@@ -301,7 +301,9 @@ export async function stageBootFiles(site: Site, sys: SystemRoot, image: Image, 
     return {
       commit() {
         for (const p of [kernelPath, initrdPath]) {
-          const st = statSync(p);
+          // found regular files (initramfsKeyOf, sameBytes); replaced by a link since, it is not followed
+          const st = lstatSync(p);
+          if (!st.isFile()) throw new ImageError(`image ${image.name}: ${p} was replaced while the image was built; run ltspcfg-ts image again`);
           if ((st.mode & 0o7777) !== 0o644) chmodSync(p, 0o644);
           if (owner.uid !== undefined && (st.uid !== owner.uid || st.gid !== owner.gid)) chownSync(p, owner.uid, owner.gid);
         }

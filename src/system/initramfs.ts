@@ -8,7 +8,7 @@
 // same bytes. Compressed with zstd when the root's kernel can unpack it
 // (CONFIG_RD_ZSTD, as Debian's and Gentoo's dist-kernels can), else gzip.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { promisify } from 'node:util';
@@ -311,28 +311,43 @@ const KEY_ENTRY = 'lib/ltsp/initramfs.key';
 
 /**
  * The compressed archive preceded by an uncompressed one that holds its key
- * (/lib/ltsp/initramfs.key on the client too). The kernel unpacks one archive
- * after the other, as it does for early microcode, so the key can be read back
- * from the first bytes of the file in place without decompressing anything.
+ * (/lib/ltsp/initramfs.key on the client too) and the length of the whole file.
+ * The kernel unpacks one archive after the other, as it does for early
+ * microcode, so the key can be read back from the first bytes of the file in
+ * place without decompressing anything; the length tells a file cut short.
  */
 export function withKey(key: string, compressed: Buffer): Buffer {
-  return Buffer.concat([
+  const head = (total: number) =>
     cpio([
       { path: '/lib', kind: 'dir', mode: 0o755 },
       { path: '/lib/ltsp', kind: 'dir', mode: 0o755 },
-      { path: '/' + KEY_ENTRY, kind: 'file', mode: 0o644, data: Buffer.from(key + '\n') },
-    ]),
-    compressed,
-  ]);
+      { path: '/' + KEY_ENTRY, kind: 'file', mode: 0o644, data: Buffer.from(`${key} ${total}\n`) },
+    ]);
+  // the length written changes the first archive's own length by its digits: until it holds
+  let total = compressed.length;
+  let first = head(total);
+  for (let i = 0; i < 4 && first.length + compressed.length !== total; i++) {
+    total = first.length + compressed.length;
+    first = head(total);
+  }
+  return Buffer.concat([first, compressed]);
 }
 
-/** The key of an initramfs file made by withKey, or null (none there, unreadable, or made otherwise). */
+/**
+ * The key of an initramfs file made by withKey, or null: none there, not a
+ * regular file (a link, a FIFO: never followed nor waited on), unreadable, made
+ * otherwise, or not of the length it was written with (cut short, or grown).
+ */
 export function initramfsKeyOf(file: string): string | null {
   const b = Buffer.alloc(1024);
   let n: number;
+  let size: number;
   try {
-    const fd = openSync(file, 'r');
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW | constants.O_NOCTTY);
     try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) return null;
+      size = st.size;
       n = readSync(fd, b, 0, b.length, 0);
     } finally {
       closeSync(fd);
@@ -344,17 +359,17 @@ export function initramfsKeyOf(file: string): string | null {
   for (let off = 0, entries = 0; entries < 4 && off + 110 <= n; entries++) {
     if (b.toString('latin1', off, off + 6) !== '070701') return null;
     const field = (i: number) => parseInt(b.toString('latin1', off + 6 + i * 8, off + 14 + i * 8), 16);
-    const size = field(6);
+    const entrySize = field(6);
     const nameSize = field(11);
     const nameEnd = off + 110 + nameSize;
     const dataOff = nameEnd + ((4 - (nameEnd % 4)) % 4);
-    if (!(nameSize > 0) || !(size >= 0) || dataOff + size > n) return null;
+    if (!(nameSize > 0) || !(entrySize >= 0) || dataOff + entrySize > n) return null;
     const name = b.toString('latin1', off + 110, nameEnd - 1);
     if (name === KEY_ENTRY) {
-      const key = b.toString('latin1', dataOff, dataOff + size).trim();
-      return /^[0-9a-f]{64}$/.test(key) ? key : null;
+      const m = /^([0-9a-f]{64}) (\d{1,15})\n$/.exec(b.toString('latin1', dataOff, dataOff + entrySize));
+      return m && Number(m[2]) === size ? m[1] : null;
     }
-    off = dataOff + size + ((4 - ((dataOff + size) % 4)) % 4);
+    off = dataOff + entrySize + ((4 - ((dataOff + entrySize) % 4)) % 4);
   }
   return null;
 }

@@ -433,6 +433,16 @@ test('initramfs: the key rides in an uncompressed archive before the compressed 
     writeFileSync(join(dir, 'other.img'), withKey('not a key', compressed));
     assert.equal(initramfsKeyOf(join(dir, 'other.img')), null);
     assert.equal(initramfsKeyOf(join(dir, 'missing.img')), null);
+    // the key holds the file's length: one cut short (or grown) is made again, not reused
+    writeFileSync(join(dir, 'cut.img'), packed.subarray(0, packed.length - 1));
+    assert.equal(initramfsKeyOf(join(dir, 'cut.img')), null);
+    writeFileSync(join(dir, 'grown.img'), Buffer.concat([packed, Buffer.alloc(4)]));
+    assert.equal(initramfsKeyOf(join(dir, 'grown.img')), null);
+    // only a regular file: a link to a good one is not followed, a FIFO not waited on
+    symlinkSync(join(dir, 'initrd.img'), join(dir, 'link.img'));
+    assert.equal(initramfsKeyOf(join(dir, 'link.img')), null);
+    assert.equal(spawnSync('mkfifo', [join(dir, 'fifo.img')]).status, 0);
+    assert.equal(initramfsKeyOf(join(dir, 'fifo.img')), null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
