@@ -70,8 +70,18 @@ test('a refusal on a first apply leaves no directory and no temporary file behin
 
 test('nothing is on disk while the checker runs; once it accepted, the file is in place with its state', { skip: !dnsmasq && 'dnsmasq is not installed' }, () => {
   const { root, bin, log, run } = setup();
-  // a slow checker: apply has long shown its plan when it looks
-  standIn(bin, `sleep 0.3\nif [ -e "$CHECK_DEST" ] || [ -e "\${CHECK_DEST%/*}" ]; then echo written >>"$CHECK_LOG"; else echo absent >>"$CHECK_LOG"; fi\nexec ${dnsmasq} "$@"`);
+  // a slow checker that looks for the file (or its directory) all along its run, 20 times 25 ms:
+  // an apply that wrote before the verdict would be seen whenever it wrote
+  standIn(bin, [
+    'i=0',
+    'while [ "$i" -lt 20 ]; do',
+    '  if [ -e "$CHECK_DEST" ] || [ -e "${CHECK_DEST%/*}" ]; then echo written >>"$CHECK_LOG"; exec ' + dnsmasq + ' "$@"; fi',
+    '  i=$((i + 1))',
+    '  sleep 0.025',
+    'done',
+    'echo absent >>"$CHECK_LOG"',
+    `exec ${dnsmasq} "$@"`,
+  ].join('\n'));
   const first = run();
   assert.equal(first.code, 0, first.stdout + first.stderr);
   assert.match(first.stdout, /Wrote 1 change\(s\)\./);
