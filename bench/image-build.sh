@@ -77,16 +77,17 @@ sed -n 's/^  /    /p' "$T/image-$pairs.log"
 sed 's/^\([[:space:]]*serve = \)"nbd"/\1"nfs"/' "$T/site.toml" >"$T/site-nfs.toml"
 : >"$T/boot.times"
 : >"$T/reuse.times"
-boot_run() {
+# $1 site file, $2 log name: prints the seconds `ltspcfg-ts image lab` took
+image_run() {
 	local t0
 	t0=$(now)
-	"$T/bin/ltspcfg-ts" --config "$T/site-nfs.toml" --no-color image lab >"$T/boot-$1.log" 2>&1 || { cat "$T/boot-$1.log" >&2; return 1; }
+	"$T/bin/ltspcfg-ts" --config "$1" --no-color image lab >"$T/$2.log" 2>&1 || { cat "$T/$2.log" >&2; return 1; }
 	secs "$t0" "$(now)"
 }
 for r in 1 2 3 4 5; do
 	rm -rf "$T/tftpboot" && mkdir -p "$T/tftpboot"
-	t=$(boot_run "cold-$r") && echo "$t" >>"$T/boot.times" || exit 1
-	t=$(boot_run "reuse-$r") && echo "$t" >>"$T/reuse.times" || exit 1
+	t=$(image_run "$T/site-nfs.toml" "boot-cold-$r") && echo "$t" >>"$T/boot.times" || exit 1
+	t=$(image_run "$T/site-nfs.toml" "boot-reuse-$r") && echo "$t" >>"$T/reuse.times" || exit 1
 	grep -q 'unchanged' "$T/boot-reuse-$r.log" || { echo "image-build bench: the initramfs was not reused:" >&2; cat "$T/boot-reuse-$r.log" >&2; exit 1; }
 done
 cold=$(pxe_median <"$T/boot.times")
@@ -98,16 +99,10 @@ echo "  the same, the pair in place made of the same inputs (reused), median of 
 # the pair left from the run before: reused), interleaved: the squashfs either way
 : >"$T/nbd-cold.times"
 : >"$T/nbd-reuse.times"
-nbd_run() {
-	local t0
-	t0=$(now)
-	"$T/bin/ltspcfg-ts" --config "$T/site.toml" --no-color image lab >"$T/nbd-$1.log" 2>&1 || { cat "$T/nbd-$1.log" >&2; return 1; }
-	secs "$t0" "$(now)"
-}
 for r in 1 2 3; do
 	rm -rf "$T/tftpboot" && mkdir -p "$T/tftpboot"
-	t=$(nbd_run "cold-$r") && echo "$t" >>"$T/nbd-cold.times" || exit 1
-	t=$(nbd_run "reuse-$r") && echo "$t" >>"$T/nbd-reuse.times" || exit 1
+	t=$(image_run "$T/site.toml" "nbd-cold-$r") && echo "$t" >>"$T/nbd-cold.times" || exit 1
+	t=$(image_run "$T/site.toml" "nbd-reuse-$r") && echo "$t" >>"$T/nbd-reuse.times" || exit 1
 	grep -q 'unchanged' "$T/nbd-reuse-$r.log" || { echo "image-build bench: the initramfs was not reused:" >&2; cat "$T/nbd-reuse-$r.log" >&2; exit 1; }
 done
 echo "  nbd image, interleaved, median of 3: initramfs made $(pxe_median <"$T/nbd-cold.times") s, reused $(pxe_median <"$T/nbd-reuse.times") s"

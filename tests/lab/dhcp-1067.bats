@@ -169,6 +169,19 @@ no_answer() {
 }
 
 # ws1's mount options of $1 characters
+# starts dhcpd.1067 and asks it, as the known host with the ROM class $1 and a
+# 576-byte reply limit, for its whole reply: dhcp-options.py's lines in $output
+probe_known_host() {
+	run svc start
+	echo "$output"
+	[ "$status" -eq 0 ]
+	dh_wait_dhcpd 30 >/dev/null
+	ip -n "$CLI" link set "$CIF" address "$DH_KNOWN_MAC"
+	run ip netns exec "$CLI" python3 "$BATS_TEST_DIRNAME/lib/dhcp-options.py" "$CIF" "$DH_KNOWN_MAC" "$1" 1067 20
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
 long_mount_options() {
 	sed -i "s|^\(  nic       = \"e1000\"\)$|\1\n  mount_options = \"nolock,ro,$(head -c $(($1 - 10)) /dev/zero | tr '\0' a)\"|" "$T/site.toml"
 }
@@ -184,14 +197,7 @@ long_mount_options() {
 	[[ "$output" == *"host[1].mount_options: the DHCP reply to host ws1 needs 309 bytes of options"* ]]
 	dh_site port-1067 false
 	long_mount_options 165
-	run svc start
-	echo "$output"
-	[ "$status" -eq 0 ]
-	dh_wait_dhcpd 30 >/dev/null
-	ip -n "$CLI" link set "$CIF" address "$DH_KNOWN_MAC"
-	run ip netns exec "$CLI" python3 "$BATS_TEST_DIRNAME/lib/dhcp-options.py" "$CIF" "$DH_KNOWN_MAC" "$DH_ETHERBOOT" 1067 20
-	echo "$output"
-	[ "$status" -eq 0 ]
+	probe_known_host "$DH_ETHERBOOT"
 	# each once, whole: root-path, option 128, option 129; nothing in sname
 	[ "$(grep -c '^option 17 24$' <<<"$output")" = 1 ]
 	[ "$(grep -c '^option 128 6$' <<<"$output")" = 1 ]
@@ -207,13 +213,6 @@ long_mount_options() {
 	command -v python3 >/dev/null || skip "python3 is not installed"
 	dh_site port-1067 false
 	sed -i "s|^\(  nic       = \"e1000\"\)$|\1\n  filename = \"/$(head -c 126 /dev/zero | tr '\0' f)\"|" "$T/site.toml"
-	run svc start
-	echo "$output"
-	[ "$status" -eq 0 ]
-	dh_wait_dhcpd 30 >/dev/null
-	ip -n "$CLI" link set "$CIF" address "$DH_KNOWN_MAC"
-	run ip netns exec "$CLI" python3 "$BATS_TEST_DIRNAME/lib/dhcp-options.py" "$CIF" "$DH_KNOWN_MAC" "$DH_PXE" 1067 20
-	echo "$output"
-	[ "$status" -eq 0 ]
+	probe_known_host "$DH_PXE"
 	grep -qx 'file 127 ended' <<<"$output"
 }
