@@ -150,7 +150,7 @@ export const siteSchema = {
         etherboot_file: { type: 'string', of: 'boot-path', default: '/lts/vmlinuz', doc: 'kernel image for Etherboot ROMs, inside the TFTP root' },
         kernel: { type: 'string', of: 'boot-path', default: '/lts/vmlinuz', doc: 'kernel pxelinux loads, inside the TFTP root' },
         initrd: { type: 'string', of: 'boot-path', doc: 'initramfs pxelinux loads, inside the TFTP root' },
-        kernel_append: { type: 'string', of: 'kernel-args', default: '', doc: 'extra kernel parameters for every client, none the generated line sets (root=, nfsroot=, ip=, ltsp.root=, initrd=; console= with serial_console); the whole line at most 2046 characters' },
+        kernel_append: { type: 'string', of: 'kernel-args', default: '', doc: 'extra kernel parameters for every client, none the generated line sets (root=, nfsroot=, ip=, ltsp.root=, initrd=; console= with serial_console; rdinit= for a client booting an [[image]]); the whole line at most 2046 characters' },
         serial_console: { type: 'string', of: 'serial', doc: 'serial console, e.g. ttyS0,115200 (ttyS0-ttyS3 with pxelinux, whose SERIAL knows COM1-COM4 only)' },
         menu_label: { type: 'string', of: 'menu-label', default: 'LTSP thin client', doc: 'boot menu label (pxelinux, iPXE, dnsmasq\'s PXE menu)' },
         timeout: { type: 'integer', min: 0, max: 36000, default: 30, doc: 'pxelinux timeout, tenths of a second' },
