@@ -27,7 +27,7 @@ const KEPT_PREFIX = 'ltspcfg-ts-site-';
  * one render per file the services render (about 20 in all); a lab that stages many roots makes
  * a set for each, and /var/cache must not fill up: past the bound, a run that writes a kept file
  * removes those whose site file or --root is gone (or that no build of this format made), then
- * the least recently written, down to three quarters of the bound.
+ * the least recently used (read or written), down to three quarters of the bound.
  */
 export const KEPT_MAX_FILES = 256;
 
@@ -276,19 +276,21 @@ export function pruneKept(dir: string, keep: string, max = KEPT_MAX_FILES): numb
   }
   const kept = names.filter((n) => n.startsWith(KEPT_PREFIX) && n.endsWith('.json'));
   if (kept.length <= max) return 0;
-  const files: { path: string; gone: boolean; mtime: number }[] = [];
+  const files: { path: string; gone: boolean; used: number }[] = [];
   for (const name of kept) {
     const path = `${dir}/${name}`;
     if (path === keep) continue;
     try {
       const st = lstatSync(path);
-      if (st.isFile()) files.push({ path, gone: siteGone(path), mtime: st.mtimeMs });
+      // last used: written (mtime), or read (atime: the kernel's relatime moves it at least daily,
+      // so the kept answers a service start reads every day are not the first to go); noatime: written
+      if (st.isFile()) files.push({ path, gone: siteGone(path), used: Math.max(st.mtimeMs, st.atimeMs) });
     } catch {
       // removed by another run
     }
   }
-  // every one whose site is gone, then the least recently written while above three quarters
-  files.sort((a, b) => Number(b.gone) - Number(a.gone) || a.mtime - b.mtime);
+  // every one whose site is gone, then the least recently used while above three quarters
+  files.sort((a, b) => Number(b.gone) - Number(a.gone) || a.used - b.used);
   const target = Math.floor((max * 3) / 4);
   let left = kept.length;
   let removed = 0;
@@ -312,7 +314,14 @@ const HEADER_MAX_BYTES = 16384;
 function siteGone(path: string): boolean {
   let head: string;
   try {
-    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    // O_NOATIME: this look is no use of the file (its atime is what says it was used)
+    const flags = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+    let fd: number;
+    try {
+      fd = openSync(path, flags | constants.O_NOATIME);
+    } catch {
+      fd = openSync(path, flags); // EPERM: another user's file
+    }
     try {
       const buf = Buffer.allocUnsafe(HEADER_MAX_BYTES);
       head = buf.toString('utf8', 0, readSync(fd, buf, 0, HEADER_MAX_BYTES, 0));

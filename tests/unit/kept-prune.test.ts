@@ -2,7 +2,7 @@
 // /var/cache. Runs that write a kept file prune; a run the launcher answers from one does not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEPT_MAX_FILES } from '../../src/system/site-cache';
 import { REPO, ltspcfg, scratch } from '../support/cli';
@@ -51,7 +51,11 @@ test('kept answers are bounded: those of gone site files go first, then the leas
     assert.equal(after.length, floor, 'then the least recently written, down to three quarters of the bound');
     assert.deepEqual(after.filter((f) => f.includes('-live')), Array.from({ length: floor - 1 }, (_, i) => `ltspcfg-ts-site-get-live${String(i).padStart(4, '0')}.json`), 'the oldest went');
 
-    // past the bound with live ones only: the least recently written go, down to three quarters
+    // past the bound with live ones only: the least recently used go, down to three quarters; a file
+    // read lately (its atime, which relatime moves at least daily) counts as used, however old its write
+    const readLately = `ltspcfg-ts-site-get-live${String(floor - 2).padStart(4, '0')}.json`;
+    const written = statSync(join(cache, readLately)).mtime;
+    utimesSync(join(cache, readLately), new Date(), written);
     fill('more', 150, other, 60);
     writeFileSync(site, readFileSync(WIKI, 'utf8') + '\n# changed again\n');
     assert.equal(get(site).stdout, '/tftpboot\n');
@@ -60,6 +64,8 @@ test('kept answers are bounded: those of gone site files go first, then the leas
     assert.ok(bounded.includes(real));
     assert.equal(bounded.filter((f) => f.includes('-more')).length, 150, 'the newest stay');
     assert.equal(bounded.filter((f) => f.includes('-live')).length, floor - 151, 'the oldest went');
+    assert.ok(bounded.includes(readLately), 'the one read lately stayed, the oldest written of all');
+    assert.ok(!bounded.includes(`ltspcfg-ts-site-get-live${String(floor - 3).padStart(4, '0')}.json`), 'the next oldest went in its place');
     // and the answers still come
     assert.equal(ltspcfg(['--config', other, 'get', 'tftp.root'], { env }).stdout, '/tftpboot\n');
   } finally {
