@@ -2,7 +2,7 @@
 // starts, which stage it reached, and the first problem with its diagnosis.
 // Pure: the events and the site in, rows out (the files are read elsewhere).
 import type { Host, Site } from '../site/types';
-import { imageOf } from '../targets/image/boot';
+import { imageOf } from '../site/boot-line';
 import type { LogEvent } from './events';
 
 export const STAGES = ['dhcp', 'bootloader', 'config', 'kernel', 'initrd', 'root', 'syslog', 'session'] as const;

@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Image, Site } from '../site/types';
 import { clientScripts } from '../targets/image';
-import { imageBootDir } from '../targets/image/boot';
+import { imageBootDir } from '../site/boot-line';
 import { imageFile } from '../targets/nbd-server';
 import { bootFilePaths, buildSquashfs, checkRoot, closedToOthers, ImageError, makeBootFiles, stageBootFiles, verifySquashfs } from '../system/image';
 import { loadSite, type Context } from './context';

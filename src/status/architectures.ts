@@ -6,7 +6,8 @@
 import { posix } from 'node:path';
 import type { Site } from '../site/types';
 import type { FileStatus } from '../system/inspect';
-import { ARCH_NAMES, architectures, efiDir, firstStage, type Arch } from '../targets/boot-loaders';
+import { ARCH_NAMES, architectures } from '../targets/boot-loaders';
+import { efiDir, firstStage, type Arch } from '../site/boot-line';
 import type { Health } from './types';
 
 export interface ArchStatus {

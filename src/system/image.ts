@@ -10,7 +10,7 @@ import { chmodSync, chownSync, closeSync, existsSync, fdatasync, fsyncSync, lsta
 import { posix } from 'node:path';
 import type { Image, Site } from '../site/types';
 import { Problem } from '../errors';
-import { imageBootDir } from '../targets/image/boot';
+import { imageBootDir } from '../site/boot-line';
 import { imageFile } from '../targets/nbd-server';
 import { findProgram } from './checkers';
 import { cpioCompressed, initramfsCompression, initramfsKey, initramfsKeyOf, initramfsPlan, loadEntries, withKey, type Compression } from './initramfs';

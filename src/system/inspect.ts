@@ -4,7 +4,8 @@ import type { Stats } from 'node:fs';
 import type { Site } from '../site/types';
 import type { Checker, Platform, PlannedItem, Target } from '../targets/types';
 import { SystemRoot } from './fsroot';
-import { readState, sha256, type State } from './state';
+import { readState, type State } from './state';
+import { sha256 } from './sha256';
 import { collectStageGarbage } from './heap';
 
 /**

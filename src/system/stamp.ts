@@ -32,7 +32,8 @@ import { dirname, join, basename } from 'node:path';
 import type { Platform } from '../targets/types';
 import type { SystemRoot } from './fsroot';
 import type { FileStatus, Inspection } from './inspect';
-import { BACKUP_DIR, sha256, STATE_FILE } from './state';
+import { BACKUP_DIR, STATE_FILE } from './state';
+import { sha256 } from './sha256';
 import { readRegularFile } from './sitefile';
 import { siteCacheRef } from './site-cache';
 

@@ -24,8 +24,6 @@ export interface State {
   files: Record<string, FileRecord>;
 }
 
-// what every file is recorded by (src/system/sha256.ts: without loading node:crypto)
-export { sha256 } from './sha256';
 
 /** state.json cannot be used: exit 1, one line naming it; nothing is written. */
 export class StateError extends Problem {

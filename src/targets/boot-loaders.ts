@@ -15,7 +15,6 @@ import type { Site } from '../site/types';
 import type { CopiedFile, Platform } from './types';
 import { bootDir, type Arch } from '../site/boot-line';
 
-export type { Arch } from '../site/boot-line';
 export const ARCH_NAMES: Record<Arch, string> = { bios: 'BIOS (option 93 = 0)', uefi: 'x86-64 UEFI (option 93 = 7 or 9)' };
 /** option 93 values answered with the UEFI loader */
 export const UEFI_ARCH_CODES = [7, 9] as const;
@@ -59,7 +58,6 @@ export function otherLoader(site: Site, loader: BootLoader): string | undefined 
   return site.boot.loader === loader ? undefined : `boot.loader = "${site.boot.loader}" (${loader} boots the clients only with boot.loader = "${loader}")`;
 }
 
-export { bootDir, efiDir } from '../site/boot-line';
 
 /** A loader file copied into the tree: `name` is its key in SOURCES, `at` its path in the TFTP root. */
 export function loaderCopy(site: Site, platform: Platform, name: string, at = posix.join(bootDir(site), name)): CopiedFile {
@@ -80,4 +78,3 @@ export function architectures(site: Site): Arch[] {
   return site.boot.uefi ? ['bios', 'uefi'] : ['bios'];
 }
 
-export { firstStage, ipxeScriptPath, ipxeBaseUrl, ipxeScriptFilename } from '../site/boot-line';

@@ -22,8 +22,8 @@
 import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
 import type { Checker, PlannedItem, Target } from '../types';
-import { firstStage, ipxeScriptFilename, UEFI_ARCH_CODES } from '../boot-loaders';
-import { nfsRootSpec, option129 } from '../../site/boot-line';
+import { UEFI_ARCH_CODES } from '../boot-loaders';
+import { firstStage, ipxeScriptFilename, nfsRootSpec, option129 } from '../../site/boot-line';
 import template from './dhcpd.conf.hbs';
 
 export const DHCPD_CONF = '/etc/dhcp/dhcpd.conf';
@@ -51,7 +51,6 @@ function dhcpdConfPath(site: Site): string | null {
   }
 }
 
-export { option129 } from '../../site/boot-line';
 
 /** A group name dhcpd reads as a name: all digits would lex as a number, so those are quoted. */
 function groupName(name: string): string {

@@ -7,7 +7,7 @@
 import type { Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
 import type { Checker, PlannedItem, Target } from '../types';
-import { firstStage, ipxeScriptFilename } from '../boot-loaders';
+import { firstStage, ipxeScriptFilename } from '../../site/boot-line';
 import template from './dnsmasq.conf.hbs';
 
 const DNSMASQ_CONF = '/etc/dnsmasq.d/ltsp-ts.conf';

@@ -15,7 +15,6 @@ import template from './exports.hbs';
 
 export const EXPORTS_PATH = '/etc/exports.d/ltsp-ts.exports';
 
-export { nfsRootSpec } from '../../site/boot-line';
 
 export function renderExports(site: Site): string {
   return render(template, {

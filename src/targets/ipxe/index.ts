@@ -13,8 +13,8 @@
 import { posix } from 'node:path';
 import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
-import { ipxeEntry as entry, IPXE_INITRD_NAME } from '../../site/boot-line';
-import { architectures, bootDir, ipxeBaseUrl, ipxeScriptPath, loaderCopy, otherLoader } from '../boot-loaders';
+import { bootDir, ipxeBaseUrl, ipxeEntry as entry, IPXE_INITRD_NAME, ipxeScriptPath } from '../../site/boot-line';
+import { architectures, loaderCopy, otherLoader } from '../boot-loaders';
 import type { PlannedItem, Target } from '../types';
 import template from './ltsp.ipxe.hbs';
 

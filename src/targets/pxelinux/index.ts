@@ -16,13 +16,11 @@
 import { posix } from 'node:path';
 import type { Host, Site } from '../../site/types';
 import { generatedHeader, render } from '../template';
-import { bootDir, efiDir, loaderCopy, otherLoader } from '../boot-loaders';
+import { loaderCopy, otherLoader } from '../boot-loaders';
 import type { Directory, PlannedItem, Target, WholeFile } from '../types';
 import template from './pxelinux.cfg.hbs';
-import { appendLine, pxelinuxFiles, serialConsole } from '../../site/boot-line';
+import { appendLine, bootDir, efiDir, pxelinuxFiles, serialConsole } from '../../site/boot-line';
 
-export { bootDir } from '../boot-loaders';
-export { appendLine, pxelinuxPath } from '../../site/boot-line';
 
 /** A host needs its own file only when its command line differs from the default one. */
 function differs(site: Site, host: Host): boolean {
