@@ -6,7 +6,8 @@ import type { LogEvent } from '../clients/events';
 import { normalMac } from '../clients/events';
 import type { Site } from '../site/types';
 import { nearestFile, tftpFileInfo } from '../system/tftpfiles';
-import { nftRuleset, udpListening } from '../system/netfacts';
+import { nftRuleset } from '../system/netfacts';
+import { udpBound } from '../system/ports';
 import { nftDrops } from '../clients/nftverdict';
 import { serverLogs } from '../clients/serverlogs';
 import { syslogDaemon } from '../targets/syslog';
@@ -75,7 +76,7 @@ async function snapshot(ctx: Context, flags: ClientsFlags, facts: Omit<ServerFac
     nearest: (p: string) => nearestFile(tftpRoot, p),
     tftpFile: (p: string) => tftpFileInfo(tftpRoot, site.tftp.root, p),
     cli: cliFor(ctx),
-    udpListening: (port: number) => (live ? udpListening(port) : null),
+    udpListening: (port: number) => (live ? udpBound(port) : null),
     firewallDrops: (ip: string, port: number) => (live ? nftDrops(nftRuleset(), { saddr: ip, dport: port, iifname: site.server.interface }) : null),
   };
   const stuck = flags.stuckAfter === undefined ? undefined : Number(flags.stuckAfter);

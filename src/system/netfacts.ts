@@ -1,11 +1,7 @@
-// What `clients` asks of the live server for its XDMCP diagnoses: whether a
-// UDP port is bound (the kernel's socket tables, of the network namespace it
-// runs in: src/system/ports.ts) and the nftables ruleset loaded now.
+// What `clients` asks of the live server for its XDMCP diagnoses, besides
+// whether a UDP port is bound (src/system/ports.ts, udpBound): the nftables
+// ruleset loaded now.
 import { spawnSync } from 'node:child_process';
-import { udpBound } from './ports';
-
-/** true when a UDP socket (IPv4 or IPv6) is bound to `port`; null when /proc/net cannot be read */
-export const udpListening = udpBound;
 
 /** `nft -j list ruleset`, parsed; null when nft is missing, refuses (no privilege) or says nothing */
 export function nftRuleset(): unknown {

@@ -30,7 +30,6 @@ function writeError(path: string, cause: Error): Problem {
   return new Problem(`cannot write ${path}: ${errnoWords(cause)}; nothing was changed`);
 }
 
-
 /**
  * Temporary files are named .NAME.ltspcfg-ts-PID.tmp: recognisable, so that
  * those an interrupted apply left (killed between write and rename) are
