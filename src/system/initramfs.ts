@@ -207,10 +207,13 @@ export function initramfsPlan(input: InitramfsInput): InitramfsEntry[] {
   return [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+/** How many NUL bytes bring a newc archive from offset n to its next 4-byte boundary. */
+const padding = (n: number): number => (4 - (n % 4)) % 4;
+
 /** A newc cpio archive of the entries. */
 function cpio(entries: InitramfsEntry[]): Buffer {
   const chunks: Buffer[] = [];
-  const pad = (n: number) => Buffer.alloc((4 - (n % 4)) % 4);
+  const pad = (n: number) => Buffer.alloc(padding(n));
   const hex = (n: number) => n.toString(16).padStart(8, '0');
   const put = (name: string, mode: number, data: Buffer, ino: number, rdev: [number, number] = [0, 0], nlink = 1) => {
     const nameBytes = Buffer.from(name + '\0');
@@ -287,9 +290,9 @@ export async function cpioCompressed(entries: InitramfsEntry[], compression: Com
  * replaced or rewritten (emerge, cp, even with its old mtime) gets a new ctime;
  * reading 20 MiB to hash it would cost what the reuse saves.
  */
-export function initramfsKey(plan: InitramfsEntry[], compression: Compression, extra: string[] = []): string {
+export function initramfsKey(plan: InitramfsEntry[], compression: Compression): string {
   const h = createHash('sha256');
-  h.update(`${INITRAMFS_FORMAT}\0${compression}\0${extra.join('\0')}\0`);
+  h.update(`${INITRAMFS_FORMAT}\0${compression}\0`);
   for (const e of plan) {
     h.update(`${e.path}\0${e.kind}\0${e.mode}\0${e.dev?.join(',') ?? ''}\0`);
     if (e.source !== undefined) {
@@ -362,14 +365,14 @@ export function initramfsKeyOf(file: string): string | null {
     const entrySize = field(6);
     const nameSize = field(11);
     const nameEnd = off + 110 + nameSize;
-    const dataOff = nameEnd + ((4 - (nameEnd % 4)) % 4);
+    const dataOff = nameEnd + padding(nameEnd);
     if (!(nameSize > 0) || !(entrySize >= 0) || dataOff + entrySize > n) return null;
     const name = b.toString('latin1', off + 110, nameEnd - 1);
     if (name === KEY_ENTRY) {
       const m = /^([0-9a-f]{64}) (\d{1,15})\n$/.exec(b.toString('latin1', dataOff, dataOff + entrySize));
       return m && Number(m[2]) === size ? m[1] : null;
     }
-    off = dataOff + entrySize + ((4 - ((dataOff + entrySize) % 4)) % 4);
+    off = dataOff + entrySize + padding(dataOff + entrySize);
   }
   return null;
 }
