@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SiteProblem } from '../../src/errors';
 import type { WholeFile } from '../../src/targets/types';
+import type { Site } from '../../src/site/types';
 import { dhcpd } from '../../src/targets/dhcpd';
 import { option129 } from '../../src/site/boot-line';
 import { findProgram, runChecker } from '../../src/system/checkers';
@@ -28,6 +29,22 @@ const nfsRoot = (n: number) => `[nfs]\nroot = "/${'r'.repeat(n - 1)}"\n`;
 const host = (mountOptions: string) => `[[host]]\nname = "ws1"\nmac = "02:1d:0e:00:00:01"\naddress = "192.0.2.11"\ndhcp_port = 1067\nnic = "e1000"\nmount_options = "${mountOptions}"\n`;
 /** mount options of `n` characters */
 const mopts = (n: number) => `nolock,ro,${'a'.repeat(n - 10)}`;
+/** The longest mount options the port-1067 head allows a host: its reply is then 308 bytes of options. */
+function longestMountOptions(): number {
+  let n = 100;
+  while (n < 400 && !siteError(`${head('port-1067')}${host(mopts(n + 1))}`)) n++;
+  return n;
+}
+/** boot.pxe_filename in a directory of `n` characters */
+const pxe = (n: number) => `[boot]\npxe_filename = "/${'d'.repeat(n)}/pxelinux.0"\n`;
+
+/** dhcpd -t on the dhcpd.conf the site makes; its text, once dhcpd accepted it. */
+function acceptedByDhcpd(site: Site): string {
+  const f = dhcpd.plan(site, { gentoo: true }).find((i): i is WholeFile => i.kind === 'file')!;
+  const r = runChecker(f.checker!, f.path, Buffer.from(f.content));
+  assert.equal(r.result, 'accepted', r.result === 'refused' ? r.output : '');
+  return f.content;
+}
 
 test('root-path over 255 bytes is refused at nfs.root, in every mode that sends it', () => {
   // "192.0.2.1:" is 10 bytes: a path of 245 characters makes 255
@@ -52,10 +69,8 @@ test("a host's option 129 over 255 bytes is refused at its mount_options, naming
   assert.match(p.problem, /^option 129 of host ws1 \("DPORT=1067 NIC=e1000 MOPTS=nolock,ro,aaa\.\.\."\), 327 bytes, is longer than the 255 bytes a DHCP option holds/);
 });
 
-test('the whole reply over 308 bytes of options is refused naming the host and every part; 308 is accepted and dhcpd -t takes it', () => {
-  // the longest mount options this head allows: the reply is then 308 bytes of options
-  let n = 100;
-  while (n < 400 && !siteError(`${head('port-1067')}${host(mopts(n + 1))}`)) n++;
+test('the whole reply over 308 bytes of options is refused naming the host and every part; 308 is accepted', () => {
+  const n = longestMountOptions();
   const fits = `${head('port-1067')}${host(mopts(n))}`;
   const site = loadSite(fits);
   const o129 = option129(site, site.hosts[0]);
@@ -70,16 +85,10 @@ test('the whole reply over 308 bytes of options is refused naming the host and e
     `the DHCP reply to host ws1 needs ${DHCP_REPLY_OPTIONS + 1} bytes of options (the fixed options 40, routers 6, DNS servers 10, log servers 6, domain name 17, root-path 26, option 128 8, host name 5, option 129 ${o129.length + 3}), and a 576-byte reply holds 308: dhcpd would move the rest into the sname field, which ROMs need not read, or leave option 129 out`,
   );
   assert.match(p.expected, /^expected at most 308 bytes of options: /);
-  if (!findProgram('dhcpd')) return;
-  const f = dhcpd.plan(site, { gentoo: true }).find((i): i is WholeFile => i.kind === 'file')!;
-  const r = runChecker(f.checker!, f.path, Buffer.from(f.content));
-  assert.equal(r.result, 'accepted', r.result === 'refused' ? r.output : '');
-  assert.ok(f.content.includes(`option option-129 "${o129}";`));
 });
 
 test('a boot file name over 127 bytes (the file field holds 128 with its NUL) is refused at the key it comes from', () => {
   // syslinux.efi lies in efi64/ beside pxelinux.0: "/" + dir + "/efi64/syslinux.efi" is the longest name
-  const pxe = (n: number) => `[boot]\npxe_filename = "/${'d'.repeat(n)}/pxelinux.0"\n`;
   const site = loadSite(`${head('port-1067')}${pxe(107)}`);
   assert.equal(site.boot.pxeFilename.length, 119);
   let text = `${head('port-1067')}${pxe(108)}`;
@@ -99,10 +108,11 @@ test('a boot file name over 127 bytes (the file field holds 128 with its NUL) is
   assert.match(p.problem, /^the boot file of host ws1 \/f{39}\.\.\. is 128 bytes long/);
   text = `${head('nfsroot')}[boot]\netherboot_file = "/${'k'.repeat(127)}"\n`;
   assert.equal(onlyProblem(text).key, 'boot.etherboot_file');
-  // the longest allowed: dhcpd -t takes it
-  if (!findProgram('dhcpd')) return;
-  const f = dhcpd.plan(site, { gentoo: true }).find((i): i is WholeFile => i.kind === 'file')!;
-  const r = runChecker(f.checker!, f.path, Buffer.from(f.content));
-  assert.equal(r.result, 'accepted', r.result === 'refused' ? r.output : '');
-  assert.ok(f.content.includes(`filename "/${'d'.repeat(107)}/efi64/syslinux.efi";`));
+});
+
+test('the largest reply and the longest boot file name allowed: dhcpd -t takes them', { skip: !findProgram('dhcpd') && 'dhcpd is not installed' }, () => {
+  const reply = loadSite(`${head('port-1067')}${host(mopts(longestMountOptions()))}`);
+  assert.ok(acceptedByDhcpd(reply).includes(`option option-129 "${option129(reply, reply.hosts[0])}";`));
+  const boot = loadSite(`${head('port-1067')}${pxe(107)}`);
+  assert.ok(acceptedByDhcpd(boot).includes(`filename "/${'d'.repeat(107)}/efi64/syslinux.efi";`));
 });
