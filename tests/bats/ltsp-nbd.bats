@@ -226,4 +226,3 @@ no_listener() {
 	wait_gone 10 "$pid"
 	no_listener
 }
-

@@ -63,7 +63,6 @@ svc() {
 	ip netns exec "$NAME" openrc-run "$T/init.d/$NAME" "$@"
 }
 
-# the pids listening on UDP port $1 (default 69) in the namespace, one a line
 # checkconfig and start both fail, each naming why ($1); nothing listens afterwards
 refused_by_checkconfig_and_start() {
 	local cmd
@@ -76,6 +75,7 @@ refused_by_checkconfig_and_start() {
 	[ -z "$(listeners)" ]
 }
 
+# the pids listening on UDP port $1 (default 69) in the namespace, one a line
 listeners() {
 	port_pids -n "$NAME" udp "${1:-69}"
 }
